@@ -12,6 +12,7 @@ pub mod authority;
 pub mod cache;
 pub mod credential;
 pub mod error;
+pub mod flow;
 pub mod http;
 pub mod secret;
 pub mod token;

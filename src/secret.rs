@@ -83,13 +83,19 @@ mod tests {
     fn debug_output_is_redacted() {
         let secret = ClientSecret::new("hunter2-very-secret");
         let shown = format!("{secret:?} {:?}", Some(AccessToken::new("eyJ.abc.def")));
-        assert_eq!(shown, "ClientSecret([redacted]) Some(AccessToken([redacted]))");
+        assert_eq!(
+            shown,
+            "ClientSecret([redacted]) Some(AccessToken([redacted]))"
+        );
         assert!(!shown.contains("hunter2"));
     }
 
     #[test]
     fn serializes_as_a_plain_string() {
         let token = RefreshToken::new("rt-value");
-        assert_eq!(serde_json::to_string(&token).ok().as_deref(), Some("\"rt-value\""));
+        assert_eq!(
+            serde_json::to_string(&token).ok().as_deref(),
+            Some("\"rt-value\"")
+        );
     }
 }

@@ -48,19 +48,15 @@ fn bearer() -> String {
 }
 
 fn lenient_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Number {
-        Int(u64),
-        Float(f64),
-        Text(String),
-    }
-    Ok(match Option::<Number>::deserialize(d)? {
-        None => None,
-        Some(Number::Int(n)) => Some(n),
-        Some(Number::Float(f)) if f.is_finite() && f >= 0.0 => Some(f as u64),
-        Some(Number::Float(_)) => None,
-        Some(Number::Text(s)) => s.trim().parse().ok(),
+    use serde_json::Value;
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
     })
 }
 

@@ -1,4 +1,68 @@
-//! Authorities: which identity provider, which tenant, and where its endpoints are.
+//! Authorities: which identity provider and tenant, parsed and classified once, and where their
+//! endpoints are (OpenID Connect Discovery, Entra instance discovery, an on-disk metadata cache).
+//!
+//! Entra authority shapes: <https://learn.microsoft.com/entra/identity-platform/msal-client-application-configuration#authority>.
+
+mod discovery;
+mod instance;
+mod metadata_cache;
+
+pub use discovery::{Endpoints, build_discovery_request, parse_discovery_response};
+pub use instance::{build_instance_discovery_request, parse_instance_discovery_response};
+pub use metadata_cache::MetadataCache;
+
+use std::net::IpAddr;
+
+use url::Url;
+
+/// Public-cloud host used when only a tenant is given.
+pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+
+/// The authority used when none is given: work and school accounts of any tenant.
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/organizations";
+
+/// Entra hosts whose metadata is known, so instance discovery is skipped for them (public
+/// cloud and sovereign clouds, as MSAL lists them).
+const WELL_KNOWN_HOSTS: &[&str] = &[
+    "login.microsoftonline.com",
+    "login.windows.net",
+    "login.microsoft.com",
+    "sts.windows.net",
+    "login.partner.microsoftonline.cn",
+    "login.chinacloudapi.cn",
+    "login.microsoftonline.de",
+    "login-us.microsoftonline.com",
+    "login.microsoftonline.us",
+    "login.usgovcloudapi.net",
+    "login.sovcloud-identity.fr",
+    "login.sovcloud-identity.de",
+    "login.sovcloud-identity.sg",
+];
+
+/// What kind of identity provider an authority is; it decides the discovery URL, whether
+/// instance discovery applies, and Entra-only request details such as `client_info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorityKind {
+    /// Entra ID (`https://{host}/{tenant}`), including sovereign clouds.
+    Entra,
+    /// Entra External ID for customers (`https://{tenant}.ciamlogin.com/…`).
+    Ciam,
+    /// Azure AD B2C (`https://{host}/{tenant}/{policy}` or `/tfp/{tenant}/{policy}`).
+    B2c,
+    /// AD FS (`https://{host}/adfs`).
+    Adfs,
+    /// Any OpenID Connect provider (`--oidc-authority`): discovery at
+    /// `{issuer}/.well-known/openid-configuration`, no Entra-specific steps.
+    Oidc,
+}
+
+/// A parsed authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    url: Url,
+    kind: AuthorityKind,
+    tenant: String,
+}
 
 /// Why an authority is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -12,4 +76,354 @@ pub enum AuthorityError {
         /// What is wrong with it.
         reason: String,
     },
+    /// OpenID discovery answered with something that is not a usable metadata document.
+    #[error("OpenID discovery at {url} failed: {reason}")]
+    Discovery {
+        /// The discovery URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Entra's instance discovery does not know this host.
+    #[error(
+        "{host} is not a known Entra ID authority host ({reason}); pass --no-instance-discovery if you trust it"
+    )]
+    UnknownInstance {
+        /// The host.
+        host: String,
+        /// Entra's answer.
+        reason: String,
+    },
+}
+
+impl Authority {
+    /// Parses an Entra-family authority URL (`--authority`): Entra ID, CIAM, B2C or AD FS.
+    pub fn parse(text: &str) -> Result<Self, AuthorityError> {
+        let url = parse_base_url(text)?;
+        let host = host_of(&url);
+        let segments: Vec<String> = url
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        let invalid = |reason: &str| AuthorityError::Invalid {
+            url: text.to_owned(),
+            reason: reason.to_owned(),
+        };
+
+        let (kind, tenant, path) = if segments
+            .first()
+            .is_some_and(|s| s.eq_ignore_ascii_case("adfs"))
+        {
+            (AuthorityKind::Adfs, "adfs".to_owned(), "adfs".to_owned())
+        } else if host.ends_with(".ciamlogin.com") {
+            let tenant = match segments.first() {
+                Some(t) => t.clone(),
+                None => {
+                    let sub = host.split('.').next().unwrap_or_default();
+                    format!("{sub}.onmicrosoft.com")
+                }
+            };
+            (AuthorityKind::Ciam, tenant.clone(), tenant)
+        } else if is_b2c(&host, &segments) {
+            let rest: Vec<&String> = match segments.first() {
+                Some(first) if first.eq_ignore_ascii_case("tfp") => {
+                    segments.iter().skip(1).collect()
+                }
+                _ => segments.iter().collect(),
+            };
+            match rest.as_slice() {
+                [tenant, policy, ..] => (
+                    AuthorityKind::B2c,
+                    tenant.to_string(),
+                    format!("{tenant}/{policy}"),
+                ),
+                _ => return Err(invalid("a B2C authority needs /{tenant}/{policy}")),
+            }
+        } else {
+            match segments.as_slice() {
+                [tenant] => (AuthorityKind::Entra, tenant.clone(), tenant.clone()),
+                [] => {
+                    return Err(invalid(
+                        "the URL names no tenant (e.g. …/organizations, …/contoso.onmicrosoft.com or a tenant id)",
+                    ));
+                }
+                [tenant, ..]
+                    if tenant.eq_ignore_ascii_case("v2.0")
+                        || tenant.eq_ignore_ascii_case("oauth2") =>
+                {
+                    return Err(invalid(
+                        "give the authority without endpoint paths, e.g. https://login.microsoftonline.com/{tenant}",
+                    ));
+                }
+                _ => {
+                    return Err(invalid(
+                        "an Entra authority has exactly one path segment: the tenant",
+                    ));
+                }
+            }
+        };
+        let mut normalized = url.clone();
+        normalized.set_path(&path);
+        Ok(Self {
+            url: normalized,
+            kind,
+            tenant,
+        })
+    }
+
+    /// A generic OpenID Connect issuer (`--oidc-authority`), kept exactly as given apart from a
+    /// trailing slash, because the discovered `issuer` must match it (OpenID Discovery §4.3).
+    pub fn oidc(text: &str) -> Result<Self, AuthorityError> {
+        let url = parse_base_url(text)?;
+        let tenant = url
+            .path_segments()
+            .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
+            .unwrap_or_default();
+        Ok(Self {
+            url,
+            kind: AuthorityKind::Oidc,
+            tenant,
+        })
+    }
+
+    /// `{host}/{tenant}`, where host is `AZURE_AUTHORITY_HOST` or the public cloud.
+    pub fn from_tenant(host: Option<&str>, tenant: &str) -> Result<Self, AuthorityError> {
+        let host = host.unwrap_or(DEFAULT_AUTHORITY_HOST).trim_end_matches('/');
+        let host = if host.contains("://") {
+            host.to_owned()
+        } else {
+            format!("https://{host}")
+        };
+        Self::parse(&format!("{host}/{}", tenant.trim_matches('/')))
+    }
+
+    /// The authority URL, without a trailing slash.
+    pub fn url(&self) -> &str {
+        self.url.as_str().trim_end_matches('/')
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> &AuthorityKind {
+        &self.kind
+    }
+
+    /// The tenant as given (`organizations`, a domain, a GUID, `adfs`, a B2C tenant).
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// MSAL's cache `environment`: the host, lowercase, without the port.
+    pub fn environment(&self) -> String {
+        host_of(&self.url)
+    }
+
+    /// Whether Entra-specific request details apply (`client_info=1`, `X-AnchorMailbox`).
+    pub fn is_entra_family(&self) -> bool {
+        self.kind != AuthorityKind::Oidc
+    }
+
+    /// Whether Entra's instance discovery should vouch for this host before it is used.
+    /// Well-known clouds, B2C, CIAM, AD FS, generic OIDC and loopback hosts skip it.
+    pub fn needs_instance_discovery(&self) -> bool {
+        let host = self.environment();
+        self.kind == AuthorityKind::Entra
+            && !WELL_KNOWN_HOSTS.contains(&host.as_str())
+            && !is_loopback_host(&host)
+    }
+
+    /// The OpenID Connect discovery document URL for this authority.
+    pub fn discovery_url(&self) -> Url {
+        let base = self.url();
+        let text = match self.kind {
+            AuthorityKind::Oidc => format!("{base}/.well-known/openid-configuration"),
+            AuthorityKind::Adfs => format!("{base}/.well-known/openid-configuration"),
+            _ => format!("{base}/v2.0/.well-known/openid-configuration"),
+        };
+        // The base URL parsed already; appending a fixed path cannot make it unparsable.
+        Url::parse(&text).unwrap_or_else(|_| self.url.clone())
+    }
+}
+
+fn is_b2c(host: &str, segments: &[String]) -> bool {
+    host.ends_with(".b2clogin.com")
+        || segments
+            .first()
+            .is_some_and(|s| s.eq_ignore_ascii_case("tfp"))
+        || segments
+            .get(1)
+            .is_some_and(|s| s.to_ascii_lowercase().starts_with("b2c_"))
+}
+
+/// Parses an authority's base URL: https (or http on a loopback host), no query, no fragment,
+/// no credentials.
+fn parse_base_url(text: &str) -> Result<Url, AuthorityError> {
+    let invalid = |reason: String| AuthorityError::Invalid {
+        url: text.to_owned(),
+        reason,
+    };
+    let url = Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not have a query or fragment".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it must not carry credentials".into()));
+    }
+    check_transport(&url).map_err(invalid)?;
+    let mut url = url;
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+/// Tokens and secrets travel only over TLS; plain http is allowed for loopback hosts, which
+/// local identity providers and tests use.
+pub(crate) fn check_transport(url: &Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if url.host_str().is_some_and(is_loopback_host) => Ok(()),
+        "http" => Err(format!(
+            "plain http is refused for {} (only loopback hosts may use http); use https",
+            url.host_str().unwrap_or("this host")
+        )),
+        other => Err(format!("unsupported scheme {other}: use https")),
+    }
+}
+
+/// 127.0.0.1 (and the rest of 127/8), ::1 and localhost.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn host_of(url: &Url) -> String {
+    url.host_str().unwrap_or_default().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_and_tenant(text: &str) -> (AuthorityKind, String) {
+        let a = Authority::parse(text).unwrap();
+        (a.kind().clone(), a.tenant().to_owned())
+    }
+
+    #[test]
+    fn classifies_authority_shapes() {
+        assert_eq!(
+            kind_and_tenant("https://login.microsoftonline.com/organizations/"),
+            (AuthorityKind::Entra, "organizations".into())
+        );
+        assert_eq!(
+            kind_and_tenant(
+                "https://login.microsoftonline.us/72f988bf-86f1-41af-91ab-2d7cd011db47"
+            ),
+            (
+                AuthorityKind::Entra,
+                "72f988bf-86f1-41af-91ab-2d7cd011db47".into()
+            )
+        );
+        assert_eq!(
+            kind_and_tenant("https://fs.contoso.com/adfs"),
+            (AuthorityKind::Adfs, "adfs".into())
+        );
+        assert_eq!(
+            kind_and_tenant("https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin"),
+            (AuthorityKind::B2c, "contoso.onmicrosoft.com".into())
+        );
+        assert_eq!(
+            kind_and_tenant(
+                "https://login.microsoftonline.com/tfp/contoso.onmicrosoft.com/B2C_1_x"
+            ),
+            (AuthorityKind::B2c, "contoso.onmicrosoft.com".into())
+        );
+        assert_eq!(
+            kind_and_tenant("https://contoso.ciamlogin.com"),
+            (AuthorityKind::Ciam, "contoso.onmicrosoft.com".into())
+        );
+    }
+
+    #[test]
+    fn refuses_plain_http_except_loopback() {
+        assert!(Authority::parse("http://login.example.com/common").is_err());
+        assert!(Authority::parse("http://127.0.0.1:8080/common").is_ok());
+        assert!(Authority::parse("http://[::1]:8080/common").is_ok());
+        assert!(Authority::parse("http://localhost/common").is_ok());
+        assert!(Authority::oidc("http://10.0.0.1/realms/x").is_err());
+        assert!(Authority::parse("ftp://login.microsoftonline.com/common").is_err());
+    }
+
+    #[test]
+    fn refuses_malformed_authorities() {
+        for bad in [
+            "not a url",
+            "https://login.microsoftonline.com",
+            "https://login.microsoftonline.com/common?x=1",
+            "https://user:pw@login.microsoftonline.com/common",
+            "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        ] {
+            assert!(Authority::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn environment_is_lowercase_host_without_port() {
+        let a = Authority::parse("http://127.0.0.1:4321/Contoso.example").unwrap();
+        assert_eq!(a.environment(), "127.0.0.1");
+        assert_eq!(a.url(), "http://127.0.0.1:4321/Contoso.example");
+        let b = Authority::parse("https://LOGIN.microsoftonline.com/common").unwrap();
+        assert_eq!(b.environment(), "login.microsoftonline.com");
+    }
+
+    #[test]
+    fn discovery_urls() {
+        let entra = Authority::from_tenant(None, "contoso.onmicrosoft.com").unwrap();
+        assert_eq!(
+            entra.discovery_url().as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"
+        );
+        let adfs = Authority::parse("https://fs.contoso.com/adfs/").unwrap();
+        assert_eq!(
+            adfs.discovery_url().as_str(),
+            "https://fs.contoso.com/adfs/.well-known/openid-configuration"
+        );
+        let oidc = Authority::oidc("https://accounts.example.com/realms/dev/").unwrap();
+        assert_eq!(
+            oidc.discovery_url().as_str(),
+            "https://accounts.example.com/realms/dev/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn instance_discovery_only_for_unknown_entra_hosts() {
+        assert!(
+            !Authority::parse("https://login.microsoftonline.com/common")
+                .unwrap()
+                .needs_instance_discovery()
+        );
+        assert!(
+            !Authority::parse("http://127.0.0.1:1/common")
+                .unwrap()
+                .needs_instance_discovery()
+        );
+        assert!(
+            Authority::parse("https://login.contoso.net/common")
+                .unwrap()
+                .needs_instance_discovery()
+        );
+        assert!(
+            !Authority::oidc("https://login.contoso.net/x")
+                .unwrap()
+                .needs_instance_discovery()
+        );
+    }
+
+    #[test]
+    fn from_tenant_uses_the_authority_host() {
+        let a = Authority::from_tenant(Some("https://login.microsoftonline.us/"), "t1").unwrap();
+        assert_eq!(a.url(), "https://login.microsoftonline.us/t1");
+        let b = Authority::from_tenant(Some("login.chinacloudapi.cn"), "t2").unwrap();
+        assert_eq!(b.url(), "https://login.chinacloudapi.cn/t2");
+    }
 }

@@ -59,23 +59,35 @@ impl std::fmt::Debug for FormValue {
 impl HttpRequest {
     /// A GET of `url`.
     pub fn get(url: Url) -> Self {
-        Self { method: Method::Get, url, headers: Vec::new(), form: Vec::new() }
+        Self {
+            method: Method::Get,
+            url,
+            headers: Vec::new(),
+            form: Vec::new(),
+        }
     }
 
     /// A form POST to `url`.
     pub fn post_form(url: Url) -> Self {
-        Self { method: Method::Post, url, headers: Vec::new(), form: Vec::new() }
+        Self {
+            method: Method::Post,
+            url,
+            headers: Vec::new(),
+            form: Vec::new(),
+        }
     }
 
     /// Adds a plain form field.
     pub fn field(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.form.push((name.to_owned(), FormValue::Plain(value.into())));
+        self.form
+            .push((name.to_owned(), FormValue::Plain(value.into())));
         self
     }
 
     /// Adds a secret form field.
     pub fn secret_field(mut self, name: &str, value: &str) -> Self {
-        self.form.push((name.to_owned(), FormValue::Secret(value.to_owned())));
+        self.form
+            .push((name.to_owned(), FormValue::Secret(value.to_owned())));
         self
     }
 
@@ -122,7 +134,11 @@ impl HttpResponse {
             .take(120)
             .collect();
         let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-        if text.chars().count() > 120 { format!("{cleaned}…") } else { cleaned }
+        if text.chars().count() > 120 {
+            format!("{cleaned}…")
+        } else {
+            cleaned
+        }
     }
 }
 

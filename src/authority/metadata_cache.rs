@@ -1,0 +1,101 @@
+//! Discovery metadata kept on disk, so that a warm run needs no discovery request: one small file
+//! per authority under the user's cache directory, trusted for a day.
+//!
+//! It is only an optimisation: any problem reading or writing it is logged at debug level and
+//! the metadata is fetched again. Writers replace files atomically, so concurrent runs at worst
+//! fetch twice.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::Endpoints;
+
+/// How long discovered metadata is trusted.
+pub const METADATA_TTL_SECS: u64 = 24 * 60 * 60;
+
+/// A directory of discovery documents, one file per authority.
+#[derive(Debug, Clone)]
+pub struct MetadataCache {
+    dir: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    authority: String,
+    fetched_at: u64,
+    endpoints: Endpoints,
+}
+
+impl MetadataCache {
+    /// A cache in `dir` (created on first write).
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    fn file_for(&self, key: &str) -> PathBuf {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
+        let name: String = digest.as_ref()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.dir.join(format!("metadata-{name}.json"))
+    }
+
+    /// The endpoints stored for `key` (the authority URL) if fetched less than a day ago.
+    pub fn get(&self, key: &str, now: u64) -> Option<Endpoints> {
+        let path = self.file_for(key);
+        let text = std::fs::read(&path).ok()?;
+        let entry: Entry = serde_json::from_slice(&text).ok()?;
+        let fresh = entry.fetched_at <= now && now - entry.fetched_at < METADATA_TTL_SECS;
+        (entry.authority == key && fresh).then_some(entry.endpoints)
+    }
+
+    /// Stores the endpoints for `key`.
+    pub fn put(&self, key: &str, endpoints: &Endpoints, now: u64) {
+        let entry = Entry {
+            authority: key.to_owned(),
+            fetched_at: now,
+            endpoints: endpoints.clone(),
+        };
+        if let Err(e) = self.write(key, &entry) {
+            log::debug!(
+                "could not keep discovery metadata in {}: {e}",
+                self.dir.display()
+            );
+        }
+    }
+
+    fn write(&self, key: &str, entry: &Entry) -> std::io::Result<()> {
+        let json = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        std::fs::create_dir_all(&self.dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
+        file.write_all(&json)?;
+        file.persist(self.file_for(key)).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_and_expires_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MetadataCache::new(dir.path().join("msal"));
+        let endpoints = Endpoints {
+            issuer: None,
+            token_endpoint: "https://h/t/oauth2/v2.0/token".into(),
+            authorization_endpoint: None,
+            device_authorization_endpoint: None,
+            token_endpoint_auth_methods_supported: None,
+        };
+        assert!(cache.get("https://h/t", 1000).is_none());
+        cache.put("https://h/t", &endpoints, 1000);
+        assert_eq!(cache.get("https://h/t", 1000 + 60), Some(endpoints));
+        assert!(cache.get("https://h/other", 1000).is_none());
+        assert!(cache.get("https://h/t", 1000 + METADATA_TTL_SECS).is_none());
+    }
+}

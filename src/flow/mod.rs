@@ -1,0 +1,5 @@
+//! The OAuth grants, one module each. Every module builds its requests and parses its responses
+//! as pure functions over [`crate::http`] values; the `app` layer sends them.
+
+pub mod client_credentials;
+pub mod token;

@@ -1,0 +1,186 @@
+//! What every token request shares (RFC 6749 §3.2, §4.x, §5): the form fields, client
+//! authentication, and parsing the success (§5.1) or error (§5.2) answer.
+
+use url::Url;
+
+use crate::credential::ClientAuth;
+use crate::error::{Error, ServerError};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::token::TokenResponse;
+
+/// The common parts of a token request.
+#[derive(Debug, Clone)]
+pub struct TokenRequest<'a> {
+    /// The token endpoint from discovery.
+    pub token_endpoint: &'a Url,
+    /// The application (client) id.
+    pub client_id: &'a str,
+    /// `grant_type` (RFC 6749 §4).
+    pub grant_type: &'a str,
+    /// The scopes to send (already decorated where the grant needs it).
+    pub scopes: &'a [String],
+    /// Send Entra's `client_info=1`, which makes it return the account's `uid`/`utid`.
+    pub client_info: bool,
+    /// A claims request or challenge (OpenID Connect Core §5.5), sent as given.
+    pub claims: Option<&'a str>,
+    /// How the client authenticates, for confidential clients.
+    pub client_auth: Option<&'a ClientAuth>,
+}
+
+impl TokenRequest<'_> {
+    /// Builds the form POST; `extra` carries the grant's own fields.
+    pub fn build(&self, extra: Vec<(String, crate::http::FormValue)>) -> HttpRequest {
+        let mut request = HttpRequest::post_form(self.token_endpoint.clone())
+            .field("client_id", self.client_id)
+            .field("grant_type", self.grant_type);
+        if !self.scopes.is_empty() {
+            request = request.field("scope", self.scopes.join(" "));
+        }
+        request.form.extend(extra);
+        if self.client_info {
+            request = request.field("client_info", "1");
+        }
+        if let Some(claims) = self.claims {
+            request = request.field("claims", claims);
+        }
+        if let Some(auth) = self.client_auth {
+            for (name, value, secret) in auth.form_fields() {
+                request = if secret {
+                    request.secret_field(name, value)
+                } else {
+                    request.field(name, value)
+                };
+            }
+        }
+        request
+    }
+}
+
+/// Parses a token endpoint answer: the tokens (RFC 6749 §5.1), the server's error (§5.2) as
+/// [`Error::OAuth`], or [`Error::UnexpectedResponse`] for anything else. Never echoes a body
+/// that parsed as JSON, since it may hold tokens.
+pub fn parse_token_response(
+    request: &HttpRequest,
+    response: &HttpResponse,
+) -> Result<TokenResponse, Error> {
+    let endpoint = request.endpoint();
+    let unexpected = |detail: String| Error::UnexpectedResponse {
+        endpoint: endpoint.clone(),
+        status: response.status,
+        detail,
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&response.body) {
+        Ok(value) => value,
+        Err(_) => return Err(unexpected(describe_non_json(response))),
+    };
+    if value.get("error").is_some_and(serde_json::Value::is_string) {
+        let mut error: ServerError = serde_json::from_value(value)
+            .map_err(|e| unexpected(format!("an error answer of unknown shape ({e})")))?;
+        error.status = response.status;
+        return Err(Error::OAuth(error));
+    }
+    if !(200..300).contains(&response.status) {
+        return Err(unexpected(
+            "a JSON answer that is neither tokens nor an OAuth error".into(),
+        ));
+    }
+    if !value
+        .get("access_token")
+        .is_some_and(serde_json::Value::is_string)
+    {
+        return Err(unexpected("the answer has no access_token".into()));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        // serde's message names the field and the expected type, never the value.
+        unexpected(format!("the token answer is malformed ({e})"))
+    })
+}
+
+/// A description of a body that is not JSON: its type and size, and for HTML the page title,
+/// which is how proxies and captive portals say what went wrong.
+fn describe_non_json(response: &HttpResponse) -> String {
+    let content_type = response
+        .content_type
+        .as_deref()
+        .unwrap_or("no content type");
+    let text = String::from_utf8_lossy(&response.body);
+    let lower = text.to_ascii_lowercase();
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
+        if start + 7 <= end {
+            let title: String = text[start + 7..end]
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect();
+            return format!(
+                "an HTML page ({content_type}) titled {:?} instead of JSON",
+                title.trim()
+            );
+        }
+    }
+    if lower.trim_start().starts_with('<') {
+        return format!("an HTML page ({content_type}) instead of JSON");
+    }
+    format!(
+        "{} bytes of {content_type} that are not JSON",
+        response.body.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(status: u16, body: &str) -> Result<TokenResponse, Error> {
+        let request =
+            HttpRequest::post_form(Url::parse("https://h/t/oauth2/v2.0/token?x=1").unwrap());
+        let response = HttpResponse {
+            status,
+            content_type: None,
+            body: body.as_bytes().to_vec(),
+        };
+        parse_token_response(&request, &response)
+    }
+
+    #[test]
+    fn parses_success_and_errors() {
+        assert!(exchange(200, r#"{"access_token":"a","expires_in":10}"#).is_ok());
+        match exchange(
+            401,
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: bad","correlation_id":"c"}"#,
+        ) {
+            Err(Error::OAuth(e)) => {
+                assert_eq!(
+                    (e.status, e.error.as_str(), e.correlation_id.as_deref()),
+                    (401, "invalid_client", Some("c"))
+                )
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_answers_never_echo_the_body() {
+        let truncated = exchange(200, r#"{"access_token":"secret-token-value"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!truncated.contains("secret-token-value"), "{truncated}");
+        let wrong_type = exchange(
+            200,
+            r#"{"access_token":"secret-token-value","expires_in":[1]}"#,
+        );
+        assert!(wrong_type.is_ok(), "a lenient lifetime field is ignored");
+        let missing = exchange(200, r#"{"token_type":"Bearer"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("no access_token"), "{missing}");
+        let html = exchange(502, "<html><head><title>Bad Gateway</title></head></html>")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            html.contains("Bad Gateway") && html.contains("https://h/t/oauth2/v2.0/token"),
+            "{html}"
+        );
+        assert!(!html.contains("x=1"));
+    }
+}
