@@ -1,5 +1,10 @@
 //! The OAuth grants, one module each. Every module builds its requests and parses its responses
 //! as pure functions over [`crate::http`] values; the `app` layer sends them.
 
+pub mod auth_code;
 pub mod client_credentials;
+pub mod device_code;
+pub mod loopback;
+pub mod password;
+pub mod refresh;
 pub mod token;

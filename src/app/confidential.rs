@@ -1,0 +1,149 @@
+//! Confidential clients: applications that can keep a credential (MSAL Python's
+//! `ConfidentialClientApplication`).
+
+use super::{
+    AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, freshness, now,
+    split_scopes,
+};
+use crate::cache::{AccessTokenQuery, TokenEvent};
+use crate::credential::{ClientAuth, ClientCredential, github};
+use crate::error::{Error, Result};
+use crate::flow::client_credentials;
+
+/// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
+#[derive(Debug, Clone, Default)]
+pub struct ClientCredentialsParameters {
+    /// The scopes; Entra wants exactly one `{resource}/.default`.
+    pub scopes: Vec<String>,
+    /// A claims challenge to satisfy; bypasses the cached token.
+    pub claims: Option<String>,
+    /// Skip the cached token and ask the identity provider.
+    pub force_refresh: bool,
+}
+
+/// An application with a credential of its own.
+#[derive(Debug)]
+pub struct ConfidentialClient {
+    app: ClientApplication,
+    credential: ClientCredential,
+}
+
+impl ConfidentialClient {
+    /// A confidential client.
+    pub fn new(app: ClientApplication, credential: ClientCredential) -> Self {
+        Self { app, credential }
+    }
+
+    /// The shared client application.
+    pub fn app(&self) -> &ClientApplication {
+        &self.app
+    }
+
+    /// The application's own token (RFC 6749 §4.4; MSAL's `acquire_token_for_client`): from the
+    /// cache while it has more than five minutes left, else from the token endpoint.
+    pub async fn acquire_token_for_client(
+        &self,
+        params: &ClientCredentialsParameters,
+    ) -> Result<AuthenticationResult> {
+        if params.scopes.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no scope given: pass --scope {resource}/.default".into(),
+            ));
+        }
+        let config = self.app.config();
+        let endpoints = self.app.endpoints().await?;
+        let environment = config.authority.environment();
+        let realm = endpoints.realm();
+        let now = now();
+
+        let mut fallback = None;
+        if let Some(cache) = config
+            .token_cache
+            .as_ref()
+            .filter(|_| !params.force_refresh && params.claims.is_none())
+        {
+            let snapshot = cache.load()?;
+            let query = AccessTokenQuery {
+                client_id: &config.client_id,
+                environment: &environment,
+                realm: &realm,
+                home_account_id: None,
+                scopes: &params.scopes,
+            };
+            if let Some(entry) = snapshot.find_access_token(&query, now) {
+                match freshness(entry, now, MIN_VALIDITY_SECS) {
+                    Freshness::Fresh => {
+                        log::info!("serving the access token from the cache");
+                        return Ok(AuthenticationResult::from_cache(entry));
+                    }
+                    Freshness::RefreshDue => {
+                        fallback = Some(AuthenticationResult::from_cache(entry))
+                    }
+                    Freshness::Stale => {}
+                }
+            }
+        }
+
+        let token_url = endpoints.token_url()?;
+        let result = async {
+            let auth = self.client_auth(token_url.as_str(), now).await?;
+            let request = client_credentials::build_request(
+                &token_url,
+                &config.client_id,
+                &params.scopes,
+                params.claims.as_deref(),
+                &auth,
+            );
+            self.app.request_token(&request).await
+        }
+        .await;
+        let response = match (result, fallback) {
+            (Ok(response), _) => response,
+            (Err(e), Some(old)) if !matches!(e, Error::OAuth(_)) => {
+                log::warn!("refreshing the token failed ({e}); using the cached one, still valid");
+                return Ok(old);
+            }
+            (Err(e), _) => return Err(e),
+        };
+
+        let scopes = response
+            .scope
+            .as_deref()
+            .map(split_scopes)
+            .unwrap_or_else(|| params.scopes.clone());
+        self.app.save(|cache| {
+            cache.add(
+                &TokenEvent {
+                    client_id: &config.client_id,
+                    environment: &environment,
+                    realm: &realm,
+                    scopes: &scopes,
+                    grant_type: client_credentials::GRANT_TYPE,
+                    response: &response,
+                    id_token_claims: None,
+                    username_hint: None,
+                },
+                now,
+            );
+            cache.remove_expired_access_tokens(now);
+        });
+        Ok(AuthenticationResult::from_response(
+            &response, scopes, realm, now,
+        ))
+    }
+
+    /// How the client proves itself for a request to `audience` (the token endpoint).
+    async fn client_auth(&self, audience: &str, now: u64) -> Result<ClientAuth> {
+        let client_id = &self.app.config().client_id;
+        match &self.credential {
+            ClientCredential::GitHubActions(oidc) => {
+                let request = github::token_request(oidc, github::DEFAULT_AUDIENCE)?;
+                let response = self.app.http()?.send(&request).await?;
+                Ok(ClientAuth::Assertion(github::parse_token_response(
+                    &response,
+                )?))
+            }
+            other => Ok(other.client_auth(client_id, audience, now)?),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The MSAL API surface: client applications that acquire tokens, consult and fill the token
+//! cache, and find their authority's endpoints. Named after MSAL Python's
+//! `ConfidentialClientApplication` / `PublicClientApplication` methods.
+
+mod confidential;
+
+pub use confidential::{ClientCredentialsParameters, ConfidentialClient};
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::authority::{
+    Authority, Endpoints, MetadataCache, build_discovery_request, build_instance_discovery_request,
+    parse_discovery_response, parse_instance_discovery_response,
+};
+use crate::cache::{AccessTokenEntry, CacheFile};
+use crate::error::{Error, Result};
+use crate::flow::token::parse_token_response;
+use crate::http::{HttpClient, HttpConfig, HttpRequest};
+use crate::secret::AccessToken;
+use crate::token::TokenResponse;
+
+/// An access token is served from the cache only with more than this many seconds left, so a
+/// caller never gets a token that expires in flight (MSAL uses the same 5 minutes).
+pub const MIN_VALIDITY_SECS: u64 = 300;
+
+/// What a client application is: who it is, which authority it talks to, and where it keeps
+/// tokens and discovery metadata.
+#[derive(Debug)]
+pub struct ClientConfig {
+    /// The application (client) id.
+    pub client_id: String,
+    /// The authority.
+    pub authority: Authority,
+    /// Network behaviour.
+    pub http: HttpConfig,
+    /// The token cache file; `None` keeps nothing between runs.
+    pub token_cache: Option<CacheFile>,
+    /// Where discovery metadata is kept between runs; `None` discovers on every run.
+    pub metadata_cache: Option<MetadataCache>,
+    /// Whether unfamiliar Entra hosts are validated through instance discovery.
+    pub instance_discovery: bool,
+}
+
+/// Where a token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The token cache; no request was made.
+    Cache,
+    /// A fresh answer from the identity provider.
+    IdentityProvider,
+}
+
+/// A token and what a caller needs to know about it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthenticationResult {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// Usually `Bearer`.
+    pub token_type: String,
+    /// Expiry, epoch seconds.
+    pub expires_on: u64,
+    /// The scopes the token was granted for.
+    pub scopes: Vec<String>,
+    /// The tenant that issued it (the cache `realm`).
+    pub tenant_id: String,
+    /// Cache or network.
+    pub source: TokenSource,
+}
+
+impl AuthenticationResult {
+    pub(crate) fn from_cache(entry: &AccessTokenEntry) -> Self {
+        Self {
+            access_token: entry.secret.clone(),
+            token_type: entry.token_type.clone().unwrap_or_else(|| "Bearer".into()),
+            expires_on: entry.expires_on(),
+            scopes: split_scopes(entry.target.as_deref().unwrap_or_default()),
+            tenant_id: entry.realm.clone().unwrap_or_default(),
+            source: TokenSource::Cache,
+        }
+    }
+
+    pub(crate) fn from_response(
+        response: &TokenResponse,
+        scopes: Vec<String>,
+        tenant_id: String,
+        now: u64,
+    ) -> Self {
+        Self {
+            access_token: response.access_token.clone(),
+            token_type: response.token_type.clone(),
+            expires_on: now + response.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
+            scopes,
+            tenant_id,
+            source: TokenSource::IdentityProvider,
+        }
+    }
+}
+
+/// MSAL's lifetime for a token response without `expires_in`.
+const DEFAULT_EXPIRES_IN: u64 = 600;
+
+/// How usable a cached access token is.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    /// Serve it.
+    Fresh,
+    /// Still valid, but the server's `refresh_in` has passed: refresh, and fall back to it.
+    RefreshDue,
+    /// Too close to expiry to hand out.
+    Stale,
+}
+
+pub(crate) fn freshness(entry: &AccessTokenEntry, now: u64, min_validity: u64) -> Freshness {
+    if entry.expires_on() <= now.saturating_add(min_validity) {
+        Freshness::Stale
+    } else if entry.refresh_on().is_some_and(|at| at <= now) {
+        Freshness::RefreshDue
+    } else {
+        Freshness::Fresh
+    }
+}
+
+/// Scopes from a space-separated string (RFC 6749 §3.3).
+pub fn split_scopes(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Seconds since the epoch.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// What every client application shares: configuration, a lazily built HTTP client (a cache
+/// hit never pays for TLS set-up) and the discovered endpoints.
+#[derive(Debug)]
+pub struct ClientApplication {
+    config: ClientConfig,
+    http: OnceLock<HttpClient>,
+    endpoints: OnceLock<Endpoints>,
+}
+
+impl ClientApplication {
+    /// A client application.
+    pub fn new(config: ClientConfig) -> Self {
+        Self {
+            config,
+            http: OnceLock::new(),
+            endpoints: OnceLock::new(),
+        }
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    pub(crate) fn http(&self) -> Result<&HttpClient> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = HttpClient::new(self.config.http.clone())?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    /// The authority's endpoints: from memory, from the metadata cache, or discovered (after
+    /// instance discovery for unfamiliar Entra hosts).
+    pub async fn endpoints(&self) -> Result<Endpoints> {
+        if let Some(endpoints) = self.endpoints.get() {
+            return Ok(endpoints.clone());
+        }
+        let authority = &self.config.authority;
+        let key = authority.url();
+        let now = now();
+        if let Some(endpoints) = self
+            .config
+            .metadata_cache
+            .as_ref()
+            .and_then(|c| c.get(key, now))
+        {
+            log::debug!("endpoints of {key} from the metadata cache");
+            return Ok(self.endpoints.get_or_init(|| endpoints).clone());
+        }
+        let mut discovery_url = None;
+        if self.config.instance_discovery && authority.needs_instance_discovery() {
+            let request = build_instance_discovery_request(authority)?;
+            let response = self.http()?.send(&request).await?;
+            discovery_url = Some(parse_instance_discovery_response(authority, &response)?);
+        }
+        let request = build_discovery_request(authority, discovery_url);
+        let response = self.http()?.send(&request).await?;
+        let endpoints = parse_discovery_response(authority, &request, &response)?;
+        if let Some(cache) = &self.config.metadata_cache {
+            cache.put(key, &endpoints, now);
+        }
+        Ok(self.endpoints.get_or_init(|| endpoints).clone())
+    }
+
+    /// Sends a token request and parses the answer.
+    pub(crate) async fn request_token(&self, request: &HttpRequest) -> Result<TokenResponse> {
+        let response = self.http()?.send(request).await?;
+        parse_token_response(request, &response)
+    }
+
+    /// Runs `f` on the cache file under its lock; a failure to save is reported and not fatal,
+    /// because the caller already holds a good token.
+    pub(crate) fn save<R>(&self, f: impl FnOnce(&mut crate::cache::TokenCache) -> R) -> Option<R> {
+        let cache = self.config.token_cache.as_ref()?;
+        match cache.update(f) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                log::warn!("the token was not saved in the cache: {e}");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Command-line definitions (clap derive): the global options every subcommand shares, and the
+//! argument groups several subcommands reuse.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::commands;
+
+/// Get OAuth 2.0 / OpenID Connect tokens from Microsoft Entra ID and other OpenID Connect
+/// providers.
+///
+/// stdout carries only the token (or what --output asks for); messages go to stderr.
+/// Exit status: 0 success, 1 failure, 2 usage error, 3 sign-in required, 4 refused by the
+/// authority.
+#[derive(Debug, Parser)]
+#[command(
+    name = "msal",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+#[command(after_help = "Examples:\n  \
+    msal login --scope https://graph.microsoft.com/User.Read\n  \
+    curl -H \"$(msal silent --scope https://graph.microsoft.com/User.Read -o header)\" https://graph.microsoft.com/v1.0/me\n  \
+    msal client-credentials --tenant $T --client-id $C --client-secret-file secret.txt --scope api://x/.default")]
+pub struct Cli {
+    /// Options shared by every subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in a user in the browser (authorization code + PKCE), or with legacy methods.
+    Login(commands::login::LoginArgs),
+    /// Sign in a user on another device with a code (device authorization grant).
+    DeviceCode(commands::device_code::DeviceCodeArgs),
+    /// Get an application's own token with its secret, certificate or federated credential.
+    ClientCredentials(commands::client_credentials::ClientCredentialsArgs),
+    /// Exchange a user's token for a token to a downstream API (on-behalf-of).
+    Obo(commands::obo::OboArgs),
+    /// Get a user's token from the cache, refreshing it when needed, without interaction.
+    Silent(commands::silent::SilentArgs),
+    /// List the accounts in the token cache.
+    Accounts(commands::accounts::AccountsArgs),
+    /// Remove an account's tokens from the cache.
+    Logout(commands::logout::LogoutArgs),
+}
+
+/// Options valid before or after the subcommand.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to
+    /// the Azure CLI's public client
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com
+    /// [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]
+    #[arg(long, global = true, value_name = "URL", conflicts_with_all = ["tenant", "oidc_authority"])]
+    pub authority: Option<String>,
+
+    /// Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT
+    /// [env: AZURE_TENANT_ID]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TENANT",
+        conflicts_with = "oidc_authority"
+    )]
+    pub tenant: Option<String>,
+
+    /// A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration)
+    /// [env: MSAL_OIDC_AUTHORITY]
+    #[arg(long, global = true, value_name = "URL")]
+    pub oidc_authority: Option<String>,
+
+    /// Do not validate unfamiliar Entra hosts through instance discovery
+    /// [env: MSAL_INSTANCE_DISCOVERY=false]
+    #[arg(long, global = true)]
+    pub no_instance_discovery: bool,
+
+    /// Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cache: Option<PathBuf>,
+
+    /// What to print on stdout
+    #[arg(short, long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// Seconds to wait for the identity provider on each request
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
+
+    /// Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// `--output` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The access token and a newline
+    Token,
+    /// A JSON object with the token and its metadata
+    Json,
+    /// `export` lines for `eval "$(msal … -o env)"`
+    Env,
+    /// An `Authorization: Bearer …` header line
+    Header,
+    /// The JSON shape of `az account get-access-token`
+    Az,
+    /// A Kubernetes client.authentication.k8s.io/v1 ExecCredential
+    ExecCredential,
+    /// Nothing (warm the cache, check that a token can be had)
+    None,
+}
+
+/// How a confidential client proves its identity. At most one source may be given; without
+/// one, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH and AZURE_FEDERATED_TOKEN_FILE are
+/// tried in that order.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Client credential")]
+pub struct CredentialArgs {
+    /// Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// The client secret itself (visible to other users in the process list: prefer
+    /// --client-secret-file or AZURE_CLIENT_SECRET)
+    #[arg(long, value_name = "SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+
+    /// Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12
+    /// [env: AZURE_CLIENT_CERTIFICATE_PATH]
+    #[arg(long, value_name = "PATH")]
+    pub certificate: Option<PathBuf>,
+
+    /// Read the PFX password from FILE, or stdin with `-` [env: AZURE_CLIENT_CERTIFICATE_PASSWORD]
+    #[arg(long, value_name = "FILE")]
+    pub certificate_password_file: Option<PathBuf>,
+
+    /// The PFX password itself (visible in the process list: prefer the file or the variable)
+    #[arg(long, value_name = "PASSWORD")]
+    pub certificate_password: Option<String>,
+
+    /// Send the certificate chain (x5c) for subject-name/issuer authentication
+    /// [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]
+    #[arg(long)]
+    pub send_certificate_chain: bool,
+
+    /// A signed client assertion (JWT) in FILE, read on every request
+    #[arg(long, value_name = "FILE")]
+    pub client_assertion_file: Option<PathBuf>,
+
+    /// A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request
+    /// [env: AZURE_FEDERATED_TOKEN_FILE]
+    #[arg(long, value_name = "FILE")]
+    pub federated_token_file: Option<PathBuf>,
+
+    /// Use a fresh GitHub Actions OIDC token as the client assertion (needs
+    /// `permissions: id-token: write`)
+    #[arg(long)]
+    pub github_oidc: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

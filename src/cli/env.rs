@@ -1,0 +1,93 @@
+//! The environment variables `msal` reads, captured once at start-up so that settings are
+//! resolved from one snapshot (and tests can hand in their own).
+
+use std::collections::HashMap;
+
+/// Client id (`MSAL_` wins over `AZURE_`).
+pub const MSAL_CLIENT_ID: &str = "MSAL_CLIENT_ID";
+/// Client id, as azure-identity names it.
+pub const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+/// Authority URL.
+pub const MSAL_AUTHORITY: &str = "MSAL_AUTHORITY";
+/// Generic OpenID Connect issuer.
+pub const MSAL_OIDC_AUTHORITY: &str = "MSAL_OIDC_AUTHORITY";
+/// Tenant, as azure-identity names it.
+pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
+/// Authority host for `--tenant`/`AZURE_TENANT_ID` (sovereign clouds, local providers).
+pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+/// Token cache file.
+pub const MSAL_CACHE: &str = "MSAL_CACHE";
+/// Log level: error, warn, info, debug.
+pub const MSAL_LOG: &str = "MSAL_LOG";
+/// `false`/`0` turns instance discovery off.
+pub const MSAL_INSTANCE_DISCOVERY: &str = "MSAL_INSTANCE_DISCOVERY";
+/// Client secret.
+pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+/// Certificate file (PEM or PFX).
+pub const AZURE_CLIENT_CERTIFICATE_PATH: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
+/// PFX password.
+pub const AZURE_CLIENT_CERTIFICATE_PASSWORD: &str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
+/// `true` sends the certificate chain (`x5c`).
+pub const AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: &str = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
+/// Federated token file (Kubernetes workload identity).
+pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
+/// GitHub Actions OIDC token endpoint.
+pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+/// GitHub Actions OIDC request token.
+pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+
+const ALL: &[&str] = &[
+    MSAL_CLIENT_ID,
+    AZURE_CLIENT_ID,
+    MSAL_AUTHORITY,
+    MSAL_OIDC_AUTHORITY,
+    AZURE_TENANT_ID,
+    AZURE_AUTHORITY_HOST,
+    MSAL_CACHE,
+    MSAL_LOG,
+    MSAL_INSTANCE_DISCOVERY,
+    AZURE_CLIENT_SECRET,
+    AZURE_CLIENT_CERTIFICATE_PATH,
+    AZURE_CLIENT_CERTIFICATE_PASSWORD,
+    AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
+    AZURE_FEDERATED_TOKEN_FILE,
+    ACTIONS_ID_TOKEN_REQUEST_URL,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+];
+
+/// A snapshot of the variables above. Empty values count as unset, as in azure-identity.
+#[derive(Debug, Default)]
+pub struct Env {
+    vars: HashMap<&'static str, String>,
+}
+
+impl Env {
+    /// Reads the process environment.
+    pub fn capture() -> Self {
+        let vars = ALL
+            .iter()
+            .filter_map(|name| {
+                std::env::var(name)
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (*name, v))
+            })
+            .collect();
+        Self { vars }
+    }
+
+    /// The value of `name`, if set and not empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// A boolean variable: `1`, `true`, `yes`, `on` (any case) are true.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.get(name).map(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! Diagnostics on stderr through the `log` facade: warnings by default, errors only with `-q`,
+//! more with `-v`/`-vv` or `MSAL_LOG`. The library logs no secret: they live in redacting types.
+
+use std::io::Write as _;
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+struct StderrLogger {
+    level: LevelFilter,
+}
+
+impl Log for StderrLogger {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= self.level && metadata.target().starts_with("msal")
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let label = match record.level() {
+            Level::Error => "error",
+            Level::Warn => "warning",
+            Level::Info => "info",
+            Level::Debug => "debug",
+            Level::Trace => "trace",
+        };
+        // Nothing sensible to do if stderr is gone.
+        let _ = writeln!(std::io::stderr().lock(), "{label}: {}", record.args());
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the logger. `verbose` counts `-v`; `quiet` is `-q`; `env_level` is `MSAL_LOG`.
+pub fn init(verbose: u8, quiet: bool, env_level: Option<&str>) {
+    let level = if quiet {
+        LevelFilter::Error
+    } else if verbose >= 2 {
+        LevelFilter::Debug
+    } else if verbose == 1 {
+        LevelFilter::Info
+    } else {
+        env_level
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(LevelFilter::Warn)
+    };
+    if log::set_boxed_logger(Box::new(StderrLogger { level })).is_ok() {
+        log::set_max_level(level);
+    }
+}

@@ -1,0 +1,79 @@
+//! The command-line layer: parse, resolve settings, run one subcommand, print, map the outcome
+//! to an exit code. Declared only from `main.rs`, so clap and printing stay out of the library.
+
+mod args;
+mod commands;
+mod env;
+mod exit;
+mod logger;
+mod output;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use args::{Cli, Command, OutputFormat};
+use env::Env;
+use output::Printer;
+use settings::Settings;
+
+/// What a subcommand gets besides its own arguments.
+pub struct Context {
+    /// Resolved global settings.
+    pub settings: Settings,
+    /// The environment snapshot.
+    pub env: Env,
+    /// The stdout writer.
+    pub printer: Printer,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(exit::USAGE));
+        }
+    };
+    let env = Env::capture();
+    logger::init(cli.global.verbose, cli.global.quiet, env.get(env::MSAL_LOG));
+    let format = cli.global.output.unwrap_or(OutputFormat::Token);
+    match run(cli, env) {
+        Ok(()) => ExitCode::from(exit::SUCCESS),
+        Err(error) => {
+            exit::report(&error, format);
+            ExitCode::from(exit::code(&error))
+        }
+    }
+}
+
+fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
+    let settings = Settings::resolve(&cli.global, &env)?;
+    let printer = Printer::new(settings.output);
+    let context = Context {
+        settings,
+        env,
+        printer,
+    };
+    // One thread: a CLI makes a handful of sequential requests, and a single-threaded runtime
+    // starts fastest.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Login(args) => commands::login::run(args, &context).await,
+            Command::DeviceCode(args) => commands::device_code::run(args, &context).await,
+            Command::ClientCredentials(args) => {
+                commands::client_credentials::run(args, &context).await
+            }
+            Command::Obo(args) => commands::obo::run(args, &context).await,
+            Command::Silent(args) => commands::silent::run(args, &context).await,
+            Command::Accounts(args) => commands::accounts::run(args, &context).await,
+            Command::Logout(args) => commands::logout::run(args, &context).await,
+        }
+    })
+}

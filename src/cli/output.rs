@@ -1,0 +1,163 @@
+//! The only writer of stdout: prints a token in the format `--output` asked for.
+
+use std::io::Write as _;
+
+use msal::app::{AuthenticationResult, TokenSource};
+use time::{
+    OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339, macros::format_description,
+};
+
+use super::args::OutputFormat;
+
+/// Prints tokens. Built before the async runtime starts: reading the local UTC offset is only
+/// sound while the process has one thread (the `az` format shows local time, as `az` does).
+#[derive(Debug)]
+pub struct Printer {
+    format: OutputFormat,
+    local_offset: UtcOffset,
+}
+
+impl Printer {
+    /// A printer for `format`.
+    pub fn new(format: OutputFormat) -> Self {
+        let local_offset = if format == OutputFormat::Az {
+            UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC)
+        } else {
+            UtcOffset::UTC
+        };
+        Self {
+            format,
+            local_offset,
+        }
+    }
+
+    /// The chosen format.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// Writes the token to stdout. A closed pipe (`msal … | head -c0`) is not an error.
+    pub fn token(&self, result: &AuthenticationResult) -> std::io::Result<()> {
+        let text = self.render(result, msal_now());
+        write_stdout(&text)
+    }
+
+    fn render(&self, result: &AuthenticationResult, now: u64) -> String {
+        let token = result.access_token.secret();
+        match self.format {
+            OutputFormat::Token => format!("{token}\n"),
+            OutputFormat::Header => format!("Authorization: {} {token}\n", result.token_type),
+            OutputFormat::Env => format!(
+                "export MSAL_ACCESS_TOKEN={}\nexport MSAL_TOKEN_TYPE={}\nexport MSAL_EXPIRES_ON={}\n",
+                shell_quote(token),
+                shell_quote(&result.token_type),
+                shell_quote(&result.expires_on.to_string()),
+            ),
+            OutputFormat::Json => {
+                let value = serde_json::json!({
+                    "access_token": token,
+                    "token_type": result.token_type,
+                    "expires_on": result.expires_on,
+                    "expires_in": result.expires_on.saturating_sub(now),
+                    "scope": result.scopes.join(" "),
+                    "tenant_id": result.tenant_id,
+                    "token_source": match result.source {
+                        TokenSource::Cache => "cache",
+                        TokenSource::IdentityProvider => "identity_provider",
+                    },
+                });
+                format!("{value:#}\n")
+            }
+            OutputFormat::Az => {
+                let value = serde_json::json!({
+                    "accessToken": token,
+                    "expiresOn": self.local_time(result.expires_on),
+                    "expires_on": result.expires_on,
+                    "subscription": serde_json::Value::Null,
+                    "tenant": result.tenant_id,
+                    "tokenType": result.token_type,
+                });
+                format!("{value:#}\n")
+            }
+            OutputFormat::ExecCredential => {
+                let value = serde_json::json!({
+                    "apiVersion": "client.authentication.k8s.io/v1",
+                    "kind": "ExecCredential",
+                    "spec": { "interactive": false },
+                    "status": {
+                        "token": token,
+                        "expirationTimestamp": rfc3339(result.expires_on),
+                    },
+                });
+                format!("{value:#}\n")
+            }
+            OutputFormat::None => String::new(),
+        }
+    }
+
+    /// `az`'s `expiresOn`: local time, `YYYY-MM-DD HH:MM:SS.ffffff`.
+    fn local_time(&self, epoch: u64) -> String {
+        let format = format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
+        );
+        datetime(epoch)
+            .to_offset(self.local_offset)
+            .format(&format)
+            .unwrap_or_default()
+    }
+}
+
+/// Writes to stdout; a reader that went away is not an error for us.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn datetime(epoch: u64) -> OffsetDateTime {
+    i64::try_from(epoch)
+        .ok()
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// RFC 3339 in UTC, as Kubernetes expects for `expirationTimestamp`.
+pub fn rfc3339(epoch: u64) -> String {
+    datetime(epoch).format(&Rfc3339).unwrap_or_default()
+}
+
+/// Single-quotes a value for POSIX shells.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+fn msal_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_timestamps_and_quotes() {
+        assert_eq!(rfc3339(1_790_000_000), "2026-09-21T14:13:20Z");
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        let printer = Printer {
+            format: OutputFormat::Az,
+            local_offset: UtcOffset::UTC,
+        };
+        assert_eq!(
+            printer.local_time(1_790_000_000),
+            "2026-09-21 14:13:20.000000"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! Turns arguments and environment into settings, once, before any network traffic:
+//! flags win over environment variables, which win over defaults.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use msal::app::ClientConfig;
+use msal::authority::{Authority, DEFAULT_AUTHORITY, MetadataCache};
+use msal::cache::CacheFile;
+use msal::credential::{Certificate, ClientCredential, GitHubOidc};
+use msal::http::HttpConfig;
+use msal::secret::{CertificatePassword, ClientSecret};
+
+use super::args::{CredentialArgs, GlobalArgs, OutputFormat};
+use super::env::{self, Env};
+use super::exit::UsageError;
+
+/// The Azure CLI's public client id: the default for user sign-ins, as in azure-identity.
+pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// Network timeout when `--timeout` is not given.
+const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// Settings every subcommand shares.
+#[derive(Debug)]
+pub struct Settings {
+    /// `--client-id`, `MSAL_CLIENT_ID` or `AZURE_CLIENT_ID`.
+    pub client_id: Option<String>,
+    /// The authority.
+    pub authority: Authority,
+    /// Whether the authority was chosen (rather than the `organizations` default).
+    pub authority_given: bool,
+    /// The token cache file.
+    pub cache_path: PathBuf,
+    /// Where discovery metadata is kept.
+    pub metadata_dir: Option<PathBuf>,
+    /// Network settings.
+    pub timeout: Duration,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
+    /// Whether instance discovery is on.
+    pub instance_discovery: bool,
+    /// What goes to stdout.
+    pub output: OutputFormat,
+}
+
+impl Settings {
+    /// Resolves the global options.
+    pub fn resolve(global: &GlobalArgs, env: &Env) -> Result<Self> {
+        let host = env.get(env::AZURE_AUTHORITY_HOST);
+        let usage =
+            |e: msal::authority::AuthorityError| anyhow::Error::new(UsageError(e.to_string()));
+        let (authority, authority_given) = if let Some(url) = &global.oidc_authority {
+            (Authority::oidc(url).map_err(usage)?, true)
+        } else if let Some(url) = &global.authority {
+            (Authority::parse(url).map_err(usage)?, true)
+        } else if let Some(tenant) = &global.tenant {
+            (Authority::from_tenant(host, tenant).map_err(usage)?, true)
+        } else if let Some(url) = env.get(env::MSAL_OIDC_AUTHORITY) {
+            (Authority::oidc(url).context("MSAL_OIDC_AUTHORITY")?, true)
+        } else if let Some(url) = env.get(env::MSAL_AUTHORITY) {
+            (Authority::parse(url).context("MSAL_AUTHORITY")?, true)
+        } else if let Some(tenant) = env.get(env::AZURE_TENANT_ID) {
+            (
+                Authority::from_tenant(host, tenant).context("AZURE_TENANT_ID")?,
+                true,
+            )
+        } else {
+            (Authority::parse(DEFAULT_AUTHORITY)?, false)
+        };
+
+        let client_id = global
+            .client_id
+            .clone()
+            .or_else(|| env.get(env::MSAL_CLIENT_ID).map(str::to_owned))
+            .or_else(|| env.get(env::AZURE_CLIENT_ID).map(str::to_owned));
+
+        let dirs = directories::ProjectDirs::from("", "", "msal");
+        let cache_path = match (&global.cache, env.get(env::MSAL_CACHE), &dirs) {
+            (Some(path), _, _) => path.clone(),
+            (None, Some(path), _) => PathBuf::from(path),
+            (None, None, Some(dirs)) => dirs.config_dir().join("token_cache.json"),
+            (None, None, None) => anyhow::bail!(
+                "cannot find a home directory for the token cache: pass --cache PATH or set MSAL_CACHE"
+            ),
+        };
+        let metadata_dir = dirs.as_ref().map(|d| d.cache_dir().to_path_buf());
+
+        let instance_discovery =
+            !global.no_instance_discovery && env.flag(env::MSAL_INSTANCE_DISCOVERY) != Some(false);
+
+        Ok(Self {
+            client_id,
+            authority,
+            authority_given,
+            cache_path,
+            metadata_dir,
+            timeout: Duration::from_secs(global.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
+            ca_cert: global.ca_cert.clone(),
+            instance_discovery,
+            output: global.output.unwrap_or(OutputFormat::Token),
+        })
+    }
+
+    /// The client configuration for `client_id`; `use_cache: false` keeps nothing on disk.
+    pub fn client_config(&self, client_id: String, use_cache: bool) -> ClientConfig {
+        let mut http = HttpConfig::new(self.timeout);
+        http.ca_cert = self.ca_cert.clone();
+        ClientConfig {
+            client_id,
+            authority: self.authority.clone(),
+            http,
+            token_cache: use_cache.then(|| CacheFile::new(self.cache_path.clone())),
+            metadata_cache: self.metadata_dir.clone().map(MetadataCache::new),
+            instance_discovery: self.instance_discovery,
+        }
+    }
+
+    /// The client id a confidential client must have.
+    pub fn required_client_id(&self) -> Result<String> {
+        self.client_id.clone().ok_or_else(|| {
+            UsageError("this command needs the application's client id: pass --client-id or set AZURE_CLIENT_ID".into())
+                .into()
+        })
+    }
+}
+
+/// Resolves a confidential client's credential: at most one flag; else the azure-identity
+/// environment variables in their order (secret, certificate, federated token file).
+pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+    let given = [
+        args.client_secret_file.is_some(),
+        args.client_secret.is_some(),
+        args.certificate.is_some(),
+        args.client_assertion_file.is_some(),
+        args.federated_token_file.is_some(),
+        args.github_oidc,
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(UsageError(
+            "give only one of --client-secret-file, --client-secret, --certificate, \
+             --client-assertion-file, --federated-token-file, --github-oidc"
+                .into(),
+        )
+        .into());
+    }
+    if args.client_secret_file.as_deref() == Some(Path::new("-"))
+        && args.certificate_password_file.as_deref() == Some(Path::new("-"))
+    {
+        return Err(UsageError("only one secret can be read from stdin".into()).into());
+    }
+
+    if let Some(path) = &args.client_secret_file {
+        return Ok(ClientCredential::Secret(ClientSecret::new(read_secret(
+            path,
+            "client secret",
+        )?)));
+    }
+    if let Some(secret) = &args.client_secret {
+        log::warn!(
+            "--client-secret makes the secret visible to every user of this machine in the process list; \
+             use --client-secret-file or AZURE_CLIENT_SECRET instead"
+        );
+        return Ok(ClientCredential::Secret(ClientSecret::new(secret.clone())));
+    }
+    if let Some(path) = &args.certificate {
+        return certificate(path, args, env);
+    }
+    if let Some(path) = &args.client_assertion_file {
+        return Ok(ClientCredential::AssertionFile(path.clone()));
+    }
+    if let Some(path) = &args.federated_token_file {
+        return Ok(ClientCredential::FederatedTokenFile(path.clone()));
+    }
+    if args.github_oidc {
+        let oidc = GitHubOidc::from_env_values(
+            env.get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
+                .map(str::to_owned),
+            env.get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+                .map(str::to_owned),
+        )?;
+        return Ok(ClientCredential::GitHubActions(oidc));
+    }
+    if let Some(secret) = env.get(env::AZURE_CLIENT_SECRET) {
+        return Ok(ClientCredential::Secret(ClientSecret::new(
+            secret.to_owned(),
+        )));
+    }
+    if let Some(path) = env.get(env::AZURE_CLIENT_CERTIFICATE_PATH) {
+        return certificate(Path::new(path), args, env);
+    }
+    if let Some(path) = env.get(env::AZURE_FEDERATED_TOKEN_FILE) {
+        return Ok(ClientCredential::FederatedTokenFile(PathBuf::from(path)));
+    }
+    Err(UsageError(
+        "no client credential: pass --client-secret-file, --certificate, --client-assertion-file, \
+         --federated-token-file or --github-oidc, or set AZURE_CLIENT_SECRET, \
+         AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"
+            .into(),
+    )
+    .into())
+}
+
+fn certificate(path: &Path, args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+    let password = if let Some(file) = &args.certificate_password_file {
+        Some(read_secret(file, "certificate password")?)
+    } else if let Some(password) = &args.certificate_password {
+        log::warn!(
+            "--certificate-password makes the password visible to every user of this machine in the \
+             process list; use --certificate-password-file or AZURE_CLIENT_CERTIFICATE_PASSWORD instead"
+        );
+        Some(password.clone())
+    } else {
+        env.get(env::AZURE_CLIENT_CERTIFICATE_PASSWORD)
+            .map(str::to_owned)
+    };
+    let password = password.map(CertificatePassword::new);
+    let certificate = Certificate::from_file(path, password.as_ref())?;
+    let send_chain = args.send_certificate_chain
+        || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true);
+    Ok(ClientCredential::Certificate {
+        certificate,
+        send_chain,
+    })
+}
+
+/// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the
+/// newline editors and `echo` add) is not part of it.
+pub fn read_secret(path: &Path, what: &str) -> Result<String> {
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read the {what} from stdin"))?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the {what} from {}", path.display()))?;
+    }
+    let trimmed = text.trim_end();
+    if trimmed.is_empty() {
+        let source = if path == Path::new("-") {
+            "stdin".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        anyhow::bail!("the {what} read from {source} is empty");
+    }
+    Ok(trimmed.to_owned())
+}
