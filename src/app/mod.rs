@@ -3,8 +3,13 @@
 //! `ConfidentialClientApplication` / `PublicClientApplication` methods.
 
 mod confidential;
+mod public;
 
 pub use confidential::{ClientCredentialsParameters, ConfidentialClient};
+pub use public::{
+    Account, AccountSelector, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
+    RESERVED_SCOPES, RedirectWaiter, SilentParameters, decorate_scopes,
+};
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,7 +19,7 @@ use crate::authority::{
     parse_discovery_response, parse_instance_discovery_response,
 };
 use crate::cache::{AccessTokenEntry, CacheFile};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::flow::token::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest};
 use crate::secret::AccessToken;
@@ -67,6 +72,8 @@ pub struct AuthenticationResult {
     pub tenant_id: String,
     /// Cache or network.
     pub source: TokenSource,
+    /// The signed-in user; `None` for application tokens.
+    pub account: Option<Account>,
 }
 
 impl AuthenticationResult {
@@ -78,7 +85,13 @@ impl AuthenticationResult {
             scopes: split_scopes(entry.target.as_deref().unwrap_or_default()),
             tenant_id: entry.realm.clone().unwrap_or_default(),
             source: TokenSource::Cache,
+            account: None,
         }
+    }
+
+    pub(crate) fn with_account(mut self, account: Account) -> Self {
+        self.account = Some(account);
+        self
     }
 
     pub(crate) fn from_response(
@@ -94,6 +107,7 @@ impl AuthenticationResult {
             scopes,
             tenant_id,
             source: TokenSource::IdentityProvider,
+            account: None,
         }
     }
 }

@@ -5,6 +5,15 @@ use std::io::Write as _;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
+/// Log target for plain status lines ("signed in as …"): shown unless `-q`, without a label.
+pub const STATUS_TARGET: &str = "msal::status";
+
+/// Prints a status line on stderr (hidden by `-q`).
+macro_rules! status {
+    ($($arg:tt)*) => { log::warn!(target: $crate::cli::logger::STATUS_TARGET, $($arg)*) };
+}
+pub(crate) use status;
+
 struct StderrLogger {
     level: LevelFilter,
 }
@@ -16,6 +25,10 @@ impl Log for StderrLogger {
 
     fn log(&self, record: &Record<'_>) {
         if !self.enabled(record.metadata()) {
+            return;
+        }
+        if record.target() == STATUS_TARGET {
+            let _ = writeln!(std::io::stderr().lock(), "{}", record.args());
             return;
         }
         let label = match record.level() {

@@ -44,6 +44,12 @@ pub struct Settings {
     pub instance_discovery: bool,
     /// What goes to stdout.
     pub output: OutputFormat,
+    /// Whether `--output` was given (sign-in commands print nothing to a terminal by default).
+    pub output_given: bool,
+    /// `-q`: only errors on stderr.
+    pub quiet: bool,
+    /// `--timeout`, when given (it also bounds how long a sign-in waits for the user).
+    pub timeout_given: Option<Duration>,
 }
 
 impl Settings {
@@ -101,6 +107,9 @@ impl Settings {
             ca_cert: global.ca_cert.clone(),
             instance_discovery,
             output: global.output.unwrap_or(OutputFormat::Token),
+            output_given: global.output.is_some(),
+            quiet: global.quiet,
+            timeout_given: global.timeout.map(Duration::from_secs),
         })
     }
 

@@ -1,8 +1,13 @@
 //! `msal accounts`: the accounts in the token cache.
 
 use clap::Args;
+use msal::app::Account;
 
 use super::super::Context;
+use super::super::args::OutputFormat;
+use super::super::logger::status;
+use super::super::output::write_stdout;
+use super::user;
 
 /// Arguments of `msal accounts`.
 #[derive(Debug, Args)]
@@ -12,7 +17,43 @@ pub struct AccountsArgs {
     pub username: Option<String>,
 }
 
-/// Runs `msal accounts`.
-pub async fn run(_args: AccountsArgs, _context: &Context) -> anyhow::Result<()> {
-    Err(super::not_yet("accounts"))
+/// Runs `msal accounts`: a table, or a JSON array with `-o json`.
+pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
+    let client = user::public_client(context);
+    let accounts: Vec<Account> = client
+        .accounts()?
+        .into_iter()
+        .filter(|a| args.username.as_deref().is_none_or(|u| a.username.eq_ignore_ascii_case(u)))
+        .collect();
+    let text = if context.settings.output == OutputFormat::Json {
+        format!("{:#}\n", serde_json::to_value(&accounts)?)
+    } else if accounts.is_empty() {
+        status!("no accounts in {}", context.settings.cache_path.display());
+        String::new()
+    } else {
+        table(&accounts)
+    };
+    write_stdout(&text)?;
+    Ok(())
+}
+
+fn table(accounts: &[Account]) -> String {
+    let rows: Vec<[String; 4]> = std::iter::once(["USERNAME".into(), "TENANT".into(), "ENVIRONMENT".into(), "HOME ACCOUNT ID".into()])
+        .chain(accounts.iter().map(|a| {
+            [
+                if a.username.is_empty() { "-".into() } else { a.username.clone() },
+                a.tenant.clone(),
+                a.environment.clone(),
+                a.home_account_id.clone(),
+            ]
+        }))
+        .collect();
+    let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -1,8 +1,14 @@
 //! `msal device-code`: sign in on another device with a code (RFC 8628).
 
+use std::io::{IsTerminal as _, Write as _};
+use std::time::{Duration, Instant};
+
 use clap::Args;
 
 use super::super::Context;
+use super::super::exit::UsageError;
+use super::super::logger::status;
+use super::{scopes, user};
 
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]
@@ -16,6 +22,83 @@ pub struct DeviceCodeArgs {
 }
 
 /// Runs `msal device-code`.
-pub async fn run(_args: DeviceCodeArgs, _context: &Context) -> anyhow::Result<()> {
-    Err(super::not_yet("device-code"))
+pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
+    let scopes = scopes::flatten(&args.scopes);
+    if scopes.is_empty() {
+        return Err(UsageError("no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into()).into());
+    }
+    let client = user::public_client(context);
+    let flow = client.initiate_device_flow(&scopes).await?;
+    status!("{}", flow.authorization.instructions());
+    if args.qr {
+        let target = flow
+            .authorization
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&flow.authorization.verification_uri);
+        status!("{}", qr(target));
+    }
+
+    let expires = Instant::now() + Duration::from_secs(flow.authorization.expires_in);
+    let show_countdown = std::io::stderr().is_terminal() && !context.settings.quiet;
+    let result = {
+        let poll = client.complete_device_flow(&flow);
+        tokio::pin!(poll);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                result = &mut poll => break result,
+                () = user::ctrl_c() => {
+                    clear_line(show_countdown);
+                    anyhow::bail!("sign-in cancelled");
+                }
+                _ = tick.tick(), if show_countdown => {
+                    let left = expires.saturating_duration_since(Instant::now()).as_secs();
+                    let _ = write!(std::io::stderr(), "\rWaiting for the sign-in… {}:{:02} left ", left / 60, left % 60);
+                }
+            }
+        }
+    };
+    clear_line(show_countdown);
+    user::finish_sign_in(&result?, context)
+}
+
+fn clear_line(active: bool) {
+    if active {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+}
+
+/// The URL as a QR code in Unicode half blocks (two modules per character cell), with the
+/// quiet zone scanners need.
+fn qr(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return "(the URL is too long for a QR code)".to_owned();
+    };
+    let width = code.width();
+    let colors = code.to_colors();
+    let dark = |x: isize, y: isize| -> bool {
+        x >= 0
+            && y >= 0
+            && (x as usize) < width
+            && (y as usize) < width
+            && colors[y as usize * width + x as usize] == qrcode::Color::Dark
+    };
+    let quiet = 2isize;
+    let size = width as isize;
+    let mut out = String::new();
+    let mut y = -quiet;
+    while y < size + quiet {
+        for x in -quiet..size + quiet {
+            out.push(match (dark(x, y), dark(x, y + 1)) {
+                (true, true) => ' ',
+                (true, false) => '▄',
+                (false, true) => '▀',
+                (false, false) => '█',
+            });
+        }
+        out.push('\n');
+        y += 2;
+    }
+    out
 }

@@ -1,11 +1,22 @@
 //! `msal login`: interactive sign-in (authorization code + PKCE on a loopback redirect), plus
 //! the legacy username/password and refresh-token import.
 
-use std::path::PathBuf;
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use clap::Args;
+use msal::app::{AuthenticationResult, InteractiveParameters, PublicClient};
+use msal::flow::auth_code::Redirect;
+use msal::secret::{Password, RefreshToken};
 
 use super::super::Context;
+use super::super::exit::UsageError;
+use super::super::logger::status;
+use super::super::settings::read_secret;
+use super::{scopes, user};
 
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]
@@ -45,7 +56,132 @@ pub struct LoginArgs {
     pub refresh_token_file: Option<PathBuf>,
 }
 
+/// How long a sign-in waits for the browser when `--timeout` is not given.
+const DEFAULT_WAIT: Duration = Duration::from_secs(300);
+
 /// Runs `msal login`.
-pub async fn run(_args: LoginArgs, _context: &Context) -> anyhow::Result<()> {
-    Err(super::not_yet("login"))
+pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
+    let scopes = scopes::flatten(&args.scopes);
+    if scopes.is_empty() {
+        return Err(UsageError("no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into()).into());
+    }
+    let client = user::public_client(context);
+
+    let result = if let Some(username) = &args.username {
+        let password = Password::new(read_secret(Path::new("-"), "password")?);
+        client.acquire_token_by_username_password(username, &password, &scopes).await?
+    } else if let Some(file) = &args.refresh_token_file {
+        let token = RefreshToken::new(read_secret(file, "refresh token")?);
+        client.acquire_token_by_refresh_token(&token, &scopes).await?
+    } else {
+        interactive(&client, &args, scopes, context).await?
+    };
+    user::finish_sign_in(&result, context)
+}
+
+async fn interactive(
+    client: &PublicClient,
+    args: &LoginArgs,
+    scopes: Vec<String>,
+    context: &Context,
+) -> anyhow::Result<AuthenticationResult> {
+    let browser = if args.no_browser { None } else { browser::detect() };
+    let params = InteractiveParameters {
+        scopes,
+        extra_scopes: scopes::flatten(&args.extra_scope),
+        login_hint: args.login_hint.clone(),
+        domain_hint: args.domain_hint.clone(),
+        prompt: args.prompt.clone(),
+        claims: args.claims.clone(),
+        port: args.port,
+        remote_browser: browser.is_none(),
+    };
+    let flow = client.initiate_interactive(&params).await?;
+    let url = flow.url().to_string();
+    let opened = browser.is_some() && browser::open(&url);
+    if opened {
+        status!("Opened the sign-in page in your browser; waiting for you to finish (Ctrl-C to cancel).");
+        status!("If it did not open, visit:\n  {url}");
+    } else {
+        status!("Open this URL in a browser to sign in:\n\n  {url}\n");
+        status!(
+            "After signing in, the browser goes to http://localhost:…; if that page cannot load \
+             (the browser is on another machine), paste its full address here and press Enter."
+        );
+    }
+
+    let wait = context.settings.timeout_given.unwrap_or(DEFAULT_WAIT);
+    let deadline = Instant::now() + wait;
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let waiter = flow.waiter();
+    let listener = {
+        let cancelled = Arc::clone(&cancelled);
+        tokio::task::spawn_blocking(move || waiter.wait(deadline, &cancelled))
+    };
+    let pasted = paste(&flow, !opened);
+    let redirect = tokio::select! {
+        outcome = listener => outcome.map_err(|_| anyhow::anyhow!("the loopback listener stopped unexpectedly"))??,
+        redirect = pasted => redirect,
+        () = user::ctrl_c() => {
+            cancelled.store(true, Ordering::Relaxed);
+            anyhow::bail!("sign-in cancelled");
+        }
+    };
+    cancelled.store(true, Ordering::Relaxed);
+    Ok(client.complete_interactive(&flow, redirect).await?)
+}
+
+/// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when
+/// pasting is off or stdin ends.
+async fn paste(flow: &msal::app::InteractiveFlow, enabled: bool) -> Redirect {
+    if !enabled {
+        return std::future::pending().await;
+    }
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(4);
+    // A blocking read of stdin cannot be cancelled; the thread ends with the process.
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if sender.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = receiver.recv().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match flow.parse_pasted(&line) {
+            Redirect::Foreign => status!("That is not the address of this sign-in's answer (it needs ?code=…&state=…); try again."),
+            redirect => return redirect,
+        }
+    }
+    std::future::pending().await
+}
+
+mod browser {
+    //! Opening the user's browser. `webbrowser` reports success whenever it can spawn a GUI
+    //! browser, even one that dies for lack of a display, so this checks for a display first.
+
+    /// Whether a browser can plausibly show a page here: `$BROWSER`, a graphical session,
+    /// macOS/Windows, or WSL (which opens the Windows browser).
+    pub fn detect() -> Option<()> {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        let graphical = cfg!(any(target_os = "macos", target_os = "windows"))
+            || set("BROWSER")
+            || set("DISPLAY")
+            || set("WAYLAND_DISPLAY")
+            || set("WSL_DISTRO_NAME");
+        (graphical && !set("SSH_CONNECTION") || set("BROWSER")).then_some(())
+    }
+
+    /// Opens `url` (honouring `$BROWSER`); false when no browser could be started.
+    pub fn open(url: &str) -> bool {
+        webbrowser::open_browser_with_options(
+            webbrowser::Browser::Default,
+            url,
+            webbrowser::BrowserOptions::new().with_suppress_output(true),
+        )
+        .is_ok()
+    }
 }

@@ -3,6 +3,9 @@
 use clap::Args;
 
 use super::super::Context;
+use super::super::exit::UsageError;
+use super::super::logger::status;
+use super::{silent, user};
 
 /// Arguments of `msal logout`.
 #[derive(Debug, Args)]
@@ -18,7 +21,28 @@ pub struct LogoutArgs {
     pub all: bool,
 }
 
-/// Runs `msal logout`.
-pub async fn run(_args: LogoutArgs, _context: &Context) -> anyhow::Result<()> {
-    Err(super::not_yet("logout"))
+/// Runs `msal logout`. Without a choice it removes the only account, and refuses when there
+/// are several.
+pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
+    let client = user::public_client(context);
+    let selector = silent::selector(args.username, args.account);
+    if selector.is_none() && !args.all {
+        let accounts = client.accounts()?;
+        if accounts.len() > 1 {
+            let names: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
+            return Err(UsageError(format!(
+                "the cache holds several accounts ({}); choose with --username, --account or --all",
+                names.join(", ")
+            ))
+            .into());
+        }
+    }
+    let removed = client.remove_accounts(selector.as_ref())?;
+    if removed.is_empty() {
+        status!("no matching account in {}", context.settings.cache_path.display());
+    }
+    for account in removed {
+        status!("removed {} ({})", account.username, account.home_account_id);
+    }
+    Ok(())
 }

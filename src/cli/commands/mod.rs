@@ -8,6 +8,8 @@ pub mod login;
 pub mod logout;
 pub mod obo;
 pub mod silent;
+pub mod scopes;
+mod user;
 
 /// The error for subcommands a later version will implement: says so plainly, exits 1.
 pub fn not_yet(command: &str) -> anyhow::Error {

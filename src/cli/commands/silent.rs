@@ -1,8 +1,13 @@
 //! `msal silent`: a user's token from the cache, refreshed when needed, never interactive.
 
+use std::time::Duration;
+
 use clap::Args;
+use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
 
 use super::super::Context;
+use super::super::exit::UsageError;
+use super::{scopes, user};
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]
@@ -28,6 +33,77 @@ pub struct SilentArgs {
 }
 
 /// Runs `msal silent`.
-pub async fn run(_args: SilentArgs, _context: &Context) -> anyhow::Result<()> {
-    Err(super::not_yet("silent"))
+pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
+    let scopes = scopes::flatten(&args.scopes);
+    if scopes.is_empty() {
+        return Err(UsageError("no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into()).into());
+    }
+    let min_validity = match &args.min_validity {
+        Some(text) => parse_duration(text).map_err(|e| UsageError(format!("--min-validity: {e}")))?,
+        None => Duration::from_secs(MIN_VALIDITY_SECS),
+    };
+    if let Some(claims) = &args.claims {
+        serde_json::from_str::<serde_json::Value>(claims).map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
+    }
+    let client = user::public_client(context);
+    let params = SilentParameters {
+        scopes,
+        account: selector(args.username, args.account),
+        force_refresh: args.force_refresh,
+        claims: args.claims,
+        min_validity,
+    };
+    let result = client.acquire_token_silent(&params).await?;
+    context.printer.token(&result)?;
+    Ok(())
+}
+
+/// `--username` or `--account` as a selector.
+pub fn selector(username: Option<String>, account: Option<String>) -> Option<AccountSelector> {
+    username.map(AccountSelector::Username).or(account.map(AccountSelector::HomeAccountId))
+}
+
+/// `600`, `90s`, `10m`, `1h`, `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(format!("{text:?} is not a duration (try 600, 10m or 1h)")),
+        };
+        let value: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration (try 600, 10m or 1h)"))?;
+        total = total.saturating_add(value.saturating_mul(unit));
+        number.clear();
+    }
+    if !number.is_empty() || text.is_empty() {
+        return Err(format!("{text:?} is not a duration (try 600, 10m or 1h)"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("600"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("10m5").is_err());
+    }
 }
