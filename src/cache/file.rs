@@ -119,6 +119,9 @@ impl CacheFile {
     ///
     /// Missing parent directories are created (mode 0700); the file is written with mode 0600.
     /// `f` is not called when the file has an unknown format, and nothing is written then.
+    ///
+    /// The lock is not reentrant: calling `update` again from inside `f` (on any `CacheFile` for
+    /// the same file) waits for itself and ends in [`CacheError::LockTimeout`].
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
         let target = resolve(&self.path)?;
         create_parent_dirs(&target)?;
