@@ -1,0 +1,408 @@
+//! The cache file on disk: lock-free snapshots for lookups, and read–modify–write under an
+//! exclusive cross-process lock for changes (DESIGN §4).
+//!
+//! Many `msal` processes may run at once (`xargs -P 16`); none may lose another's update. Every
+//! change therefore happens under the lock on the sidecar `<cache>.lock`, re-reads the file, and
+//! replaces it atomically (temporary file in the same directory, fsync, rename, fsync of the
+//! directory), so a reader without the lock always sees a whole file, old or new.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::schema::ParseError;
+use super::{CacheError, TokenCache};
+
+/// How long [`CacheFile::update`] waits for another process to release the lock by default.
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+/// Polling for the lock starts fast (updates take milliseconds) and backs off to this.
+const MAX_LOCK_POLL: Duration = Duration::from_millis(50);
+/// Symbolic links followed at most, like the kernel's `ELOOP` limit.
+const MAX_SYMLINKS: usize = 40;
+
+/// The token cache file, shared by every `msal` process (and MSAL Python) that uses it.
+///
+/// # Locking
+///
+/// Changes are made under an exclusive `flock` ([`File::try_lock`]) on `<cache file>.lock`,
+/// polled with short sleeps until a deadline (30 s by default), after which
+/// [`CacheError::LockTimeout`] is returned: no run ever waits forever. The lock file is never
+/// deleted, since deleting a lock file lets two processes lock two different files. The kernel
+/// releases a `flock` when the process holding it exits, however it exits, so a killed `msal`
+/// leaves no stale lock behind.
+///
+/// On network file systems: Linux NFS clients emulate `flock` with POSIX byte-range locks, which
+/// the server arbitrates (NLM for NFSv3, built into NFSv4), so the lock works between machines
+/// when the server supports locking. A server that refuses locks (`ENOLCK`, e.g. an NFSv3 export
+/// without a lock manager) makes [`update`](Self::update) fail with [`CacheError::Io`] naming the
+/// lock file, rather than risk losing updates; a volume mounted with `nolock` only locks between
+/// processes of one machine. The deadline bounds waiting for a lock someone else holds; it cannot
+/// bound a hard-mounted NFS server that stops answering, which stalls every file operation. Keep
+/// the cache on a local disk where possible.
+#[derive(Debug)]
+pub struct CacheFile {
+    path: PathBuf,
+    lock_timeout: Duration,
+    /// Set once the loose-permissions warning has been logged, so it is logged once.
+    warned_permissions: AtomicBool,
+}
+
+impl Clone for CacheFile {
+    fn clone(&self) -> Self {
+        Self {
+            path: self.path.clone(),
+            lock_timeout: self.lock_timeout,
+            warned_permissions: AtomicBool::new(self.warned_permissions.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// What was found at the cache path.
+enum Contents {
+    Missing,
+    Parsed(TokenCache),
+    Corrupt(String),
+}
+
+impl CacheFile {
+    /// The cache at `path`, with a 30-second lock timeout.
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            warned_permissions: AtomicBool::new(false),
+        }
+    }
+
+    /// Sets how long [`update`](Self::update) waits for the lock.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The path as given (before following symbolic links).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A snapshot for lookups. Takes no lock: writers replace the file atomically, so a read sees
+    /// a whole file. A missing file is an empty cache.
+    ///
+    /// A file that is not a JSON object is moved aside (under the lock) and reported, and an empty
+    /// cache returned; a JSON object of an unknown shape is [`CacheError::UnknownFormat`].
+    pub fn load(&self) -> Result<TokenCache, CacheError> {
+        let target = resolve(&self.path)?;
+        match self.read(&target)? {
+            Contents::Missing => Ok(TokenCache::new()),
+            Contents::Parsed(cache) => Ok(cache),
+            Contents::Corrupt(_) => {
+                // Moving a file aside is a change: do it under the lock, and only if it is still
+                // corrupt once we hold it.
+                let _lock = self.lock(&target)?;
+                match self.read(&target)? {
+                    Contents::Missing => Ok(TokenCache::new()),
+                    Contents::Parsed(cache) => Ok(cache),
+                    Contents::Corrupt(detail) => {
+                        move_aside(&target, &detail)?;
+                        Ok(TokenCache::new())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Read–modify–write under the exclusive cross-process lock: lock, re-read the file, apply
+    /// `f`, and write only if the JSON changed. Returns `f`'s result.
+    ///
+    /// Missing parent directories are created (mode 0700); the file is written with mode 0600.
+    /// `f` is not called when the file has an unknown format, and nothing is written then.
+    ///
+    /// The lock is not reentrant: calling `update` again from inside `f` (on any `CacheFile` for
+    /// the same file) waits for itself and ends in [`CacheError::LockTimeout`].
+    pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
+        let target = resolve(&self.path)?;
+        create_parent_dirs(&target)?;
+        let _lock = self.lock(&target)?;
+        let (mut cache, before) = match self.read(&target)? {
+            Contents::Parsed(cache) => {
+                let before = cache.to_json();
+                (cache, Some(before))
+            }
+            Contents::Missing => (TokenCache::new(), None),
+            Contents::Corrupt(detail) => {
+                move_aside(&target, &detail)?;
+                (TokenCache::new(), None)
+            }
+        };
+        let result = f(&mut cache);
+        let after = cache.to_json();
+        // Compared with what we would have written for the file as read, not with its bytes, so
+        // a file MSAL Python wrote (other key order) is not rewritten just to reformat it.
+        let changed = match &before {
+            Some(before) => *before != after,
+            None => !cache.is_empty(),
+        };
+        if changed {
+            write_atomically(&target, after.as_bytes())?;
+        }
+        Ok(result)
+    }
+
+    /// Reads and parses the file, tightening loose permissions on the way.
+    fn read(&self, target: &Path) -> Result<Contents, CacheError> {
+        let io_error = |source| CacheError::Io {
+            path: target.to_owned(),
+            source,
+        };
+        let mut file = match File::open(target) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Contents::Missing),
+            Err(e) => return Err(io_error(e)),
+        };
+        self.tighten_permissions(&file, target);
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_error)?;
+        // Invalid UTF-8 is as corrupt as invalid JSON.
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Ok(Contents::Corrupt("not UTF-8 text".to_owned()));
+        };
+        match TokenCache::parse(&text) {
+            Ok(cache) => Ok(Contents::Parsed(cache)),
+            Err(ParseError::Corrupt(detail)) => Ok(Contents::Corrupt(detail)),
+            Err(ParseError::UnknownFormat(detail)) => Err(CacheError::UnknownFormat {
+                path: target.to_owned(),
+                detail,
+            }),
+        }
+    }
+
+    /// Tokens must be readable by their owner only (DESIGN §4). A cache another tool created
+    /// with a looser mode is tightened to 0600, with one warning.
+    #[cfg(unix)]
+    fn tighten_permissions(&self, file: &File, target: &Path) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let Ok(metadata) = file.metadata() else {
+            return;
+        };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 == 0 {
+            return;
+        }
+        let result = file.set_permissions(fs::Permissions::from_mode(0o600));
+        if self.warned_permissions.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        match result {
+            Ok(()) => log::warn!(
+                "token cache {} was accessible to other users (mode {:o}); changed it to 600",
+                target.display(),
+                mode & 0o777
+            ),
+            Err(e) => log::warn!(
+                "token cache {} is accessible to other users (mode {:o}) and could not be \
+                 changed to 600: {e}",
+                target.display(),
+                mode & 0o777
+            ),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn tighten_permissions(&self, _file: &File, _target: &Path) {}
+
+    /// Takes the exclusive lock on `<target>.lock`, polling until the deadline.
+    fn lock(&self, target: &Path) -> Result<LockGuard, CacheError> {
+        let lock_path = with_suffix(target, ".lock");
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let file = options.open(&lock_path).map_err(|source| CacheError::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(LockGuard(file)),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(source)) => {
+                    return Err(CacheError::Io {
+                        path: lock_path,
+                        source,
+                    });
+                }
+            }
+            let waited = start.elapsed();
+            if waited >= self.lock_timeout {
+                return Err(CacheError::LockTimeout {
+                    path: target.to_owned(),
+                    waited,
+                });
+            }
+            std::thread::sleep(pause.min(self.lock_timeout - waited));
+            pause = (pause * 2).min(MAX_LOCK_POLL);
+        }
+    }
+}
+
+/// Holds the lock; closing the file on drop releases it.
+struct LockGuard(File);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        // Closing the descriptor would release the lock anyway; unlocking first just makes it
+        // explicit. Nothing useful can be done about an error here.
+        let _ = self.0.unlock();
+    }
+}
+
+/// Follows symbolic links at `path` so that writing replaces the link's target, not the link:
+/// a cache symlinked into a dotfiles repository must stay a symlink.
+fn resolve(path: &Path) -> Result<PathBuf, CacheError> {
+    let io_error = |source| CacheError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {}
+        _ => return Ok(path.to_owned()),
+    }
+    if let Ok(canonical) = fs::canonicalize(path) {
+        return Ok(canonical);
+    }
+    // A dangling link (its target not created yet): follow it by hand, so the first write
+    // creates the target rather than replacing the link.
+    let mut current = path.to_owned();
+    for _ in 0..MAX_SYMLINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = fs::read_link(&current).map_err(io_error)?;
+                current = match current.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io_error(io::Error::other(
+        "too many levels of symbolic links",
+    )))
+}
+
+/// The directory holding `target` (`.` for a bare file name).
+fn parent_dir(target: &Path) -> &Path {
+    match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates missing parent directories, private to the user (0700) since they hold tokens.
+/// Existing directories are left as they are.
+fn create_parent_dirs(target: &Path) -> Result<(), CacheError> {
+    let dir = parent_dir(target);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| CacheError::Io {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// `path` with `suffix` appended to its file name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Renames a corrupt cache to `<file>.corrupt-<unix seconds>` and says so: a cache is never
+/// silently discarded (DESIGN §4). Called with the lock held.
+fn move_aside(target: &Path, detail: &str) -> Result<(), CacheError> {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let base = with_suffix(target, &format!(".corrupt-{secs}"));
+    // Two corrupt caches within one second must not overwrite each other's evidence.
+    let mut aside = base.clone();
+    let mut n = 1;
+    while fs::symlink_metadata(&aside).is_ok() {
+        aside = with_suffix(&base, &format!("-{n}"));
+        n += 1;
+    }
+    fs::rename(target, &aside).map_err(|source| CacheError::Io {
+        path: target.to_owned(),
+        source,
+    })?;
+    log::warn!(
+        "token cache {} could not be read ({detail}); moved it to {} and started an empty cache",
+        target.display(),
+        aside.display()
+    );
+    Ok(())
+}
+
+/// Replaces `target` atomically: a temporary file in the same directory (a rename cannot cross
+/// file systems), written, fsynced, renamed over the target, then the directory fsynced so the
+/// rename itself survives a crash.
+fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    let dir = parent_dir(target);
+    let io_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CacheError::Io { path, source }
+    };
+    let prefix = match target.file_name() {
+        Some(name) => {
+            let mut prefix = OsString::from(".");
+            prefix.push(name);
+            prefix.push(".");
+            prefix
+        }
+        None => OsString::from(".msal-cache."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_error(dir))?;
+    #[cfg(unix)]
+    {
+        // tempfile already creates 0600 files; set it anyway, it is the one mode that matters.
+        use std::os::unix::fs::PermissionsExt as _;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(io_error(temp.path()))?;
+    }
+    temp.write_all(bytes).map_err(io_error(temp.path()))?;
+    temp.as_file().sync_all().map_err(io_error(temp.path()))?;
+    temp.persist(target).map_err(|e| CacheError::Io {
+        path: target.to_owned(),
+        source: e.error,
+    })?;
+    #[cfg(unix)]
+    {
+        // Best effort: some file systems refuse fsync on a directory. The new file is in place
+        // either way; only its durability across a power cut is at stake.
+        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+            log::debug!("could not fsync directory {}: {e}", dir.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,805 @@
+//! MSAL's unified token cache schema: the five entry types, their keys, and the JSON text MSAL
+//! Python's `SerializableTokenCache` reads and writes (DESIGN §4).
+//!
+//! Entries are parsed by hand rather than with `serde` derive for three reasons: a missing field
+//! and a `null` must be told apart from a field of the wrong type (the first is tolerated, the
+//! second means "a format we do not understand"); error messages must name the field without
+//! quoting the value (it may be a token); and every field we do not know is kept verbatim, because
+//! other MSAL libraries add their own (MSAL .NET, Node and Java share the file through the
+//! Azure CLI and msal-extensions).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+
+/// Section and `credential_type` names of the schema.
+pub(crate) const ACCESS_TOKEN: &str = "AccessToken";
+pub(crate) const REFRESH_TOKEN: &str = "RefreshToken";
+pub(crate) const ID_TOKEN: &str = "IdToken";
+pub(crate) const ACCOUNT: &str = "Account";
+pub(crate) const APP_METADATA: &str = "AppMetadata";
+
+/// A timestamp as the schema stores it: a string of epoch seconds.
+///
+/// The text read is kept as is (numbers become their decimal text), so a value some other SDK
+/// wrote in a shape we cannot parse is written back unchanged instead of being replaced.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Timestamp(String);
+
+impl Timestamp {
+    pub(crate) fn from_secs(secs: u64) -> Self {
+        Self(secs.to_string())
+    }
+
+    /// The epoch seconds, when the text is a non-negative number.
+    pub(crate) fn secs(&self) -> Option<u64> {
+        let text = self.0.trim();
+        if let Ok(secs) = text.parse::<u64>() {
+            return Some(secs);
+        }
+        // Not written by any MSAL we know of, but harmless to accept: "1700000000.0".
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() && f >= 0.0 => Some(f as u64),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+fn secs_or_zero(timestamp: Option<&Timestamp>) -> u64 {
+    timestamp.and_then(Timestamp::secs).unwrap_or(0)
+}
+
+/// MSAL's key maker: fields joined by `-`, lowercased (MSAL Python `TokenCache.key_makers`).
+fn join_key(parts: &[&str]) -> String {
+    parts.join("-").to_lowercase()
+}
+
+/// A cached access token (schema section `AccessToken`).
+#[derive(Clone, PartialEq)]
+pub struct AccessTokenEntry {
+    /// `AccessToken` for bearer tokens. Other SDKs store key-bound tokens in the same section
+    /// under other names (MSAL Node's `AccessToken_With_AuthScheme`); lookups skip those.
+    pub credential_type: String,
+    /// The access token.
+    pub secret: AccessToken,
+    /// `{uid}.{utid}` of the user; `None` (JSON `null`) for app-only tokens.
+    pub home_account_id: Option<String>,
+    /// The authority host, e.g. `login.microsoftonline.com`.
+    pub environment: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The tenant segment of the token endpoint.
+    pub realm: String,
+    /// The granted scopes, sorted and space-joined (case preserved).
+    pub target: String,
+    /// Usually `Bearer`.
+    pub token_type: String,
+    pub(crate) cached_at: Option<Timestamp>,
+    pub(crate) expires_on: Option<Timestamp>,
+    pub(crate) extended_expires_on: Option<Timestamp>,
+    pub(crate) refresh_on: Option<Timestamp>,
+    /// Fields this version does not know, kept so that writing the cache back loses nothing.
+    pub extra: Map<String, Value>,
+}
+
+impl AccessTokenEntry {
+    /// When the token was cached, epoch seconds (0 when unknown).
+    pub fn cached_at(&self) -> u64 {
+        secs_or_zero(self.cached_at.as_ref())
+    }
+
+    /// When the token expires, epoch seconds (0, i.e. long expired, when unknown).
+    pub fn expires_on(&self) -> u64 {
+        secs_or_zero(self.expires_on.as_ref())
+    }
+
+    /// Entra's extended expiry (usable while the service is degraded), epoch seconds.
+    pub fn extended_expires_on(&self) -> u64 {
+        secs_or_zero(self.extended_expires_on.as_ref())
+    }
+
+    /// When Entra suggests refreshing proactively (`refresh_in` of the response), epoch seconds.
+    pub fn refresh_on(&self) -> Option<u64> {
+        self.refresh_on.as_ref().and_then(Timestamp::secs)
+    }
+
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.target.split_whitespace()
+    }
+
+    /// The entry's key in the `AccessToken` section.
+    pub fn key(&self) -> String {
+        join_key(&[
+            self.home_account_id.as_deref().unwrap_or(""),
+            &self.environment,
+            ACCESS_TOKEN,
+            &self.client_id,
+            &self.realm,
+            &self.target,
+        ])
+    }
+
+    fn parse(fields: &mut Fields) -> Result<Self, String> {
+        Ok(Self {
+            credential_type: fields.string_or("credential_type", ACCESS_TOKEN)?,
+            secret: AccessToken::new(fields.string("secret")?),
+            home_account_id: fields.opt_string("home_account_id")?,
+            environment: fields.string("environment")?,
+            client_id: fields.string("client_id")?,
+            realm: fields.string("realm")?,
+            target: fields.string("target")?,
+            token_type: fields.string_or("token_type", "Bearer")?,
+            cached_at: fields.timestamp("cached_at")?,
+            expires_on: fields.timestamp("expires_on")?,
+            extended_expires_on: fields.timestamp("extended_expires_on")?,
+            refresh_on: fields.timestamp("refresh_on")?,
+            extra: fields.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut map = self.extra.clone();
+        put(&mut map, "credential_type", &self.credential_type);
+        put(&mut map, "secret", self.secret.secret());
+        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
+        put(&mut map, "environment", &self.environment);
+        put(&mut map, "client_id", &self.client_id);
+        put(&mut map, "target", &self.target);
+        put(&mut map, "realm", &self.realm);
+        put(&mut map, "token_type", &self.token_type);
+        put_timestamp(&mut map, "cached_at", self.cached_at.as_ref());
+        put_timestamp(&mut map, "expires_on", self.expires_on.as_ref());
+        put_timestamp(
+            &mut map,
+            "extended_expires_on",
+            self.extended_expires_on.as_ref(),
+        );
+        put_timestamp(&mut map, "refresh_on", self.refresh_on.as_ref());
+        Value::Object(map)
+    }
+}
+
+impl fmt::Debug for AccessTokenEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTokenEntry")
+            .field("credential_type", &self.credential_type)
+            .field("secret", &self.secret)
+            .field("home_account_id", &self.home_account_id)
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .field("realm", &self.realm)
+            .field("target", &self.target)
+            .field("token_type", &self.token_type)
+            .field("cached_at", &self.cached_at)
+            .field("expires_on", &self.expires_on)
+            .field("extended_expires_on", &self.extended_expires_on)
+            .field("refresh_on", &self.refresh_on)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish()
+    }
+}
+
+/// A cached refresh token (schema section `RefreshToken`). Refresh tokens are cross-tenant in
+/// Entra ID, so they have no realm.
+#[derive(Clone, PartialEq)]
+pub struct RefreshTokenEntry {
+    /// `RefreshToken`.
+    pub credential_type: String,
+    /// The refresh token.
+    pub secret: RefreshToken,
+    /// `{uid}.{utid}` of the user (`None` only in entries other SDKs wrote that way).
+    pub home_account_id: Option<String>,
+    /// The authority host.
+    pub environment: String,
+    /// The application (client) id that obtained it.
+    pub client_id: String,
+    /// The scopes granted with it (informational: Entra refresh tokens are scope-independent).
+    pub target: String,
+    /// The family of client ids (FOCI) that may use it, e.g. `"1"`.
+    pub family_id: Option<String>,
+    pub(crate) last_modification_time: Option<Timestamp>,
+    /// Fields this version does not know, kept so that writing the cache back loses nothing.
+    pub extra: Map<String, Value>,
+}
+
+impl RefreshTokenEntry {
+    /// When the token was stored or last rotated, epoch seconds.
+    pub fn last_modification_time(&self) -> Option<u64> {
+        self.last_modification_time
+            .as_ref()
+            .and_then(Timestamp::secs)
+    }
+
+    /// The entry's key in the `RefreshToken` section (empty realm: refresh tokens are
+    /// cross-tenant).
+    pub fn key(&self) -> String {
+        join_key(&[
+            self.home_account_id.as_deref().unwrap_or(""),
+            &self.environment,
+            REFRESH_TOKEN,
+            &self.client_id,
+            "",
+            &self.target,
+        ])
+    }
+
+    fn parse(fields: &mut Fields) -> Result<Self, String> {
+        Ok(Self {
+            credential_type: fields.string_or("credential_type", REFRESH_TOKEN)?,
+            secret: RefreshToken::new(fields.string("secret")?),
+            home_account_id: fields.opt_string("home_account_id")?,
+            environment: fields.string("environment")?,
+            client_id: fields.string("client_id")?,
+            target: fields.string("target")?,
+            family_id: fields.opt_string("family_id")?,
+            last_modification_time: fields.timestamp("last_modification_time")?,
+            extra: fields.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut map = self.extra.clone();
+        put(&mut map, "credential_type", &self.credential_type);
+        put(&mut map, "secret", self.secret.secret());
+        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
+        put(&mut map, "environment", &self.environment);
+        put(&mut map, "client_id", &self.client_id);
+        put(&mut map, "target", &self.target);
+        put_timestamp(
+            &mut map,
+            "last_modification_time",
+            self.last_modification_time.as_ref(),
+        );
+        if let Some(family_id) = &self.family_id {
+            put(&mut map, "family_id", family_id);
+        }
+        Value::Object(map)
+    }
+}
+
+impl fmt::Debug for RefreshTokenEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshTokenEntry")
+            .field("credential_type", &self.credential_type)
+            .field("secret", &self.secret)
+            .field("home_account_id", &self.home_account_id)
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .field("target", &self.target)
+            .field("family_id", &self.family_id)
+            .field("last_modification_time", &self.last_modification_time)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish()
+    }
+}
+
+/// A cached ID token (schema section `IdToken`).
+#[derive(Clone, PartialEq)]
+pub struct IdTokenEntry {
+    /// `IdToken`.
+    pub credential_type: String,
+    /// The ID token (a JWT).
+    pub secret: IdToken,
+    /// `{uid}.{utid}` of the user.
+    pub home_account_id: Option<String>,
+    /// The authority host.
+    pub environment: String,
+    /// The tenant segment of the token endpoint.
+    pub realm: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// Fields this version does not know, kept so that writing the cache back loses nothing.
+    pub extra: Map<String, Value>,
+}
+
+impl IdTokenEntry {
+    /// The entry's key in the `IdToken` section (the schema requires an empty target at the end).
+    pub fn key(&self) -> String {
+        join_key(&[
+            self.home_account_id.as_deref().unwrap_or(""),
+            &self.environment,
+            ID_TOKEN,
+            &self.client_id,
+            &self.realm,
+            "",
+        ])
+    }
+
+    fn parse(fields: &mut Fields) -> Result<Self, String> {
+        Ok(Self {
+            credential_type: fields.string_or("credential_type", ID_TOKEN)?,
+            secret: IdToken::new(fields.string("secret")?),
+            home_account_id: fields.opt_string("home_account_id")?,
+            environment: fields.string("environment")?,
+            realm: fields.string("realm")?,
+            client_id: fields.string("client_id")?,
+            extra: fields.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut map = self.extra.clone();
+        put(&mut map, "credential_type", &self.credential_type);
+        put(&mut map, "secret", self.secret.secret());
+        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
+        put(&mut map, "environment", &self.environment);
+        put(&mut map, "realm", &self.realm);
+        put(&mut map, "client_id", &self.client_id);
+        Value::Object(map)
+    }
+}
+
+impl fmt::Debug for IdTokenEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdTokenEntry")
+            .field("credential_type", &self.credential_type)
+            .field("secret", &self.secret)
+            .field("home_account_id", &self.home_account_id)
+            .field("environment", &self.environment)
+            .field("realm", &self.realm)
+            .field("client_id", &self.client_id)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish()
+    }
+}
+
+/// A signed-in account (schema section `Account`).
+#[derive(Clone, PartialEq)]
+pub struct AccountEntry {
+    /// `{uid}.{utid}` of the user.
+    pub home_account_id: Option<String>,
+    /// The authority host.
+    pub environment: String,
+    /// The tenant segment of the token endpoint.
+    pub realm: String,
+    /// The ID token's `oid`, else its `sub`; `None` (JSON `null`) when there was no ID token, as
+    /// MSAL Python writes it.
+    pub local_account_id: Option<String>,
+    /// The sign-in name, or `""` when unknown (the schema does not allow `null`).
+    pub username: String,
+    /// `MSSTS` (Entra ID and Microsoft accounts) or `ADFS`.
+    pub authority_type: String,
+    /// The grant that established the account (`authorization_code`, `password`, device code).
+    pub account_source: Option<String>,
+    /// Fields this version does not know, kept so that writing the cache back loses nothing.
+    pub extra: Map<String, Value>,
+}
+
+impl AccountEntry {
+    /// The entry's key in the `Account` section.
+    pub fn key(&self) -> String {
+        join_key(&[
+            self.home_account_id.as_deref().unwrap_or(""),
+            &self.environment,
+            &self.realm,
+        ])
+    }
+
+    fn parse(fields: &mut Fields) -> Result<Self, String> {
+        Ok(Self {
+            home_account_id: fields.opt_string("home_account_id")?,
+            environment: fields.string("environment")?,
+            realm: fields.string("realm")?,
+            local_account_id: fields.opt_string("local_account_id")?,
+            username: fields.string("username")?,
+            authority_type: fields.string("authority_type")?,
+            account_source: fields.opt_string("account_source")?,
+            extra: fields.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut map = self.extra.clone();
+        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
+        put(&mut map, "environment", &self.environment);
+        put(&mut map, "realm", &self.realm);
+        put_nullable(
+            &mut map,
+            "local_account_id",
+            self.local_account_id.as_deref(),
+        );
+        put(&mut map, "username", &self.username);
+        put(&mut map, "authority_type", &self.authority_type);
+        if let Some(source) = &self.account_source {
+            put(&mut map, "account_source", source);
+        }
+        Value::Object(map)
+    }
+}
+
+impl fmt::Debug for AccountEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountEntry")
+            .field("home_account_id", &self.home_account_id)
+            .field("environment", &self.environment)
+            .field("realm", &self.realm)
+            .field("local_account_id", &self.local_account_id)
+            .field("username", &self.username)
+            .field("authority_type", &self.authority_type)
+            .field("account_source", &self.account_source)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish()
+    }
+}
+
+/// What is known about a client application (schema section `AppMetadata`).
+#[derive(Clone, PartialEq)]
+pub struct AppMetadataEntry {
+    /// The application (client) id.
+    pub client_id: String,
+    /// The authority host.
+    pub environment: String,
+    /// The family of client ids (FOCI) the app belongs to, when the server said so.
+    pub family_id: Option<String>,
+    /// Fields this version does not know, kept so that writing the cache back loses nothing.
+    pub extra: Map<String, Value>,
+}
+
+impl AppMetadataEntry {
+    /// The entry's key in the `AppMetadata` section. Unlike the other keys it is not lowercased
+    /// (MSAL Python's key maker does not lowercase it).
+    pub fn key(&self) -> String {
+        format!("appmetadata-{}-{}", self.environment, self.client_id)
+    }
+
+    fn parse(fields: &mut Fields) -> Result<Self, String> {
+        Ok(Self {
+            client_id: fields.string("client_id")?,
+            environment: fields.string("environment")?,
+            family_id: fields.opt_string("family_id")?,
+            extra: fields.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut map = self.extra.clone();
+        put(&mut map, "client_id", &self.client_id);
+        put(&mut map, "environment", &self.environment);
+        if let Some(family_id) = &self.family_id {
+            put(&mut map, "family_id", family_id);
+        }
+        Value::Object(map)
+    }
+}
+
+impl fmt::Debug for AppMetadataEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppMetadataEntry")
+            .field("client_id", &self.client_id)
+            .field("environment", &self.environment)
+            .field("family_id", &self.family_id)
+            .field("extra", &ExtraKeys(&self.extra))
+            .finish()
+    }
+}
+
+/// Shows only the names of unknown fields: their values could be secrets some other SDK stores.
+struct ExtraKeys<'a>(&'a Map<String, Value>);
+
+impl fmt::Debug for ExtraKeys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+/// The parsed sections of a cache document.
+#[derive(Clone, Default, PartialEq)]
+pub(crate) struct Sections {
+    pub(crate) access_tokens: BTreeMap<String, AccessTokenEntry>,
+    pub(crate) refresh_tokens: BTreeMap<String, RefreshTokenEntry>,
+    pub(crate) id_tokens: BTreeMap<String, IdTokenEntry>,
+    pub(crate) accounts: BTreeMap<String, AccountEntry>,
+    pub(crate) app_metadata: BTreeMap<String, AppMetadataEntry>,
+    /// Top-level sections this version does not know, kept verbatim.
+    pub(crate) other: Map<String, Value>,
+}
+
+/// Why a text could not be read as a cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ParseError {
+    /// Not JSON at all, or JSON but not an object: the file is corrupt.
+    Corrupt(String),
+    /// A JSON object whose known sections have a shape this version does not understand, e.g.
+    /// written by a newer schema: it must not be overwritten.
+    UnknownFormat(String),
+}
+
+impl ParseError {
+    pub(crate) fn detail(&self) -> &str {
+        match self {
+            Self::Corrupt(detail) | Self::UnknownFormat(detail) => detail,
+        }
+    }
+}
+
+impl Sections {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.access_tokens.is_empty()
+            && self.refresh_tokens.is_empty()
+            && self.id_tokens.is_empty()
+            && self.accounts.is_empty()
+            && self.app_metadata.is_empty()
+            && self.other.is_empty()
+    }
+
+    /// Parses a cache document. Empty or blank text is an empty cache, as MSAL Python's
+    /// `deserialize` treats it.
+    pub(crate) fn parse(text: &str) -> Result<Self, ParseError> {
+        // A byte-order mark is not JSON, but some Windows editors add one; it is not a reason to
+        // call the file corrupt.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            // Built from the position only: serde_json's messages are fixed strings today, but a
+            // cache is full of tokens and an error message must never quote one.
+            ParseError::Corrupt(format!(
+                "not JSON ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let Value::Object(mut root) = value else {
+            return Err(ParseError::Corrupt(format!(
+                "the JSON document is {}, not an object",
+                kind(&value)
+            )));
+        };
+        let unknown = ParseError::UnknownFormat;
+        Ok(Self {
+            access_tokens: section(&mut root, ACCESS_TOKEN, AccessTokenEntry::parse)
+                .map_err(unknown)?,
+            refresh_tokens: section(&mut root, REFRESH_TOKEN, RefreshTokenEntry::parse)
+                .map_err(unknown)?,
+            id_tokens: section(&mut root, ID_TOKEN, IdTokenEntry::parse).map_err(unknown)?,
+            accounts: section(&mut root, ACCOUNT, AccountEntry::parse).map_err(unknown)?,
+            app_metadata: section(&mut root, APP_METADATA, AppMetadataEntry::parse)
+                .map_err(unknown)?,
+            other: root,
+        })
+    }
+
+    /// The document as MSAL Python's `json.dumps(cache, indent=4)` would write it. Empty known
+    /// sections are left out; MSAL Python reads a missing section as empty.
+    pub(crate) fn to_json(&self) -> String {
+        let mut root = self.other.clone();
+        insert_section(
+            &mut root,
+            ACCESS_TOKEN,
+            &self.access_tokens,
+            AccessTokenEntry::to_value,
+        );
+        insert_section(
+            &mut root,
+            REFRESH_TOKEN,
+            &self.refresh_tokens,
+            RefreshTokenEntry::to_value,
+        );
+        insert_section(&mut root, ID_TOKEN, &self.id_tokens, IdTokenEntry::to_value);
+        insert_section(&mut root, ACCOUNT, &self.accounts, AccountEntry::to_value);
+        insert_section(
+            &mut root,
+            APP_METADATA,
+            &self.app_metadata,
+            AppMetadataEntry::to_value,
+        );
+        let mut out = String::new();
+        write_json(&mut out, &Value::Object(root), 0);
+        out
+    }
+}
+
+fn section<T>(
+    root: &mut Map<String, Value>,
+    name: &'static str,
+    parse: fn(&mut Fields) -> Result<T, String>,
+) -> Result<BTreeMap<String, T>, String> {
+    let entries = match root.remove(name) {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(entries)) => entries,
+        Some(other) => {
+            return Err(format!(
+                "section `{name}` is {}, expected an object",
+                kind(&other)
+            ));
+        }
+    };
+    let mut parsed = BTreeMap::new();
+    for (key, entry) in entries {
+        let Value::Object(map) = entry else {
+            return Err(format!(
+                "an entry of `{name}` is {}, expected an object",
+                kind(&entry)
+            ));
+        };
+        let mut fields = Fields { map, section: name };
+        parsed.insert(key, parse(&mut fields)?);
+    }
+    Ok(parsed)
+}
+
+fn insert_section<T>(
+    root: &mut Map<String, Value>,
+    name: &str,
+    entries: &BTreeMap<String, T>,
+    to_value: fn(&T) -> Value,
+) {
+    if entries.is_empty() {
+        root.remove(name);
+        return;
+    }
+    let section = entries
+        .iter()
+        .map(|(key, entry)| (key.clone(), to_value(entry)))
+        .collect();
+    root.insert(name.to_owned(), Value::Object(section));
+}
+
+/// An entry's fields, taken out one by one; what is left is kept as unknown fields.
+struct Fields {
+    map: Map<String, Value>,
+    section: &'static str,
+}
+
+impl Fields {
+    /// A string field; missing or `null` reads as `""` (MSAL Python's key makers do the same).
+    fn string(&mut self, name: &'static str) -> Result<String, String> {
+        self.string_or(name, "")
+    }
+
+    fn string_or(&mut self, name: &'static str, default: &str) -> Result<String, String> {
+        Ok(self.opt_string(name)?.unwrap_or_else(|| default.to_owned()))
+    }
+
+    fn opt_string(&mut self, name: &'static str) -> Result<Option<String>, String> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(other) => Err(self.wrong_type(name, &other, "a string")),
+        }
+    }
+
+    /// A timestamp: MSAL writes strings, but numbers are accepted and written back as strings.
+    fn timestamp(&mut self, name: &'static str) -> Result<Option<Timestamp>, String> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(Timestamp(text))),
+            Some(Value::Number(number)) => {
+                let text = if let Some(n) = number.as_u64() {
+                    n.to_string()
+                } else if let Some(n) = number.as_i64() {
+                    n.to_string()
+                } else {
+                    // Finite by construction (JSON has no NaN); the cast saturates.
+                    (number.as_f64().unwrap_or(0.0).trunc() as i64).to_string()
+                };
+                Ok(Some(Timestamp(text)))
+            }
+            Some(other) => Err(self.wrong_type(name, &other, "a string or a number")),
+        }
+    }
+
+    fn wrong_type(&self, name: &str, value: &Value, expected: &str) -> String {
+        format!(
+            "field `{name}` of an entry of `{}` is {}, expected {expected}",
+            self.section,
+            kind(value)
+        )
+    }
+
+    fn rest(&mut self) -> Map<String, Value> {
+        std::mem::take(&mut self.map)
+    }
+}
+
+/// The JSON type of a value, for error messages that must not quote the value itself.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn put(map: &mut Map<String, Value>, name: &str, value: &str) {
+    map.insert(name.to_owned(), Value::String(value.to_owned()));
+}
+
+fn put_nullable(map: &mut Map<String, Value>, name: &str, value: Option<&str>) {
+    let value = value.map_or(Value::Null, |v| Value::String(v.to_owned()));
+    map.insert(name.to_owned(), value);
+}
+
+fn put_timestamp(map: &mut Map<String, Value>, name: &str, value: Option<&Timestamp>) {
+    if let Some(timestamp) = value {
+        put(map, name, &timestamp.0);
+    }
+}
+
+/// Writes JSON the way Python's `json.dumps(value, indent=4)` does: four-space indent, `": "`
+/// between key and value, `","` at line ends, and `ensure_ascii` (everything outside printable
+/// ASCII as `\uXXXX`), so the file is plain ASCII whatever encoding its reader assumes.
+///
+/// Infallible by construction, unlike `serde_json`'s writer, so a serialization error can never
+/// turn into an empty cache written over a good one. Recursion is bounded: values come from
+/// `serde_json`, whose parser stops at 128 levels, or from this module.
+fn write_json(out: &mut String, value: &Value, indent: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_json_string(out, s),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                push_indent(out, indent + 1);
+                write_json(out, item, indent + 1);
+            }
+            out.push('\n');
+            push_indent(out, indent);
+            out.push(']');
+        }
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                push_indent(out, indent + 1);
+                write_json_string(out, key);
+                out.push_str(": ");
+                write_json(out, item, indent + 1);
+            }
+            out.push('\n');
+            push_indent(out, indent);
+            out.push('}');
+        }
+    }
+}
+
+fn push_indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str("    ");
+    }
+}
+
+fn write_json_string(out: &mut String, text: &str) {
+    use fmt::Write as _;
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}

@@ -1,0 +1,37 @@
+//! Tests of the token cache: the in-memory schema (`memory`) and the file (`file`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod file;
+mod memory;
+
+use base64::Engine as _;
+use serde_json::json;
+
+use crate::token::{IdTokenClaims, TokenResponse};
+
+/// A cache file exactly as MSAL Python writes it (`json.dumps(cache, indent=4)`; keys sorted
+/// here so the bytes are predictable), with a field and a section no MSAL Python knows.
+pub(super) const MSAL_PYTHON_CACHE: &str = include_str!("msal_python_cache.json");
+
+pub(super) const NOW: u64 = 1_700_000_000;
+pub(super) const ENV: &str = "login.microsoftonline.com";
+pub(super) const CLIENT: &str = "client-1";
+pub(super) const TENANT: &str = "tenant-1";
+
+pub(super) fn scopes(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+pub(super) fn client_info(uid: &str, utid: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({ "uid": uid, "utid": utid }).to_string())
+}
+
+pub(super) fn response(body: serde_json::Value) -> TokenResponse {
+    serde_json::from_value(body).unwrap()
+}
+
+pub(super) fn claims(body: serde_json::Value) -> IdTokenClaims {
+    serde_json::from_value(body).unwrap()
+}
