@@ -80,10 +80,10 @@ impl AuthenticationResult {
     pub(crate) fn from_cache(entry: &AccessTokenEntry) -> Self {
         Self {
             access_token: entry.secret.clone(),
-            token_type: entry.token_type.clone().unwrap_or_else(|| "Bearer".into()),
+            token_type: entry.token_type.clone(),
             expires_on: entry.expires_on(),
-            scopes: split_scopes(entry.target.as_deref().unwrap_or_default()),
-            tenant_id: entry.realm.clone().unwrap_or_default(),
+            scopes: entry.scopes().map(str::to_owned).collect(),
+            tenant_id: entry.realm.clone(),
             source: TokenSource::Cache,
             account: None,
         }

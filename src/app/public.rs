@@ -9,9 +9,13 @@ use url::Url;
 
 use super::{AuthenticationResult, ClientApplication, Freshness, freshness, now, split_scopes};
 use crate::authority::Endpoints;
-use crate::cache::{AccessTokenQuery, AccountEntry, RefreshTokenEntry, RefreshTokenQuery, TokenCache, TokenEvent};
+use crate::cache::{
+    AccessTokenQuery, AccountEntry, RefreshTokenEntry, RefreshTokenQuery, TokenCache, TokenEvent,
+};
 use crate::error::{Error, Result};
-use crate::flow::auth_code::{self, AuthorizationFlow, AuthorizationParameters, Redirect, ResponseMode};
+use crate::flow::auth_code::{
+    self, AuthorizationFlow, AuthorizationParameters, Redirect, ResponseMode,
+};
 use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
 use crate::flow::{password, refresh};
@@ -60,15 +64,15 @@ pub struct Account {
 }
 
 impl Account {
-    fn from_entry(entry: &AccountEntry) -> Self {
-        Self {
+    fn from_entry(entry: &AccountEntry) -> Option<Self> {
+        Some(Self {
             username: entry.username.clone(),
-            home_account_id: entry.home_account_id.clone(),
+            home_account_id: entry.home_account_id.clone().filter(|id| !id.is_empty())?,
             environment: entry.environment.clone(),
             tenant: entry.realm.clone(),
             authority: format!("https://{}/{}", entry.environment, entry.realm),
             account_source: entry.account_source.clone(),
-        }
+        })
     }
 }
 
@@ -129,13 +133,21 @@ impl InteractiveFlow {
 
     /// Blocks until the loopback listener receives this flow's redirect (run it on a blocking
     /// thread).
-    pub fn wait_for_redirect(&self, deadline: Instant, cancelled: &AtomicBool) -> Result<Redirect, LoopbackError> {
-        self.listener.wait(&self.authorization.state, deadline, cancelled)
+    pub fn wait_for_redirect(
+        &self,
+        deadline: Instant,
+        cancelled: &AtomicBool,
+    ) -> Result<Redirect, LoopbackError> {
+        self.listener
+            .wait(&self.authorization.state, deadline, cancelled)
     }
 
     /// A shareable handle for waiting on a blocking thread.
     pub fn waiter(&self) -> RedirectWaiter {
-        RedirectWaiter { listener: Arc::clone(&self.listener), state: self.authorization.state.clone() }
+        RedirectWaiter {
+            listener: Arc::clone(&self.listener),
+            state: self.authorization.state.clone(),
+        }
     }
 
     /// Reads a final redirect URL the user pasted (when the browser could not reach this
@@ -162,7 +174,11 @@ pub struct RedirectWaiter {
 
 impl RedirectWaiter {
     /// See [`InteractiveFlow::wait_for_redirect`].
-    pub fn wait(&self, deadline: Instant, cancelled: &AtomicBool) -> Result<Redirect, LoopbackError> {
+    pub fn wait(
+        &self,
+        deadline: Instant,
+        cancelled: &AtomicBool,
+    ) -> Result<Redirect, LoopbackError> {
         self.listener.wait(&self.state, deadline, cancelled)
     }
 }
@@ -213,12 +229,18 @@ impl PublicClient {
 
     /// Starts an interactive sign-in (MSAL's `initiate_auth_code_flow`): binds the loopback
     /// listener and builds the authorization URL.
-    pub async fn initiate_interactive(&self, params: &InteractiveParameters) -> Result<InteractiveFlow> {
+    pub async fn initiate_interactive(
+        &self,
+        params: &InteractiveParameters,
+    ) -> Result<InteractiveFlow> {
         let endpoints = self.app.endpoints().await?;
         let authorization_endpoint = endpoints.authorization_url()?.ok_or_else(|| {
-            Error::InvalidArgument("this authority has no authorization endpoint; use `msal device-code`".into())
+            Error::InvalidArgument(
+                "this authority has no authorization endpoint; use `msal device-code`".into(),
+            )
         })?;
-        let listener = LoopbackListener::bind(params.port).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let listener = LoopbackListener::bind(params.port)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let redirect_uri = listener.redirect_uri();
         let mut requested = params.scopes.clone();
         requested.extend(params.extra_scopes.iter().cloned());
@@ -228,7 +250,11 @@ impl PublicClient {
             client_id: &self.app.config().client_id,
             redirect_uri: &redirect_uri,
             scopes: &decorated,
-            response_mode: if params.remote_browser { ResponseMode::Query } else { ResponseMode::FormPost },
+            response_mode: if params.remote_browser {
+                ResponseMode::Query
+            } else {
+                ResponseMode::FormPost
+            },
             login_hint: params.login_hint.as_deref(),
             domain_hint: params.domain_hint.as_deref(),
             prompt: params.prompt.as_deref(),
@@ -244,13 +270,18 @@ impl PublicClient {
 
     /// Finishes an interactive sign-in with the redirect (MSAL's
     /// `acquire_token_by_auth_code_flow`): redeems the code, checks the ID token, fills the cache.
-    pub async fn complete_interactive(&self, flow: &InteractiveFlow, redirect: Redirect) -> Result<AuthenticationResult> {
+    pub async fn complete_interactive(
+        &self,
+        flow: &InteractiveFlow,
+        redirect: Redirect,
+    ) -> Result<AuthenticationResult> {
         let code = match redirect {
             Redirect::Code(code) => code,
             Redirect::Error(error) => return Err(Error::OAuth(error)),
             Redirect::Foreign => {
                 return Err(Error::InvalidArgument(
-                    "that URL is not the answer to this sign-in (no code with the right state)".into(),
+                    "that URL is not the answer to this sign-in (no code with the right state)"
+                        .into(),
                 ));
             }
         };
@@ -269,21 +300,38 @@ impl PublicClient {
         let response = self.app.request_token(&request).await?;
         let claims = id_token_claims(&response)?;
         if let Some(claims) = &claims {
-            flow.authorization.check_id_token(claims, &self.app.config().client_id)?;
+            flow.authorization
+                .check_id_token(claims, &self.app.config().client_id)?;
         }
-        Ok(self.store_user_tokens(&endpoints, &flow.scopes, auth_code::GRANT_TYPE, &response, claims.as_ref(), None))
+        Ok(self.store_user_tokens(
+            &endpoints,
+            &flow.scopes,
+            auth_code::GRANT_TYPE,
+            &response,
+            claims.as_ref(),
+            None,
+        ))
     }
 
     /// Starts a device code sign-in (MSAL's `initiate_device_flow`).
     pub async fn initiate_device_flow(&self, scopes: &[String]) -> Result<DeviceFlow> {
         let endpoints = self.app.endpoints().await?;
         let endpoint = endpoints.device_authorization_url()?.ok_or_else(|| {
-            Error::InvalidArgument("this authority offers no device code sign-in; use `msal login`".into())
+            Error::InvalidArgument(
+                "this authority offers no device code sign-in; use `msal login`".into(),
+            )
         })?;
-        let request = device_code::build_authorization_request(&endpoint, &self.app.config().client_id, &decorate_scopes(scopes));
+        let request = device_code::build_authorization_request(
+            &endpoint,
+            &self.app.config().client_id,
+            &decorate_scopes(scopes),
+        );
         let response = self.app.http()?.send(&request).await?;
         let authorization = device_code::parse_authorization_response(&request, &response)?;
-        Ok(DeviceFlow { authorization, scopes: scopes.to_vec() })
+        Ok(DeviceFlow {
+            authorization,
+            scopes: scopes.to_vec(),
+        })
     }
 
     /// Polls until the user finishes the device code sign-in (MSAL's
@@ -292,7 +340,12 @@ impl PublicClient {
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let client_id = &self.app.config().client_id;
-        let request = device_code::build_poll_request(&token_url, client_id, &flow.authorization.device_code, self.client_info());
+        let request = device_code::build_poll_request(
+            &token_url,
+            client_id,
+            &flow.authorization.device_code,
+            self.client_info(),
+        );
         let response = device_code::poll(
             &flow.authorization,
             || self.app.request_token(&request),
@@ -300,7 +353,14 @@ impl PublicClient {
         )
         .await?;
         let claims = id_token_claims(&response)?;
-        Ok(self.store_user_tokens(&endpoints, &flow.scopes, device_code::GRANT_TYPE, &response, claims.as_ref(), None))
+        Ok(self.store_user_tokens(
+            &endpoints,
+            &flow.scopes,
+            device_code::GRANT_TYPE,
+            &response,
+            claims.as_ref(),
+            None,
+        ))
     }
 
     /// Legacy username/password sign-in (MSAL's `acquire_token_by_username_password`).
@@ -322,12 +382,23 @@ impl PublicClient {
         );
         let response = self.app.request_token(&request).await?;
         let claims = id_token_claims(&response)?;
-        Ok(self.store_user_tokens(&endpoints, scopes, password::GRANT_TYPE, &response, claims.as_ref(), Some(username)))
+        Ok(self.store_user_tokens(
+            &endpoints,
+            scopes,
+            password::GRANT_TYPE,
+            &response,
+            claims.as_ref(),
+            Some(username),
+        ))
     }
 
     /// Imports a refresh token obtained elsewhere (MSAL's `acquire_token_by_refresh_token`):
     /// redeems it once and keeps what comes back.
-    pub async fn acquire_token_by_refresh_token(&self, refresh_token: &RefreshToken, scopes: &[String]) -> Result<AuthenticationResult> {
+    pub async fn acquire_token_by_refresh_token(
+        &self,
+        refresh_token: &RefreshToken,
+        scopes: &[String],
+    ) -> Result<AuthenticationResult> {
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(scopes);
@@ -344,7 +415,14 @@ impl PublicClient {
         .build();
         let response = self.app.request_token(&request).await?;
         let claims = id_token_claims(&response)?;
-        Ok(self.store_user_tokens(&endpoints, scopes, refresh::GRANT_TYPE, &response, claims.as_ref(), None))
+        Ok(self.store_user_tokens(
+            &endpoints,
+            scopes,
+            refresh::GRANT_TYPE,
+            &response,
+            claims.as_ref(),
+            None,
+        ))
     }
 
     /// The accounts in the cache for this authority's host (MSAL's `get_accounts`), one per
@@ -353,7 +431,10 @@ impl PublicClient {
         let Some(cache) = &self.app.config().token_cache else {
             return Ok(Vec::new());
         };
-        Ok(accounts_in(&cache.load()?, &self.app.config().authority.environment()))
+        Ok(accounts_in(
+            &cache.load()?,
+            &self.app.config().authority.environment(),
+        ))
     }
 
     /// Removes an account's tokens (MSAL's `remove_account`); returns the accounts removed.
@@ -378,14 +459,22 @@ impl PublicClient {
     /// A token without user interaction (MSAL's `acquire_token_silent_with_error`): the cached
     /// access token while it has more than `min_validity` left, else a refresh with the newest
     /// matching refresh token. [`Error::InteractionRequired`] when only the user can help.
-    pub async fn acquire_token_silent(&self, params: &SilentParameters) -> Result<AuthenticationResult> {
+    pub async fn acquire_token_silent(
+        &self,
+        params: &SilentParameters,
+    ) -> Result<AuthenticationResult> {
         let config = self.app.config();
         let Some(cache) = &config.token_cache else {
-            return Err(interaction("the token cache is disabled, so there is no signed-in account"));
+            return Err(interaction(
+                "the token cache is disabled, so there is no signed-in account",
+            ));
         };
         let environment = config.authority.environment();
         let snapshot = cache.load()?;
-        let account = choose_account(accounts_in(&snapshot, &environment), params.account.as_ref())?;
+        let account = choose_account(
+            accounts_in(&snapshot, &environment),
+            params.account.as_ref(),
+        )?;
         let endpoints = self.app.endpoints().await?;
         let realm = endpoints.realm();
         let scopes = resource_scopes(&params.scopes);
@@ -406,7 +495,11 @@ impl PublicClient {
                         log::info!("serving the access token from the cache");
                         return Ok(AuthenticationResult::from_cache(entry).with_account(account));
                     }
-                    Freshness::RefreshDue => fallback = Some(AuthenticationResult::from_cache(entry).with_account(account.clone())),
+                    Freshness::RefreshDue => {
+                        fallback = Some(
+                            AuthenticationResult::from_cache(entry).with_account(account.clone()),
+                        )
+                    }
                     Freshness::Stale => {}
                 }
             }
@@ -423,12 +516,20 @@ impl PublicClient {
             .cloned()
             .collect();
         if refresh_tokens.is_empty() {
-            return fallback.ok_or_else(|| interaction(&format!("no refresh token for {} in the cache", account.username)));
+            return fallback.ok_or_else(|| {
+                interaction(&format!(
+                    "no refresh token for {} in the cache",
+                    account.username
+                ))
+            });
         }
 
         let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(&scopes);
-        let anchor = account.home_account_id.split_once('.').filter(|_| self.client_info());
+        let anchor = account
+            .home_account_id
+            .split_once('.')
+            .filter(|_| self.client_info());
         let mut last_error = None;
         for used in &refresh_tokens {
             let request = refresh::RefreshRequest {
@@ -445,11 +546,19 @@ impl PublicClient {
             match self.app.request_token(&request).await {
                 Ok(response) => {
                     let claims = id_token_claims(&response)?;
-                    let result = self.store_user_tokens(&endpoints, &scopes, refresh::GRANT_TYPE, &response, claims.as_ref(), None);
+                    let result = self.store_user_tokens(
+                        &endpoints,
+                        &scopes,
+                        refresh::GRANT_TYPE,
+                        &response,
+                        claims.as_ref(),
+                        None,
+                    );
                     // A rotated refresh token replaces the one used (MSAL's `update_rt`), so a
                     // spent token is never tried again; `store_user_tokens` keyed it by scope too.
                     if let Some(rotated) = &response.refresh_token {
-                        self.app.save(|cache| cache.replace_refresh_token(used, rotated.clone(), now));
+                        self.app
+                            .save(|cache| cache.replace_refresh_token(used, rotated.clone(), now));
                     }
                     return Ok(result.with_account(account));
                 }
@@ -470,7 +579,10 @@ impl PublicClient {
         }
         match last_error {
             Some(Error::OAuth(e)) => Err(Error::InteractionRequired {
-                reason: format!("the refresh token of {} was refused ({e})", account.username),
+                reason: format!(
+                    "the refresh token of {} was refused ({e})",
+                    account.username
+                ),
                 server: Some(e),
             }),
             _ => Err(interaction("no usable refresh token")),
@@ -491,7 +603,11 @@ impl PublicClient {
         let environment = config.authority.environment();
         let realm = endpoints.realm();
         let now = now();
-        let granted = response.scope.as_deref().map(split_scopes).unwrap_or_else(|| scopes.to_vec());
+        let granted = response
+            .scope
+            .as_deref()
+            .map(split_scopes)
+            .unwrap_or_else(|| scopes.to_vec());
         let granted = resource_scopes(&granted);
         let event = TokenEvent {
             client_id: &config.client_id,
@@ -532,7 +648,10 @@ impl PublicClient {
 }
 
 fn interaction(reason: &str) -> Error {
-    Error::InteractionRequired { reason: reason.to_owned(), server: None }
+    Error::InteractionRequired {
+        reason: reason.to_owned(),
+        server: None,
+    }
 }
 
 /// Decodes the ID token of a response, when there is one. A token endpoint that returns an ID
@@ -540,11 +659,13 @@ fn interaction(reason: &str) -> Error {
 fn id_token_claims(response: &TokenResponse) -> Result<Option<IdTokenClaims>> {
     match &response.id_token {
         None => Ok(None),
-        Some(token) => IdTokenClaims::decode_unverified(token).map(Some).ok_or_else(|| Error::UnexpectedResponse {
-            endpoint: "the token endpoint".into(),
-            status: 200,
-            detail: "the ID token is not a readable JWT".into(),
-        }),
+        Some(token) => IdTokenClaims::decode_unverified(token)
+            .map(Some)
+            .ok_or_else(|| Error::UnexpectedResponse {
+                endpoint: "the token endpoint".into(),
+                status: 200,
+                detail: "the ID token is not a readable JWT".into(),
+            }),
     }
 }
 
@@ -556,23 +677,38 @@ fn accounts_in(cache: &TokenCache, environment: &str) -> Vec<Account> {
         if !entry.environment.eq_ignore_ascii_case(environment) {
             continue;
         }
-        if accounts.iter().any(|a| a.home_account_id == entry.home_account_id) {
+        let Some(account) = Account::from_entry(entry) else {
             continue;
+        };
+        if !accounts
+            .iter()
+            .any(|a| a.home_account_id == account.home_account_id)
+        {
+            accounts.push(account);
         }
-        accounts.push(Account::from_entry(entry));
     }
     accounts
 }
 
 fn choose_account(accounts: Vec<Account>, selector: Option<&AccountSelector>) -> Result<Account> {
-    let mut matching: Vec<Account> = accounts.into_iter().filter(|a| selector.is_none_or(|s| s.matches(a))).collect();
+    let mut matching: Vec<Account> = accounts
+        .into_iter()
+        .filter(|a| selector.is_none_or(|s| s.matches(a)))
+        .collect();
     match (matching.len(), selector) {
         (1, _) => Ok(matching.remove(0)),
         (0, None) => Err(interaction("no signed-in account in the cache")),
-        (0, Some(AccountSelector::Username(u))) => Err(interaction(&format!("no account {u} in the cache"))),
-        (0, Some(AccountSelector::HomeAccountId(id))) => Err(interaction(&format!("no account with id {id} in the cache"))),
+        (0, Some(AccountSelector::Username(u))) => {
+            Err(interaction(&format!("no account {u} in the cache")))
+        }
+        (0, Some(AccountSelector::HomeAccountId(id))) => Err(interaction(&format!(
+            "no account with id {id} in the cache"
+        ))),
         _ => {
-            let names: Vec<String> = matching.iter().map(|a| format!("{} ({})", a.username, a.home_account_id)).collect();
+            let names: Vec<String> = matching
+                .iter()
+                .map(|a| format!("{} ({})", a.username, a.home_account_id))
+                .collect();
             Err(Error::InteractionRequired {
                 reason: format!(
                     "the cache holds several accounts; choose one with --username or --account: {}",
@@ -591,7 +727,10 @@ mod tests {
     #[test]
     fn decorates_scopes_once() {
         let scopes = decorate_scopes(&["User.Read".into(), "OpenID".into()]);
-        assert_eq!(scopes, vec!["User.Read", "OpenID", "profile", "offline_access"]);
+        assert_eq!(
+            scopes,
+            vec!["User.Read", "OpenID", "profile", "offline_access"]
+        );
         assert_eq!(resource_scopes(&scopes), vec!["User.Read"]);
     }
 }

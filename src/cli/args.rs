@@ -20,10 +20,11 @@ use super::commands;
     propagate_version = true,
     arg_required_else_help = true
 )]
-#[command(after_help = "Examples:\n  \
-    msal login --scope https://graph.microsoft.com/User.Read\n  \
-    curl -H \"$(msal silent --scope https://graph.microsoft.com/User.Read -o header)\" https://graph.microsoft.com/v1.0/me\n  \
-    msal client-credentials --tenant $T --client-id $C --client-secret-file secret.txt --scope api://x/.default")]
+#[command(after_help = "Examples:
+  msal login --scope https://graph.microsoft.com/User.Read
+  msal silent --scope https://graph.microsoft.com/User.Read -o header
+  msal client-credentials --tenant $T --client-id $C \\
+      --client-secret-file secret.txt --scope api://my-api/.default")]
 pub struct Cli {
     /// Options shared by every subcommand.
     #[command(flatten)]

@@ -58,7 +58,8 @@ pub fn init(verbose: u8, quiet: bool, env_level: Option<&str>) {
             .and_then(|l| l.parse().ok())
             .unwrap_or(LevelFilter::Warn)
     };
-    if log::set_boxed_logger(Box::new(StderrLogger { level })).is_ok() {
+    // One logger for the life of the process; leaking it is what `set_logger` needs.
+    if log::set_logger(Box::leak(Box::new(StderrLogger { level }))).is_ok() {
         log::set_max_level(level);
     }
 }

@@ -31,11 +31,6 @@ impl Printer {
         }
     }
 
-    /// The chosen format.
-    pub fn format(&self) -> OutputFormat {
-        self.format
-    }
-
     /// Writes the token to stdout. A closed pipe (`msal … | head -c0`) is not an error.
     pub fn token(&self, result: &AuthenticationResult) -> std::io::Result<()> {
         let text = self.render(result, msal_now());

@@ -105,18 +105,18 @@ fn describe_non_json(response: &HttpResponse) -> String {
         .unwrap_or("no content type");
     let text = String::from_utf8_lossy(&response.body);
     let lower = text.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
-        if start + 7 <= end {
-            let title: String = text[start + 7..end]
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(100)
-                .collect();
-            return format!(
-                "an HTML page ({content_type}) titled {:?} instead of JSON",
-                title.trim()
-            );
-        }
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
+        && start + 7 <= end
+    {
+        let title: String = text[start + 7..end]
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
+        return format!(
+            "an HTML page ({content_type}) titled {:?} instead of JSON",
+            title.trim()
+        );
     }
     if lower.trim_start().starts_with('<') {
         return format!("an HTML page ({content_type}) instead of JSON");

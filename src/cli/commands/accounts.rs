@@ -23,7 +23,11 @@ pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
     let accounts: Vec<Account> = client
         .accounts()?
         .into_iter()
-        .filter(|a| args.username.as_deref().is_none_or(|u| a.username.eq_ignore_ascii_case(u)))
+        .filter(|a| {
+            args.username
+                .as_deref()
+                .is_none_or(|u| a.username.eq_ignore_ascii_case(u))
+        })
         .collect();
     let text = if context.settings.output == OutputFormat::Json {
         format!("{:#}\n", serde_json::to_value(&accounts)?)
@@ -38,20 +42,35 @@ pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
 }
 
 fn table(accounts: &[Account]) -> String {
-    let rows: Vec<[String; 4]> = std::iter::once(["USERNAME".into(), "TENANT".into(), "ENVIRONMENT".into(), "HOME ACCOUNT ID".into()])
-        .chain(accounts.iter().map(|a| {
-            [
-                if a.username.is_empty() { "-".into() } else { a.username.clone() },
-                a.tenant.clone(),
-                a.environment.clone(),
-                a.home_account_id.clone(),
-            ]
-        }))
+    let rows: Vec<[String; 4]> = std::iter::once([
+        "USERNAME".into(),
+        "TENANT".into(),
+        "ENVIRONMENT".into(),
+        "HOME ACCOUNT ID".into(),
+    ])
+    .chain(accounts.iter().map(|a| {
+        [
+            if a.username.is_empty() {
+                "-".into()
+            } else {
+                a.username.clone()
+            },
+            a.tenant.clone(),
+            a.environment.clone(),
+            a.home_account_id.clone(),
+        ]
+    }))
+    .collect();
+    let widths: Vec<usize> = (0..4)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
-    let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &rows {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }

@@ -25,7 +25,10 @@ pub struct DeviceCodeArgs {
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
     let scopes = scopes::flatten(&args.scopes);
     if scopes.is_empty() {
-        return Err(UsageError("no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into()).into());
+        return Err(UsageError(
+            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
+        )
+        .into());
     }
     let client = user::public_client(context);
     let flow = client.initiate_device_flow(&scopes).await?;

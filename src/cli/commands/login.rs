@@ -63,16 +63,23 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
     let scopes = scopes::flatten(&args.scopes);
     if scopes.is_empty() {
-        return Err(UsageError("no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into()).into());
+        return Err(UsageError(
+            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
+        )
+        .into());
     }
     let client = user::public_client(context);
 
     let result = if let Some(username) = &args.username {
         let password = Password::new(read_secret(Path::new("-"), "password")?);
-        client.acquire_token_by_username_password(username, &password, &scopes).await?
+        client
+            .acquire_token_by_username_password(username, &password, &scopes)
+            .await?
     } else if let Some(file) = &args.refresh_token_file {
         let token = RefreshToken::new(read_secret(file, "refresh token")?);
-        client.acquire_token_by_refresh_token(&token, &scopes).await?
+        client
+            .acquire_token_by_refresh_token(&token, &scopes)
+            .await?
     } else {
         interactive(&client, &args, scopes, context).await?
     };
@@ -85,7 +92,11 @@ async fn interactive(
     scopes: Vec<String>,
     context: &Context,
 ) -> anyhow::Result<AuthenticationResult> {
-    let browser = if args.no_browser { None } else { browser::detect() };
+    let browser = if args.no_browser {
+        None
+    } else {
+        browser::detect()
+    };
     let params = InteractiveParameters {
         scopes,
         extra_scopes: scopes::flatten(&args.extra_scope),
@@ -100,7 +111,9 @@ async fn interactive(
     let url = flow.url().to_string();
     let opened = browser.is_some() && browser::open(&url);
     if opened {
-        status!("Opened the sign-in page in your browser; waiting for you to finish (Ctrl-C to cancel).");
+        status!(
+            "Opened the sign-in page in your browser; waiting for you to finish (Ctrl-C to cancel)."
+        );
         status!("If it did not open, visit:\n  {url}");
     } else {
         status!("Open this URL in a browser to sign in:\n\n  {url}\n");
@@ -152,7 +165,9 @@ async fn paste(flow: &msal::app::InteractiveFlow, enabled: bool) -> Redirect {
             continue;
         }
         match flow.parse_pasted(&line) {
-            Redirect::Foreign => status!("That is not the address of this sign-in's answer (it needs ?code=…&state=…); try again."),
+            Redirect::Foreign => status!(
+                "That is not the address of this sign-in's answer (it needs ?code=…&state=…); try again."
+            ),
             redirect => return redirect,
         }
     }

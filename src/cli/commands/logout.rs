@@ -39,7 +39,10 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
     }
     let removed = client.remove_accounts(selector.as_ref())?;
     if removed.is_empty() {
-        status!("no matching account in {}", context.settings.cache_path.display());
+        status!(
+            "no matching account in {}",
+            context.settings.cache_path.display()
+        );
     }
     for account in removed {
         status!("removed {} ({})", account.username, account.home_account_id);

@@ -7,8 +7,8 @@ pub mod device_code;
 pub mod login;
 pub mod logout;
 pub mod obo;
-pub mod silent;
 pub mod scopes;
+pub mod silent;
 mod user;
 
 /// The error for subcommands a later version will implement: says so plainly, exits 1.

@@ -36,14 +36,20 @@ pub struct SilentArgs {
 pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
     let scopes = scopes::flatten(&args.scopes);
     if scopes.is_empty() {
-        return Err(UsageError("no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into()).into());
+        return Err(UsageError(
+            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
+        )
+        .into());
     }
     let min_validity = match &args.min_validity {
-        Some(text) => parse_duration(text).map_err(|e| UsageError(format!("--min-validity: {e}")))?,
+        Some(text) => {
+            parse_duration(text).map_err(|e| UsageError(format!("--min-validity: {e}")))?
+        }
         None => Duration::from_secs(MIN_VALIDITY_SECS),
     };
     if let Some(claims) = &args.claims {
-        serde_json::from_str::<serde_json::Value>(claims).map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
+        serde_json::from_str::<serde_json::Value>(claims)
+            .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
     }
     let client = user::public_client(context);
     let params = SilentParameters {
@@ -60,7 +66,9 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
 
 /// `--username` or `--account` as a selector.
 pub fn selector(username: Option<String>, account: Option<String>) -> Option<AccountSelector> {
-    username.map(AccountSelector::Username).or(account.map(AccountSelector::HomeAccountId))
+    username
+        .map(AccountSelector::Username)
+        .or(account.map(AccountSelector::HomeAccountId))
 }
 
 /// `600`, `90s`, `10m`, `1h`, `1h30m`.
@@ -83,7 +91,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             'd' => 86400,
             _ => return Err(format!("{text:?} is not a duration (try 600, 10m or 1h)")),
         };
-        let value: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration (try 600, 10m or 1h)"))?;
+        let value: u64 = number
+            .parse()
+            .map_err(|_| format!("{text:?} is not a duration (try 600, 10m or 1h)"))?;
         total = total.saturating_add(value.saturating_mul(unit));
         number.clear();
     }

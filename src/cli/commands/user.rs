@@ -6,25 +6,38 @@ use std::io::IsTerminal as _;
 use msal::app::{AuthenticationResult, ClientApplication, PublicClient};
 
 use super::super::Context;
-use super::super::logger::status;
 use super::super::args::OutputFormat;
+use super::super::logger::status;
 use super::super::settings::DEFAULT_PUBLIC_CLIENT_ID;
 
 /// The public client for this run: `--client-id` or the Azure CLI's public client id.
 pub fn public_client(context: &Context) -> PublicClient {
-    let client_id = context.settings.client_id.clone().unwrap_or_else(|| DEFAULT_PUBLIC_CLIENT_ID.to_owned());
-    PublicClient::new(ClientApplication::new(context.settings.client_config(client_id, true)))
+    let client_id = context
+        .settings
+        .client_id
+        .clone()
+        .unwrap_or_else(|| DEFAULT_PUBLIC_CLIENT_ID.to_owned());
+    PublicClient::new(ClientApplication::new(
+        context.settings.client_config(client_id, true),
+    ))
 }
 
 /// Reports a sign-in on stderr and prints the token on stdout, except to a terminal when no
 /// `--output` was asked for: a person who signs in does not want a token on the screen.
 pub fn finish_sign_in(result: &AuthenticationResult, context: &Context) -> anyhow::Result<()> {
     if let Some(account) = &result.account {
-        let name = if account.username.is_empty() { &account.home_account_id } else { &account.username };
+        let name = if account.username.is_empty() {
+            &account.home_account_id
+        } else {
+            &account.username
+        };
         status!("signed in as {name} (tenant {})", account.tenant);
     }
     let to_terminal = std::io::stdout().is_terminal();
-    if context.settings.output_given || !to_terminal || context.settings.output == OutputFormat::None {
+    if context.settings.output_given
+        || !to_terminal
+        || context.settings.output == OutputFormat::None
+    {
         context.printer.token(result)?;
     }
     Ok(())
