@@ -1,6 +1,7 @@
 //! Confidential clients: applications that can keep a credential (MSAL Python's
 //! `ConfidentialClientApplication`).
 
+use super::public::{decorate_scopes, resource_scopes};
 use super::{
     AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, freshness, now,
     split_scopes,
@@ -8,7 +9,9 @@ use super::{
 use crate::cache::{AccessTokenQuery, TokenEvent};
 use crate::credential::{ClientAuth, ClientCredential, github};
 use crate::error::{Error, Result};
-use crate::flow::client_credentials;
+use crate::flow::{client_credentials, on_behalf_of};
+use crate::secret::Assertion;
+use crate::token::IdTokenClaims;
 
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
 #[derive(Debug, Clone, Default)]
@@ -18,6 +21,19 @@ pub struct ClientCredentialsParameters {
     /// A claims challenge to satisfy; bypasses the cached token.
     pub claims: Option<String>,
     /// Skip the cached token and ask the identity provider.
+    pub force_refresh: bool,
+}
+
+/// What to ask for in [`ConfidentialClient::acquire_token_on_behalf_of`].
+#[derive(Debug, Clone)]
+pub struct OnBehalfOfParameters {
+    /// The token the calling user sent to this API.
+    pub user_assertion: Assertion,
+    /// Scopes of the downstream API.
+    pub scopes: Vec<String>,
+    /// A claims challenge to satisfy; bypasses the cached token.
+    pub claims: Option<String>,
+    /// Skip the cached token.
     pub force_refresh: bool,
 }
 
@@ -129,6 +145,90 @@ impl ConfidentialClient {
         });
         Ok(AuthenticationResult::from_response(
             &response, scopes, realm, now,
+        ))
+    }
+
+    /// A downstream token for the user behind `user_assertion` (MSAL's
+    /// `acquire_token_on_behalf_of`). Unlike MSAL Python, a repeated exchange with the same
+    /// assertion and scopes is served from the cache while the token is valid; the cache keys
+    /// these tokens by a hash of the assertion, so another assertion never gets them.
+    pub async fn acquire_token_on_behalf_of(
+        &self,
+        params: &OnBehalfOfParameters,
+    ) -> Result<AuthenticationResult> {
+        if params.scopes.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no scope given for the downstream API".into(),
+            ));
+        }
+        let config = self.app.config();
+        let endpoints = self.app.endpoints().await?;
+        let environment = config.authority.environment();
+        let realm = endpoints.realm();
+        let scopes = resource_scopes(&params.scopes);
+        let hash = on_behalf_of::assertion_hash(&params.user_assertion);
+        let now = now();
+
+        if let Some(cache) = config
+            .token_cache
+            .as_ref()
+            .filter(|_| !params.force_refresh && params.claims.is_none())
+        {
+            let snapshot = cache.load()?;
+            let query = AccessTokenQuery {
+                client_id: &config.client_id,
+                environment: &environment,
+                realm: &realm,
+                home_account_id: None,
+                scopes: &scopes,
+            };
+            if let Some(entry) = snapshot.find_access_token_on_behalf_of(&query, &hash, now)
+                && freshness(entry, now, MIN_VALIDITY_SECS) == Freshness::Fresh
+            {
+                log::info!("serving the on-behalf-of token from the cache");
+                return Ok(AuthenticationResult::from_cache(entry));
+            }
+        }
+
+        let token_url = endpoints.token_url()?;
+        let auth = self.client_auth(token_url.as_str(), now).await?;
+        let request = on_behalf_of::build_request(
+            &token_url,
+            &config.client_id,
+            &params.user_assertion,
+            &decorate_scopes(&scopes),
+            config.authority.is_entra_family(),
+            params.claims.as_deref(),
+            &auth,
+        );
+        let response = self.app.request_token(&request).await?;
+        let claims = response
+            .id_token
+            .as_ref()
+            .and_then(IdTokenClaims::decode_unverified);
+        let granted = resource_scopes(
+            &response
+                .scope
+                .as_deref()
+                .map(split_scopes)
+                .unwrap_or_else(|| scopes.clone()),
+        );
+        self.app.save(|cache| {
+            let event = TokenEvent {
+                client_id: &config.client_id,
+                environment: &environment,
+                realm: &realm,
+                scopes: &granted,
+                grant_type: on_behalf_of::GRANT_TYPE,
+                response: &response,
+                id_token_claims: claims.as_ref(),
+                username_hint: None,
+            };
+            cache.add_on_behalf_of(&event, &hash, now);
+            cache.remove_expired_access_tokens(now);
+        });
+        Ok(AuthenticationResult::from_response(
+            &response, granted, realm, now,
         ))
     }
 

@@ -5,7 +5,7 @@
 mod confidential;
 mod public;
 
-pub use confidential::{ClientCredentialsParameters, ConfidentialClient};
+pub use confidential::{ClientCredentialsParameters, ConfidentialClient, OnBehalfOfParameters};
 pub use public::{
     Account, AccountSelector, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
     RESERVED_SCOPES, RedirectWaiter, SilentParameters, decorate_scopes,

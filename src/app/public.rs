@@ -38,7 +38,7 @@ pub fn decorate_scopes(scopes: &[String]) -> Vec<String> {
 }
 
 /// The requested scopes without the reserved ones: what an access token is looked up by.
-fn resource_scopes(scopes: &[String]) -> Vec<String> {
+pub(crate) fn resource_scopes(scopes: &[String]) -> Vec<String> {
     scopes
         .iter()
         .filter(|s| !RESERVED_SCOPES.iter().any(|r| r.eq_ignore_ascii_case(s)))

@@ -122,6 +122,9 @@ pub struct RefreshTokenQuery<'a> {
     pub family_id: Option<&'a str>,
 }
 
+/// The extra entry field that ties on-behalf-of tokens to the incoming assertion (MSAL.NET).
+pub const USER_ASSERTION_HASH: &str = "user_assertion_hash";
+
 /// MSAL's default lifetime when a response has no `expires_in` (MSAL Python `TokenCache.__add`).
 const DEFAULT_EXPIRES_IN: u64 = 600;
 
@@ -189,6 +192,32 @@ impl TokenCache {
     /// account and ID token when the response identifies a user, a refresh token when one came,
     /// and the app's metadata. Entries with the same key are replaced.
     pub fn add(&mut self, event: &TokenEvent<'_>, now: u64) {
+        self.add_tagged(event, None, now);
+    }
+
+    /// Records an on-behalf-of response like [`Self::add`], tagging its access and refresh
+    /// tokens with `user_assertion_hash` (the field MSAL.NET uses) so that
+    /// [`Self::find_access_token_on_behalf_of`] serves them only for the same incoming assertion.
+    pub fn add_on_behalf_of(
+        &mut self,
+        event: &TokenEvent<'_>,
+        user_assertion_hash: &str,
+        now: u64,
+    ) {
+        self.add_tagged(event, Some(user_assertion_hash), now);
+    }
+
+    fn add_tagged(&mut self, event: &TokenEvent<'_>, user_assertion_hash: Option<&str>, now: u64) {
+        let tag = || {
+            let mut extra = serde_json::Map::new();
+            if let Some(hash) = user_assertion_hash {
+                extra.insert(
+                    USER_ASSERTION_HASH.to_owned(),
+                    serde_json::Value::String(hash.to_owned()),
+                );
+            }
+            extra
+        };
         let response = event.response;
         let claims = event.id_token_claims;
         // MSAL Python `__parse_account`: client_info first, then the ID token's subject (ADFS
@@ -221,7 +250,7 @@ impl TokenCache {
                 refresh_on: response
                     .refresh_in
                     .map(|refresh_in| Timestamp::from_secs(now.saturating_add(refresh_in))),
-                extra: Default::default(),
+                extra: tag(),
             };
             self.sections.access_tokens.insert(entry.key(), entry);
         }
@@ -282,7 +311,7 @@ impl TokenCache {
                 target,
                 family_id: response.foci.clone(),
                 last_modification_time: Some(Timestamp::from_secs(now)),
-                extra: Default::default(),
+                extra: tag(),
             };
             self.sections.refresh_tokens.insert(entry.key(), entry);
         }
@@ -307,6 +336,36 @@ impl TokenCache {
         query: &AccessTokenQuery<'_>,
         now: u64,
     ) -> Option<&AccessTokenEntry> {
+        self.find_access_token_where(query, now, |at| {
+            account_matches(at.home_account_id.as_deref(), query.home_account_id)
+        })
+    }
+
+    /// The usable access token obtained on behalf of the user whose assertion hashes to
+    /// `user_assertion_hash`, whatever the account (it is not known before the exchange);
+    /// `query.home_account_id` is ignored.
+    pub fn find_access_token_on_behalf_of(
+        &self,
+        query: &AccessTokenQuery<'_>,
+        user_assertion_hash: &str,
+        now: u64,
+    ) -> Option<&AccessTokenEntry> {
+        self.find_access_token_where(query, now, |at| {
+            at.home_account_id.is_some()
+                && at
+                    .extra
+                    .get(USER_ASSERTION_HASH)
+                    .and_then(serde_json::Value::as_str)
+                    == Some(user_assertion_hash)
+        })
+    }
+
+    fn find_access_token_where(
+        &self,
+        query: &AccessTokenQuery<'_>,
+        now: u64,
+        account: impl Fn(&AccessTokenEntry) -> bool,
+    ) -> Option<&AccessTokenEntry> {
         if query.scopes.is_empty() {
             return None;
         }
@@ -323,7 +382,7 @@ impl TokenCache {
                     && at.client_id == query.client_id
                     && at.environment.eq_ignore_ascii_case(query.environment)
                     && at.realm.eq_ignore_ascii_case(query.realm)
-                    && account_matches(at.home_account_id.as_deref(), query.home_account_id)
+                    && account(at)
                     && at.expires_on() > now
             })
             .filter(|at| {

@@ -5,6 +5,7 @@ pub mod auth_code;
 pub mod client_credentials;
 pub mod device_code;
 pub mod loopback;
+pub mod on_behalf_of;
 pub mod password;
 pub mod refresh;
 pub mod token;

@@ -10,8 +10,3 @@ pub mod obo;
 pub mod scopes;
 pub mod silent;
 mod user;
-
-/// The error for subcommands a later version will implement: says so plainly, exits 1.
-pub fn not_yet(command: &str) -> anyhow::Error {
-    anyhow::anyhow!("`msal {command}` is not implemented in this version yet")
-}
