@@ -1449,7 +1449,7 @@ fn authenticate_client(
             "The request contains both a client secret and a client assertion; send only one.",
         )),
         (Some(secret), None) => {
-            if secrets.iter().any(|s| *s == secret) {
+            if secrets.contains(&secret) {
                 Ok(())
             } else {
                 Err(invalid_client(
@@ -1597,7 +1597,7 @@ fn verify_assertion(
     let exp = claims["exp"].as_i64();
     let not_in_future =
         |v: &Value| v.is_null() || v.as_i64().is_some_and(|t| t <= now + CLOCK_SKEW_SECS);
-    if !exp.is_some_and(|e| e > now - CLOCK_SKEW_SECS)
+    if exp.is_none_or(|e| e <= now - CLOCK_SKEW_SECS)
         || !not_in_future(&claims["nbf"])
         || !not_in_future(&claims["iat"])
     {
