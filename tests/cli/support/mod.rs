@@ -1,0 +1,380 @@
+//! Test harness: a temporary HOME/config/cache per test, a builder that runs the real `msal`
+//! binary with a clean environment, and the test identity provider.
+//!
+//! Nothing here prints stdout of `msal` (it carries tokens); stderr is safe to print.
+
+#![allow(dead_code)]
+
+pub mod certs;
+pub mod http;
+pub mod idp;
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long one `msal` run may take before it is killed and the test fails.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A proxy address nothing listens on: any request `msal` tries to send anywhere but loopback
+/// fails at once instead of reaching the internet.
+pub const SINKHOLE_PROXY: &str = "http://127.0.0.1:9";
+
+/// A temporary directory with `home/`, `config/` and `cache/` for one test.
+pub struct TestEnv {
+    dir: tempfile::TempDir,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    /// Make the directories.
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("msal-test-")
+            .tempdir()
+            .expect("temp dir");
+        for sub in ["home", "config", "cache", "files"] {
+            std::fs::create_dir(dir.path().join(sub)).expect("create dir");
+        }
+        Self { dir }
+    }
+
+    /// The temporary directory.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `$HOME`.
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+
+    /// `$XDG_CONFIG_HOME`.
+    pub fn config_dir(&self) -> PathBuf {
+        self.root().join("config")
+    }
+
+    /// `$XDG_CACHE_HOME`.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root().join("cache")
+    }
+
+    /// The default token cache: `$XDG_CONFIG_HOME/msal/token_cache.json`.
+    pub fn cache_path(&self) -> PathBuf {
+        self.config_dir().join("msal").join("token_cache.json")
+    }
+
+    /// The token cache parsed as JSON (panics if missing or not JSON).
+    pub fn read_cache_json(&self) -> Value {
+        read_json(&self.cache_path())
+    }
+
+    /// The raw bytes of the token cache.
+    pub fn cache_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.cache_path()).expect("read token cache")
+    }
+
+    /// Write a file (mode 0600) under `files/` and return its path.
+    pub fn write_file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.root().join("files").join(name);
+        write_private(&path, contents.as_ref());
+        path
+    }
+
+    /// A builder for one `msal` run in this environment.
+    pub fn msal(&self) -> Msal<'_> {
+        Msal {
+            env: self,
+            args: Vec::new(),
+            envs: Vec::new(),
+            stdin: None,
+        }
+    }
+}
+
+/// Write a file with mode 0600.
+pub fn write_private(path: &Path, contents: &[u8]) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    f.write_all(contents).expect("write file");
+}
+
+/// Parse a JSON file (panics with the path if it is missing or not JSON).
+pub fn read_json(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// One `msal` invocation being built.
+pub struct Msal<'a> {
+    env: &'a TestEnv,
+    args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Msal<'_> {
+    /// Append arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Append one argument.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Set an environment variable (overrides the harness defaults).
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    /// Feed these bytes on stdin (default: /dev/null).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msal"));
+        cmd.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        let root = self.env.root();
+        cmd.env("HOME", self.env.home())
+            .env("XDG_CONFIG_HOME", self.env.config_dir())
+            .env("XDG_CACHE_HOME", self.env.cache_dir())
+            .env("XDG_DATA_HOME", root.join("home/.local/share"))
+            .env("XDG_STATE_HOME", root.join("home/.local/state"))
+            .env("NO_PROXY", "127.0.0.1,localhost,::1")
+            .env("no_proxy", "127.0.0.1,localhost,::1")
+            .env("HTTP_PROXY", SINKHOLE_PROXY)
+            .env("http_proxy", SINKHOLE_PROXY)
+            .env("HTTPS_PROXY", SINKHOLE_PROXY)
+            .env("https_proxy", SINKHOLE_PROXY)
+            .env("ALL_PROXY", SINKHOLE_PROXY)
+            .env("RUST_BACKTRACE", "1")
+            .current_dir(root);
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        cmd.args(&self.args);
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Start the process without waiting for it.
+    pub fn spawn(self) -> Running {
+        let mut child = self.command().spawn().expect("spawn msal");
+        let stdin_thread = match (self.stdin, child.stdin.take()) {
+            (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {
+                // The child may exit without reading; a broken pipe is not our failure.
+                let _ = pipe.write_all(&bytes);
+            })),
+            _ => None,
+        };
+        let stdout = reader(child.stdout.take().expect("stdout pipe"));
+        let stderr = reader(child.stderr.take().expect("stderr pipe"));
+        Running {
+            child,
+            stdout,
+            stderr,
+            stdin_thread,
+            deadline: Instant::now() + RUN_TIMEOUT,
+        }
+    }
+
+    /// Run to completion (killed and failing the test after [`RUN_TIMEOUT`]).
+    pub fn run(self) -> Run {
+        self.spawn().wait()
+    }
+}
+
+fn reader(mut pipe: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// A running `msal`.
+pub struct Running {
+    child: Child,
+    stdout: JoinHandle<Vec<u8>>,
+    stderr: JoinHandle<Vec<u8>>,
+    stdin_thread: Option<JoinHandle<()>>,
+    deadline: Instant,
+}
+
+impl Running {
+    /// Wait for it (bounded by the run timeout).
+    pub fn wait(mut self) -> Run {
+        let status = loop {
+            match self.child.try_wait().expect("wait for msal") {
+                Some(status) => break status,
+                None if Instant::now() >= self.deadline => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    let stderr = self.stderr.join().unwrap_or_default();
+                    panic!(
+                        "msal ran longer than {RUN_TIMEOUT:?} and was killed; stderr:\n{}",
+                        String::from_utf8_lossy(&stderr)
+                    );
+                }
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
+        if let Some(t) = self.stdin_thread.take() {
+            let _ = t.join();
+        }
+        let stdout = self.stdout.join().unwrap_or_default();
+        let stderr = self.stderr.join().unwrap_or_default();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+}
+
+/// What a finished `msal` run showed the user.
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// stdout (may carry a token: never print it).
+    pub stdout: String,
+    /// stderr (safe to print).
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("code", &self.code)
+            .field(
+                "stdout",
+                &format_args!("<{} bytes, not shown>", self.stdout.len()),
+            )
+            .field("stderr", &self.stderr)
+            .finish()
+    }
+}
+
+impl Run {
+    /// Panic (showing code and stderr, never stdout) unless it exited 0.
+    #[track_caller]
+    pub fn assert_success(&self) -> &Self {
+        self.assert_code(0)
+    }
+
+    /// Panic (showing code and stderr, never stdout) unless it exited with `code`.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert!(
+            self.code == code,
+            "msal exited with {} (expected {code}); stdout has {} bytes (not shown); stderr:\n{}",
+            self.code,
+            self.stdout.len(),
+            self.stderr
+        );
+        self
+    }
+
+    /// Panic unless it failed with one of `codes`.
+    #[track_caller]
+    pub fn assert_code_in(&self, codes: &[i32]) -> &Self {
+        assert!(
+            codes.contains(&self.code),
+            "msal exited with {} (expected one of {codes:?}); stderr:\n{}",
+            self.code,
+            self.stderr
+        );
+        self
+    }
+
+    /// Panic unless stdout is exactly `expected` (without showing either: they hold tokens).
+    #[track_caller]
+    pub fn assert_stdout_eq(&self, expected: &str, what: &str) -> &Self {
+        assert!(
+            self.stdout == expected,
+            "stdout is not exactly {what} (stdout {} bytes, expected {} bytes; values not shown); stderr:\n{}",
+            self.stdout.len(),
+            expected.len(),
+            self.stderr
+        );
+        self
+    }
+
+    /// stderr contains `needle` (case-insensitive).
+    pub fn stderr_has(&self, needle: &str) -> bool {
+        self.stderr
+            .to_ascii_lowercase()
+            .contains(&needle.to_ascii_lowercase())
+    }
+
+    /// Panic unless stderr contains `needle` (case-insensitive).
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr_has(needle),
+            "stderr does not mention {needle:?}; stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Panic if stdout or stderr contains `secret` (without showing it).
+    #[track_caller]
+    pub fn assert_not_leaked(&self, secret: &str, what: &str) -> &Self {
+        assert!(!secret.is_empty(), "empty {what}: nothing to check");
+        assert!(!self.stdout.contains(secret), "{what} appears on stdout");
+        assert!(
+            !self.stderr.contains(secret),
+            "{what} appears on stderr (stderr not shown because it holds it)"
+        );
+        self
+    }
+
+    /// stdout parsed as JSON (panics without showing stdout).
+    #[track_caller]
+    pub fn stdout_json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}); {} bytes, not shown; stderr:\n{}",
+                self.stdout.len(),
+                self.stderr
+            )
+        })
+    }
+}
