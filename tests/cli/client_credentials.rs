@@ -890,9 +890,16 @@ fn concurrent_processes_lose_no_token() {
     let scopes: Vec<String> = (0..N)
         .map(|i| format!("api://app-{i:02}/.default"))
         .collect();
+    let secret = fx.secret_file();
     let running: Vec<_> = scopes
         .iter()
-        .map(|s| fx.cc_secret_scope(s).args(["-o", "token"]).spawn())
+        .map(|s| {
+            fx.cc_scope(s)
+                .arg("--client-secret-file")
+                .arg(&secret)
+                .args(["-o", "token"])
+                .spawn()
+        })
         .collect();
     let runs: Vec<Run> = running.into_iter().map(|r| r.wait()).collect();
     let issued = fx.idp.issued_tokens();
@@ -1177,6 +1184,44 @@ fn plain_http_authority_on_a_non_loopback_host_is_refused() {
     run.assert_code_in(&[1, 2]);
     assert!(run.stdout.is_empty());
     assert_eq!(fx.idp.request_count(), 0, "no request was sent");
+}
+
+#[test]
+fn non_loopback_hosts_are_reached_only_through_the_proxy() {
+    // The harness points every proxy variable at a dead port so no test can reach the internet;
+    // here the proxy is the IdP, which shows that msal does go through it (and so the test above
+    // would see a request if msal sent one).
+    let fx = Fixture::new();
+    let file = fx.secret_file();
+    let proxy = fx.idp.base_url();
+    let run = fx
+        .env
+        .msal()
+        .args([
+            "client-credentials",
+            "--authority",
+            "https://login.example.com/contoso.example",
+            "--client-id",
+            CLIENT,
+            "--scope",
+            SCOPE,
+            "--client-secret-file",
+        ])
+        .arg(&file)
+        .env("HTTPS_PROXY", &proxy)
+        .env("https_proxy", &proxy)
+        .run();
+    run.assert_code(1);
+    run.assert_not_leaked(SECRET, "the client secret");
+    let reqs = fx.idp.requests();
+    assert!(!reqs.is_empty(), "the request went to the proxy");
+    // Instance discovery of an unknown host asks login.microsoftonline.com first, as MSAL does.
+    assert!(
+        reqs.iter().all(|r| r.method == "CONNECT"
+            && ["login.example.com:443", "login.microsoftonline.com:443"]
+                .contains(&r.target.as_str())),
+        "only CONNECT tunnels to the authority or instance discovery: {reqs:?}"
+    );
 }
 
 #[test]

@@ -102,17 +102,20 @@ impl TestEnv {
     }
 }
 
-/// Write a file with mode 0600.
+/// Write a file with mode 0600, atomically (a temporary file renamed over it), so that a
+/// process reading it meanwhile sees the old or the new contents, never a partial file.
 pub fn write_private(path: &Path, contents: &[u8]) {
     use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
-        .open(path)
-        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        .open(&tmp)
+        .unwrap_or_else(|e| panic!("write {}: {e}", tmp.display()));
     f.write_all(contents).expect("write file");
+    drop(f);
+    std::fs::rename(&tmp, path).unwrap_or_else(|e| panic!("rename to {}: {e}", path.display()));
 }
 
 /// Parse a JSON file (panics with the path if it is missing or not JSON).
