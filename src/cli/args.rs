@@ -51,6 +51,8 @@ pub enum Command {
     Accounts(commands::accounts::AccountsArgs),
     /// Remove an account's tokens from the cache.
     Logout(commands::logout::LogoutArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) or the man page.
+    Completions(commands::completions::CompletionsArgs),
 }
 
 /// Options valid before or after the subcommand.

@@ -51,6 +51,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
+    // Offline commands need neither settings nor a runtime.
+    if let Command::Completions(args) = &cli.command {
+        return commands::completions::run(args);
+    }
     let settings = Settings::resolve(&cli.global, &env)?;
     let printer = Printer::new(settings.output);
     let context = Context {
@@ -74,6 +78,7 @@ fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
             Command::Silent(args) => commands::silent::run(args, &context).await,
             Command::Accounts(args) => commands::accounts::run(args, &context).await,
             Command::Logout(args) => commands::logout::run(args, &context).await,
+            Command::Completions(args) => commands::completions::run(&args),
         }
     })
 }

@@ -15,4 +15,5 @@
 mod support;
 
 mod client_credentials;
+mod completions;
 mod idp_selftest;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod client_credentials;
+pub mod completions;
 pub mod device_code;
 pub mod login;
 pub mod logout;

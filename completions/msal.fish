@@ -1,0 +1,265 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_msal_global_optspecs
+    string join \n client-id= authority= tenant= oidc-authority= no-instance-discovery cache= o/output= timeout= ca-cert= v/verbose q/quiet h/help V/version
+end
+
+function __fish_msal_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_msal_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_msal_using_subcommand
+    set -l cmd (__fish_msal_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c msal -n "__fish_msal_needs_command" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_needs_command" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_needs_command" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_needs_command" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_needs_command" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_needs_command" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_needs_command" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_needs_command" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_needs_command" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_needs_command" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_needs_command" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
+complete -c msal -n "__fish_msal_needs_command" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
+complete -c msal -n "__fish_msal_needs_command" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
+complete -c msal -n "__fish_msal_needs_command" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
+complete -c msal -n "__fish_msal_needs_command" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
+complete -c msal -n "__fish_msal_needs_command" -f -a "accounts" -d 'List the accounts in the token cache'
+complete -c msal -n "__fish_msal_needs_command" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
+complete -c msal -n "__fish_msal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msal -n "__fish_msal_using_subcommand login" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l extra-scope -d 'Scopes of other resources to consent to now, without a token for them' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l port -d 'Loopback port for the redirect (default: any free port)' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l login-hint -d 'Pre-fill the username on the sign-in page' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l domain-hint -d 'Skip home-realm discovery: `consumers`, `organizations` or a federated domain' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l prompt -d '`select_account`, `login`, `consent` or `none`' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l claims -d 'A claims challenge (JSON) to satisfy' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l username -d 'Legacy: sign in with this username and a password read from stdin (no MFA; avoid)' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l refresh-token-file -d 'Legacy: import a refresh token from FILE into the cache' -r -F
+complete -c msal -n "__fish_msal_using_subcommand login" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand login" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand login" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand login" -l no-browser -d 'Print the sign-in URL instead of opening a browser; paste the final URL on stdin'
+complete -c msal -n "__fish_msal_using_subcommand login" -l password-stdin -d 'Legacy: read the password for --username from stdin'
+complete -c msal -n "__fish_msal_using_subcommand login" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand login" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand login" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand login" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l qr -d 'Also show the verification URL as a QR code'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s s -l scope -d 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certificate -d 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certificate-password-file -d 'Read the PFX password from FILE, or stdin with `-` [env: AZURE_CLIENT_CERTIFICATE_PASSWORD]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certificate-password -d 'The PFX password itself (visible in the process list: prefer the file or the variable)' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l no-cache -d 'Neither read nor write the token cache'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand obo" -s s -l scope -d 'Scope of the downstream API (repeatable)' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l assertion-file -d 'The incoming user token, from FILE or stdin with `-`' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate -d 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate-password-file -d 'Read the PFX password from FILE, or stdin with `-` [env: AZURE_CLIENT_CERTIFICATE_PASSWORD]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate-password -d 'The PFX password itself (visible in the process list: prefer the file or the variable)' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand obo" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l no-cache -d 'Neither read nor write the token cache'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand obo" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand obo" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand obo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand obo" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand silent" -s s -l scope -d 'Scope to request (repeatable)' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l username -d 'Pick the account by username (needed only when the cache holds several)' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l account -d 'Pick the account by home account id' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l claims -d 'A claims challenge (JSON) to satisfy; bypasses the cached access token' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l min-validity -d 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand silent" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand silent" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand silent" -l force-refresh -d 'Refresh even if the cached access token is valid'
+complete -c msal -n "__fish_msal_using_subcommand silent" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand silent" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand silent" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand silent" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand silent" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l username -d 'Only accounts with this username' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand logout" -l username -d 'The account\'s username' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l account -d 'The account\'s home account id' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand logout" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand logout" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand logout" -l all -d 'Every account'
+complete -c msal -n "__fish_msal_using_subcommand logout" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand logout" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand completions" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand completions" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand completions" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand completions" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand completions" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand completions" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand completions" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand completions" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand completions" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "accounts" -d 'List the accounts in the token cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
