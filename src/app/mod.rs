@@ -103,7 +103,7 @@ impl AuthenticationResult {
         Self {
             access_token: response.access_token.clone(),
             token_type: response.token_type.clone(),
-            expires_on: now + response.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
+            expires_on: now.saturating_add(response.expires_in.unwrap_or(DEFAULT_EXPIRES_IN)),
             scopes,
             tenant_id,
             source: TokenSource::IdentityProvider,

@@ -84,16 +84,48 @@ pub fn parse_token_response(
             "a JSON answer that is neither tokens nor an OAuth error".into(),
         ));
     }
-    if !value
+    let access_token = value
         .get("access_token")
-        .is_some_and(serde_json::Value::is_string)
-    {
+        .and_then(serde_json::Value::as_str);
+    if access_token.is_none_or(str::is_empty) {
         return Err(unexpected("the answer has no access_token".into()));
+    }
+    for field in ["expires_in", "ext_expires_in", "refresh_in"] {
+        if let Some(raw) = value.get(field) {
+            check_lifetime(field, raw).map_err(&unexpected)?;
+        }
     }
     serde_json::from_value(value).map_err(|e| {
         // serde's message names the field and the expected type, never the value.
         unexpected(format!("the token answer is malformed ({e})"))
     })
+}
+
+/// Longest token lifetime believed: a year. Entra's access tokens live 1–28 hours; a server
+/// claiming more is broken or hostile, and caching its token for decades would be worse than
+/// refusing it.
+pub const MAX_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// A lifetime must be a whole, non-negative number of seconds (Entra's v1 endpoints send it as a
+/// string) of at most [`MAX_LIFETIME_SECS`].
+fn check_lifetime(field: &str, raw: &serde_json::Value) -> Result<(), String> {
+    let seconds = match raw {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
+        serde_json::Value::Null => return Ok(()),
+        _ => None,
+    };
+    match seconds {
+        Some(s) if s <= MAX_LIFETIME_SECS => Ok(()),
+        Some(s) => Err(format!(
+            "the token's {field} of {s} s is implausible (more than a year)"
+        )),
+        None => Err(format!("the token's {field} is not a number of seconds")),
+    }
 }
 
 /// A description of a body that is not JSON: its type and size, and for HTML the page title,
@@ -160,6 +192,22 @@ mod tests {
     }
 
     #[test]
+    fn lifetimes_must_be_plausible() {
+        assert!(
+            exchange(
+                200,
+                r#"{"access_token":"a","expires_in":"3599","ext_expires_in":86400}"#
+            )
+            .is_ok()
+        );
+        assert!(exchange(200, r#"{"access_token":"a","expires_in":null}"#).is_ok());
+        for bad in ["-5", "1e300", "99999999999", "\"soon\"", "3.5", "{}"] {
+            let body = format!(r#"{{"access_token":"a","expires_in":{bad}}}"#);
+            assert!(exchange(200, &body).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
     fn malformed_answers_never_echo_the_body() {
         let truncated = exchange(200, r#"{"access_token":"secret-token-value"#)
             .unwrap_err()
@@ -169,7 +217,16 @@ mod tests {
             200,
             r#"{"access_token":"secret-token-value","expires_in":[1]}"#,
         );
-        assert!(wrong_type.is_ok(), "a lenient lifetime field is ignored");
+        let wrong_type = wrong_type.unwrap_err().to_string();
+        assert!(
+            wrong_type.contains("expires_in is not a number")
+                && !wrong_type.contains("secret-token-value"),
+            "{wrong_type}"
+        );
+        let empty = exchange(200, r#"{"access_token":""}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(empty.contains("no access_token"), "{empty}");
         let missing = exchange(200, r#"{"token_type":"Bearer"}"#)
             .unwrap_err()
             .to_string();

@@ -17,3 +17,4 @@ mod support;
 mod client_credentials;
 mod completions;
 mod idp_selftest;
+mod properties;
