@@ -67,18 +67,16 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
+        let snapshot = self.app.check_cache()?;
         let endpoints = self.app.endpoints().await?;
         let environment = config.authority.environment();
         let realm = endpoints.realm();
         let now = now();
 
         let mut fallback = None;
-        if let Some(cache) = config
-            .token_cache
-            .as_ref()
-            .filter(|_| !params.force_refresh && params.claims.is_none())
+        if let Some(snapshot) =
+            snapshot.filter(|_| !params.force_refresh && params.claims.is_none())
         {
-            let snapshot = cache.load()?;
             let query = AccessTokenQuery {
                 client_id: &config.client_id,
                 environment: &environment,
@@ -162,6 +160,7 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
+        let snapshot = self.app.check_cache()?;
         let endpoints = self.app.endpoints().await?;
         let environment = config.authority.environment();
         let realm = endpoints.realm();
@@ -169,12 +168,9 @@ impl ConfidentialClient {
         let hash = on_behalf_of::assertion_hash(&params.user_assertion);
         let now = now();
 
-        if let Some(cache) = config
-            .token_cache
-            .as_ref()
-            .filter(|_| !params.force_refresh && params.claims.is_none())
+        if let Some(snapshot) =
+            snapshot.filter(|_| !params.force_refresh && params.claims.is_none())
         {
-            let snapshot = cache.load()?;
             let query = AccessTokenQuery {
                 client_id: &config.client_id,
                 environment: &environment,

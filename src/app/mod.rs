@@ -220,6 +220,16 @@ impl ClientApplication {
         parse_token_response(request, &response)
     }
 
+    /// Reads the cache once before any sign-in or request, so that a cache this version cannot
+    /// use (an unknown format, an unreadable file) stops the run before the user or the network
+    /// is bothered, instead of a token being fetched and then lost.
+    pub(crate) fn check_cache(&self) -> Result<Option<crate::cache::TokenCache>> {
+        match &self.config.token_cache {
+            Some(cache) => Ok(Some(cache.load()?)),
+            None => Ok(None),
+        }
+    }
+
     /// Runs `f` on the cache file under its lock; a failure to save is reported and not fatal,
     /// because the caller already holds a good token.
     pub(crate) fn save<R>(&self, f: impl FnOnce(&mut crate::cache::TokenCache) -> R) -> Option<R> {

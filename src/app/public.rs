@@ -233,6 +233,7 @@ impl PublicClient {
         &self,
         params: &InteractiveParameters,
     ) -> Result<InteractiveFlow> {
+        self.app.check_cache()?;
         let endpoints = self.app.endpoints().await?;
         let authorization_endpoint = endpoints.authorization_url()?.ok_or_else(|| {
             Error::InvalidArgument(
@@ -315,6 +316,7 @@ impl PublicClient {
 
     /// Starts a device code sign-in (MSAL's `initiate_device_flow`).
     pub async fn initiate_device_flow(&self, scopes: &[String]) -> Result<DeviceFlow> {
+        self.app.check_cache()?;
         let endpoints = self.app.endpoints().await?;
         let endpoint = endpoints.device_authorization_url()?.ok_or_else(|| {
             Error::InvalidArgument(
@@ -370,6 +372,7 @@ impl PublicClient {
         password: &Password,
         scopes: &[String],
     ) -> Result<AuthenticationResult> {
+        self.app.check_cache()?;
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let request = password::build_request(
@@ -399,6 +402,7 @@ impl PublicClient {
         refresh_token: &RefreshToken,
         scopes: &[String],
     ) -> Result<AuthenticationResult> {
+        self.app.check_cache()?;
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(scopes);

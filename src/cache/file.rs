@@ -146,6 +146,7 @@ impl CacheFile {
             None => !cache.is_empty(),
         };
         if changed {
+            remove_orphaned_temp_files(&target);
             write_atomically(&target, after.as_bytes())?;
         }
         Ok(result)
@@ -359,6 +360,41 @@ fn move_aside(target: &Path, detail: &str) -> Result<(), CacheError> {
     Ok(())
 }
 
+/// The name prefix of `target`'s temporary files: `.{file name}.`.
+fn temp_prefix(target: &Path) -> OsString {
+    match target.file_name() {
+        Some(name) => {
+            let mut prefix = OsString::from(".");
+            prefix.push(name);
+            prefix.push(".");
+            prefix
+        }
+        None => OsString::from(".msal-cache."),
+    }
+}
+
+/// Deletes temporary files a killed writer left behind. Writers create them only while holding
+/// the lock, which the caller holds now, so every one that exists is an orphan. Best effort.
+fn remove_orphaned_temp_files(target: &Path) {
+    let prefix = temp_prefix(target);
+    let Some(prefix) = prefix.to_str() else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => log::debug!("removed {name}, left by an interrupted writer"),
+                Err(e) => log::debug!("could not remove {name}: {e}"),
+            }
+        }
+    }
+}
+
 /// Replaces `target` atomically: a temporary file in the same directory (a rename cannot cross
 /// file systems), written, fsynced, renamed over the target, then the directory fsynced so the
 /// rename itself survives a crash.
@@ -368,15 +404,7 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         let path = path.to_owned();
         move |source| CacheError::Io { path, source }
     };
-    let prefix = match target.file_name() {
-        Some(name) => {
-            let mut prefix = OsString::from(".");
-            prefix.push(name);
-            prefix.push(".");
-            prefix
-        }
-        None => OsString::from(".msal-cache."),
-    };
+    let prefix = temp_prefix(target);
     let mut temp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")

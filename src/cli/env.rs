@@ -17,6 +17,8 @@ pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
 pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
 /// Token cache file.
 pub const MSAL_CACHE: &str = "MSAL_CACHE";
+/// Seconds to wait for another `msal` holding the cache lock (default 30).
+pub const MSAL_CACHE_LOCK_TIMEOUT: &str = "MSAL_CACHE_LOCK_TIMEOUT";
 /// Log level: error, warn, info, debug.
 pub const MSAL_LOG: &str = "MSAL_LOG";
 /// `false`/`0` turns instance discovery off.
@@ -44,6 +46,7 @@ const ALL: &[&str] = &[
     AZURE_TENANT_ID,
     AZURE_AUTHORITY_HOST,
     MSAL_CACHE,
+    MSAL_CACHE_LOCK_TIMEOUT,
     MSAL_LOG,
     MSAL_INSTANCE_DISCOVERY,
     AZURE_CLIENT_SECRET,

@@ -169,6 +169,9 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         }
     }
     let text = format!("{error:#}");
+    if text.contains("does not understand") {
+        hints.push("move the file aside, point --cache elsewhere, or run with --no-cache".into());
+    }
     if text.contains("--timeout") || text.contains("could not reach") {
         hints.push(
             "check the network, HTTPS_PROXY/NO_PROXY, and that the authority URL is right".into(),

@@ -34,6 +34,8 @@ pub struct Settings {
     pub authority_given: bool,
     /// The token cache file.
     pub cache_path: PathBuf,
+    /// How long to wait for the cache lock.
+    pub cache_lock_timeout: Option<Duration>,
     /// Where discovery metadata is kept.
     pub metadata_dir: Option<PathBuf>,
     /// Network settings.
@@ -93,6 +95,14 @@ impl Settings {
             ),
         };
         let metadata_dir = dirs.as_ref().map(|d| d.cache_dir().to_path_buf());
+        let cache_lock_timeout = match env.get(env::MSAL_CACHE_LOCK_TIMEOUT) {
+            Some(text) => Some(Duration::from_secs(text.trim().parse().map_err(|_| {
+                UsageError(format!(
+                    "MSAL_CACHE_LOCK_TIMEOUT must be a number of seconds, not {text:?}"
+                ))
+            })?)),
+            None => None,
+        };
 
         let instance_discovery =
             !global.no_instance_discovery && env.flag(env::MSAL_INSTANCE_DISCOVERY) != Some(false);
@@ -102,6 +112,7 @@ impl Settings {
             authority,
             authority_given,
             cache_path,
+            cache_lock_timeout,
             metadata_dir,
             timeout: Duration::from_secs(global.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
             ca_cert: global.ca_cert.clone(),
@@ -121,7 +132,13 @@ impl Settings {
             client_id,
             authority: self.authority.clone(),
             http,
-            token_cache: use_cache.then(|| CacheFile::new(self.cache_path.clone())),
+            token_cache: use_cache.then(|| {
+                let file = CacheFile::new(self.cache_path.clone());
+                match self.cache_lock_timeout {
+                    Some(timeout) => file.with_lock_timeout(timeout),
+                    None => file,
+                }
+            }),
             metadata_cache: self.metadata_dir.clone().map(MetadataCache::new),
             instance_discovery: self.instance_discovery,
         }

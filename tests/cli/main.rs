@@ -18,3 +18,4 @@ mod client_credentials;
 mod completions;
 mod idp_selftest;
 mod properties;
+mod resilience;

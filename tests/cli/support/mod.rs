@@ -241,6 +241,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// Kill it with SIGKILL (no chance to clean up) and collect what it printed.
+    pub fn kill(mut self) -> Run {
+        let _ = self.child.kill();
+        self.wait()
+    }
+
     /// Wait for it (bounded by the run timeout).
     pub fn wait(mut self) -> Run {
         let status = loop {

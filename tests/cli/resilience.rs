@@ -1,0 +1,499 @@
+//! Trustworthy under crashes, hostile files and broken servers (issue 5 §1–§3), proven with
+//! `msal client-credentials`: processes killed mid-write, stale and held locks, corrupt,
+//! unknown, loose-permission and symlinked caches, bad certificates, and a matrix of server
+//! faults that must each give the documented exit code and leave the cache byte-identical.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::certs::TestCert;
+use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, Response, TestIdp};
+use crate::support::{Msal, TestEnv, read_json};
+
+const CLIENT: &str = "0b6e2c1a-7f3d-4c5b-9a8e-1d2c3b4a5f60";
+const SECRET: &str = "R3s1l13nce~secret.value-abcdef0123";
+
+struct Fixture {
+    env: TestEnv,
+    idp: TestIdp,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let idp = TestIdp::start();
+        idp.register_secret_client(CLIENT, SECRET);
+        Self {
+            env: TestEnv::new(),
+            idp,
+        }
+    }
+
+    fn cc(&self, scope: &str) -> Msal<'_> {
+        let secret = self.env.root().join("files").join("secret");
+        if !secret.exists() {
+            self.env.write_file("secret", SECRET);
+        }
+        self.env
+            .msal()
+            .args([
+                "client-credentials",
+                "--authority",
+                &self.idp.authority(CONTOSO_DOMAIN),
+                "--client-id",
+                CLIENT,
+                "--scope",
+                scope,
+                "--client-secret-file",
+            ])
+            .arg(secret)
+    }
+
+    /// A cache holding `n` application tokens, scopes `api://app-{i}/.default`.
+    fn fill_cache(&self, n: usize) {
+        for i in 0..n {
+            self.cc(&format!("api://app-{i}/.default"))
+                .args(["-o", "none"])
+                .run()
+                .assert_success();
+        }
+    }
+
+    fn access_token_count(&self) -> usize {
+        self.env.read_cache_json()["AccessToken"]
+            .as_object()
+            .map_or(0, |m| m.len())
+    }
+
+    fn cache_dir_entries(&self) -> Vec<String> {
+        let dir = self.env.cache_path().parent().unwrap().to_path_buf();
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// A small deterministic generator: the kill points vary, the test stays reproducible.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % bound
+    }
+}
+
+// ----- crashes and locks -----------------------------------------------------------------------
+
+#[test]
+fn processes_killed_at_random_points_never_leave_a_broken_cache() {
+    let fx = Fixture::new();
+    fx.fill_cache(12);
+    let mut rng = Lcg(7);
+    for round in 0..40 {
+        let running = fx
+            .cc(&format!("api://app-{}/.default", round % 12))
+            .args(["--force-refresh", "-o", "none"])
+            .spawn();
+        std::thread::sleep(Duration::from_micros(rng.next(40_000)));
+        let _ = running.kill();
+        let cache = read_json(&fx.env.cache_path());
+        let ats = cache["AccessToken"].as_object().map_or(0, |m| m.len());
+        assert_eq!(
+            ats, 12,
+            "round {round}: the cache lost or gained entries after a SIGKILL"
+        );
+    }
+    // The next run is not blocked by anything a killed process left, and tidies up after them.
+    fx.cc("api://app-0/.default")
+        .args(["--force-refresh", "-o", "none"])
+        .run()
+        .assert_success();
+    let leftovers: Vec<String> = fx
+        .cache_dir_entries()
+        .into_iter()
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
+    assert_eq!(fx.access_token_count(), 12);
+}
+
+#[test]
+fn a_leftover_lock_file_does_not_block_the_next_run() {
+    let fx = Fixture::new();
+    fx.fill_cache(1);
+    let lock = fx.env.cache_path().with_file_name("token_cache.json.lock");
+    assert!(lock.exists(), "the cache uses a sidecar lock file");
+    // A lock file whose owner died holds no lock: the kernel released it with the process.
+    fx.cc("api://app-1/.default")
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+    assert_eq!(fx.access_token_count(), 2);
+}
+
+#[test]
+fn a_lock_held_by_another_process_is_waited_for_then_reported_without_losing_the_token() {
+    let fx = Fixture::new();
+    fx.fill_cache(1);
+    let before = fx.env.cache_bytes();
+    let lock_path = fx.env.cache_path().with_file_name("token_cache.json.lock");
+    let holder = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    holder.try_lock().expect("take the cache lock");
+    let run = fx
+        .cc("api://app-1/.default")
+        .env("MSAL_CACHE_LOCK_TIMEOUT", "1")
+        .args(["-o", "json"])
+        .run();
+    run.assert_success();
+    assert_eq!(run.stdout_json()["token_source"], "identity_provider");
+    run.assert_stderr_has("lock");
+    run.assert_stderr_has("token_cache.json");
+    assert_eq!(
+        fx.env.cache_bytes(),
+        before,
+        "nothing written without the lock"
+    );
+    drop(holder);
+    fx.cc("api://app-1/.default")
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+    assert_eq!(fx.access_token_count(), 2);
+}
+
+// ----- hostile or broken cache files -----------------------------------------------------------
+
+#[test]
+fn a_cache_that_is_not_json_is_moved_aside_and_reported() {
+    let fx = Fixture::new();
+    let garbage = b"\x00\x01 this is not json {{{";
+    std::fs::create_dir_all(fx.env.cache_path().parent().unwrap()).unwrap();
+    std::fs::write(fx.env.cache_path(), garbage).unwrap();
+    let run = fx.cc("api://x/.default").args(["-o", "none"]).run();
+    run.assert_success();
+    run.assert_stderr_has("corrupt");
+    let aside: Vec<String> = fx
+        .cache_dir_entries()
+        .into_iter()
+        .filter(|n| n.contains("corrupt"))
+        .collect();
+    assert_eq!(aside.len(), 1, "one file kept aside: {aside:?}");
+    let kept = std::fs::read(fx.env.cache_path().with_file_name(&aside[0])).unwrap();
+    assert_eq!(kept, garbage, "the unreadable file is kept byte for byte");
+    assert_eq!(fx.access_token_count(), 1);
+}
+
+#[test]
+fn a_cache_of_an_unknown_shape_is_never_clobbered() {
+    let fx = Fixture::new();
+    let future = br#"{"AccessToken": ["a format from the future"], "Version": 9}"#;
+    std::fs::create_dir_all(fx.env.cache_path().parent().unwrap()).unwrap();
+    std::fs::write(fx.env.cache_path(), future).unwrap();
+    let run = fx
+        .cc("api://x/.default")
+        .args(["-o", "none", "--force-refresh"])
+        .run();
+    run.assert_code(1);
+    run.assert_stderr_has("token_cache.json");
+    assert_eq!(
+        fx.env.cache_bytes(),
+        future,
+        "the file is left exactly as it was"
+    );
+    run.assert_stderr_has("--no-cache");
+    assert_eq!(
+        fx.idp.request_count(),
+        0,
+        "nothing is asked before the cache is understood"
+    );
+}
+
+#[test]
+fn a_cache_readable_by_others_is_tightened_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fx = Fixture::new();
+    fx.fill_cache(1);
+    std::fs::set_permissions(fx.env.cache_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = fx.cc("api://app-1/.default").args(["-o", "none"]).run();
+    run.assert_success();
+    run.assert_stderr_has("warning");
+    let mode = std::fs::metadata(fx.env.cache_path())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(fx.access_token_count(), 2);
+}
+
+#[test]
+fn a_symlinked_cache_keeps_its_link_and_fills_the_target() {
+    let fx = Fixture::new();
+    let target = fx.env.root().join("elsewhere").join("shared-cache.json");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(fx.env.cache_path().parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&target, fx.env.cache_path()).unwrap();
+    fx.cc("api://x/.default")
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+    assert!(
+        std::fs::symlink_metadata(fx.env.cache_path())
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        read_json(&target)["AccessToken"]
+            .as_object()
+            .map_or(0, |m| m.len()),
+        1
+    );
+}
+
+#[test]
+fn huge_and_missing_fields_lose_nothing_readable() {
+    let fx = Fixture::new();
+    fx.fill_cache(1);
+    let mut cache = fx.env.read_cache_json();
+    let huge = "h".repeat(4 * 1024 * 1024);
+    cache["AccessToken"]["-127.0.0.1-accesstoken-other-client-t-api://huge/.default"] = json!({
+        "credential_type": "AccessToken", "secret": huge, "home_account_id": null,
+        "environment": "127.0.0.1", "client_id": "other-client", "realm": "t",
+        "target": "api://huge/.default", "expires_on": "99999999999",
+    });
+    cache["RefreshToken"] =
+        json!({"odd-entry": {"credential_type": "RefreshToken", "secret": "r"}});
+    std::fs::write(fx.env.cache_path(), serde_json::to_vec(&cache).unwrap()).unwrap();
+    fx.cc("api://app-1/.default")
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+    let after = fx.env.read_cache_json();
+    assert_eq!(after["AccessToken"].as_object().unwrap().len(), 3);
+    let kept = &after["AccessToken"]["-127.0.0.1-accesstoken-other-client-t-api://huge/.default"]["secret"];
+    assert_eq!(
+        kept.as_str().map(str::len),
+        Some(huge.len()),
+        "the huge entry survives"
+    );
+    assert_eq!(
+        after["RefreshToken"]["odd-entry"]["secret"], "r",
+        "the sparse entry survives"
+    );
+}
+
+// ----- bad certificates --------------------------------------------------------------------------
+
+fn certificate_run(fx: &Fixture, pem: &str) -> crate::support::Run {
+    let file = fx.env.write_file("cert.pem", pem);
+    fx.env
+        .msal()
+        .args([
+            "client-credentials",
+            "--authority",
+            &fx.idp.authority(CONTOSO_DOMAIN),
+            "--client-id",
+            CLIENT,
+        ])
+        .args(["--scope", "api://x/.default", "--certificate"])
+        .arg(file)
+        .run()
+}
+
+#[test]
+fn a_non_rsa_certificate_is_refused_clearly_before_any_request() {
+    let fx = Fixture::new();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["ec".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let run = certificate_run(&fx, &format!("{}{}", key.serialize_pem(), cert.pem()));
+    run.assert_code(1);
+    run.assert_stderr_has("RSA");
+    assert_eq!(fx.idp.request_count(), 0);
+}
+
+#[test]
+fn an_expired_certificate_is_named_as_such() {
+    let fx = Fixture::new();
+    let key = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+        .unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["old".to_owned()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    fx.idp
+        .register_certificate_client(CLIENT, cert.der(), key.public_key_raw());
+    let run = certificate_run(&fx, &format!("{}{}", key.serialize_pem(), cert.pem()));
+    run.assert_stderr_has("expired");
+}
+
+#[test]
+fn a_pem_without_a_key_or_of_garbage_is_refused_clearly() {
+    let fx = Fixture::new();
+    let run = certificate_run(&fx, &TestCert::shared().cert_pem);
+    run.assert_code(1);
+    run.assert_stderr_has("private key");
+    let run = certificate_run(
+        &fx,
+        "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+    );
+    run.assert_code(1);
+    assert_eq!(fx.idp.request_count(), 0);
+}
+
+// ----- broken servers: documented exit code, one-line reason, untouched cache ------------------
+
+/// Runs `msal client-credentials --force-refresh` against `fault` with a warm cache, and checks
+/// the exit code, that stderr gives a reason, and that the cache is byte-identical.
+fn fault_case(setup: impl FnOnce(&TestIdp), expected_code: i32, reason: &str) {
+    let fx = Fixture::new();
+    fx.fill_cache(1);
+    let before = fx.env.cache_bytes();
+    setup(&fx.idp);
+    let run = fx
+        .cc("api://app-0/.default")
+        .args(["--force-refresh", "--timeout", "3", "-o", "token"])
+        .run();
+    run.assert_code(expected_code);
+    assert!(run.stdout.is_empty(), "nothing on stdout on failure");
+    run.assert_stderr_has(reason);
+    assert!(
+        run.stderr
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with("error: ")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fx.env.cache_bytes(), before, "the cache must be untouched");
+}
+
+#[test]
+fn server_error_statuses_are_retried_once_then_reported() {
+    for status in [500u16, 502, 503, 504] {
+        fault_case(
+            |idp| idp.inject(FaultRule::new("/token", Fault::Status(status)).times(2)),
+            1,
+            &format!("HTTP {status}"),
+        );
+    }
+}
+
+#[test]
+fn too_many_requests_without_retry_after_is_retried_once() {
+    fault_case(
+        |idp| {
+            idp.inject(
+                FaultRule::new("/token", Fault::TooManyRequests { retry_after: None }).times(2),
+            )
+        },
+        1,
+        "429",
+    );
+    let fx = Fixture::new();
+    fx.idp.inject(FaultRule::new(
+        "/token",
+        Fault::TooManyRequests { retry_after: None },
+    ));
+    fx.cc("api://x/.default")
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+}
+
+#[test]
+fn a_refused_connection_is_a_failure_naming_the_endpoint() {
+    let fx = Fixture::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let run = fx
+        .env
+        .msal()
+        .args([
+            "client-credentials",
+            "--authority",
+            &format!("http://127.0.0.1:{port}/t"),
+            "--client-id",
+            CLIENT,
+        ])
+        .args(["--scope", "api://x/.default", "--client-secret", SECRET])
+        .run();
+    run.assert_code(1);
+    run.assert_stderr_has("could not reach");
+    run.assert_not_leaked(SECRET, "the secret");
+}
+
+#[test]
+fn malformed_token_answers_are_reported_without_touching_the_cache() {
+    let answers: Vec<(Value, &str)> = vec![
+        (
+            json!({"token_type": "Bearer", "expires_in": 3599}),
+            "no access_token",
+        ),
+        (
+            json!({"access_token": "a-token", "expires_in": 99_999_999_999u64}),
+            "implausible",
+        ),
+        (
+            json!({"access_token": "a-token", "expires_in": -30}),
+            "expires_in",
+        ),
+        (json!(["not", "an", "object"]), "no access_token"),
+    ];
+    for (answer, reason) in answers {
+        fault_case(
+            move |idp| {
+                let answer = answer.clone();
+                idp.add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
+                    Response::json(200, &answer)
+                });
+            },
+            1,
+            reason,
+        );
+    }
+}
+
+#[test]
+fn a_discovery_document_pointing_at_plain_http_elsewhere_is_refused() {
+    let fx = Fixture::new();
+    fx.idp.add_route(
+        "GET",
+        "/{tenant}/v2.0/.well-known/openid-configuration",
+        |_| {
+            Response::json(
+                200,
+                &json!({
+                    "issuer": "https://login.example.com/t/v2.0",
+                    "token_endpoint": "http://login.example.com/t/oauth2/v2.0/token",
+                    "authorization_endpoint": "https://login.example.com/t/oauth2/v2.0/authorize",
+                }),
+            )
+        },
+    );
+    let run = fx.cc("api://x/.default").run();
+    run.assert_code(1);
+    run.assert_stderr_has("plain http");
+    run.assert_not_leaked(SECRET, "the secret");
+    assert!(
+        fx.idp.token_requests().is_empty(),
+        "no credential was sent anywhere"
+    );
+}
