@@ -21,6 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'msal' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -46,6 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('silent', 'silent', [CompletionResultType]::ParameterValue, 'Get a user''s token from the cache, refreshing it when needed, without interaction')
             [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove an account''s tokens from the cache')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -61,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy')
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Legacy: sign in with this username and a password read from stdin (no MFA; avoid)')
             [CompletionResult]::new('--refresh-token-file', '--refresh-token-file', [CompletionResultType]::ParameterName, 'Legacy: import a refresh token from FILE into the cache')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -86,6 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
         'msal;device-code' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to request (repeatable); `openid profile offline_access` are always added')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request (repeatable); `openid profile offline_access` are always added')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -118,6 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--client-assertion-file', '--client-assertion-file', [CompletionResultType]::ParameterName, 'A signed client assertion (JWT) in FILE, read on every request')
             [CompletionResult]::new('--federated-token-file', '--federated-token-file', [CompletionResultType]::ParameterName, 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]')
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; implies --force-refresh')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -154,6 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--client-assertion-file', '--client-assertion-file', [CompletionResultType]::ParameterName, 'A signed client assertion (JWT) in FILE, read on every request')
             [CompletionResult]::new('--federated-token-file', '--federated-token-file', [CompletionResultType]::ParameterName, 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]')
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; implies --force-refresh')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -185,6 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pick the account by home account id')
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; bypasses the cached access token')
             [CompletionResult]::new('--min-validity', '--min-validity', [CompletionResultType]::ParameterName, 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -208,6 +216,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
         }
         'msal;accounts' {
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Only accounts with this username')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -231,6 +240,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
         'msal;logout' {
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'The account''s username')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'The account''s home account id')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -252,7 +262,52 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'msal;doctor' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
+            [CompletionResult]::new('--oidc-authority', '--oidc-authority', [CompletionResultType]::ParameterName, 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the identity provider on each request')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too')
+            [CompletionResult]::new('--no-instance-discovery', '--no-instance-discovery', [CompletionResultType]::ParameterName, 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msal;config' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
+            [CompletionResult]::new('--oidc-authority', '--oidc-authority', [CompletionResultType]::ParameterName, 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the identity provider on each request')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too')
+            [CompletionResult]::new('--no-instance-discovery', '--no-instance-discovery', [CompletionResultType]::ParameterName, 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'msal;completions' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
@@ -281,6 +336,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('silent', 'silent', [CompletionResultType]::ParameterValue, 'Get a user''s token from the cache, refreshing it when needed, without interaction')
             [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove an account''s tokens from the cache')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -304,6 +360,9 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             break
         }
         'msal;help;logout' {
+            break
+        }
+        'msal;help;doctor' {
             break
         }
         'msal;help;completions' {

@@ -25,8 +25,14 @@ _msal() {
             msal,completions)
                 cmd="msal__subcmd__completions"
                 ;;
+            msal,config)
+                cmd="msal__subcmd__doctor"
+                ;;
             msal,device-code)
                 cmd="msal__subcmd__device__subcmd__code"
+                ;;
+            msal,doctor)
+                cmd="msal__subcmd__doctor"
                 ;;
             msal,help)
                 cmd="msal__subcmd__help"
@@ -55,6 +61,9 @@ _msal() {
             msal__subcmd__help,device-code)
                 cmd="msal__subcmd__help__subcmd__device__subcmd__code"
                 ;;
+            msal__subcmd__help,doctor)
+                cmd="msal__subcmd__help__subcmd__doctor"
+                ;;
             msal__subcmd__help,help)
                 cmd="msal__subcmd__help__subcmd__help"
                 ;;
@@ -77,12 +86,16 @@ _msal() {
 
     case "${cmd}" in
         msal)
-            opts="-o -v -q -h -V --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version login device-code client-credentials obo silent accounts logout completions help"
+            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version login device-code client-credentials obo silent accounts logout doctor config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --client-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -127,13 +140,17 @@ _msal() {
             return 0
             ;;
         msal__subcmd__accounts)
-            opts="-o -v -q -h -V --username --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-o -v -q -h -V --username --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -181,7 +198,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__client__subcmd__credentials)
-            opts="-s -o -v -q -h -V --scope --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --force-refresh --claims --no-cache --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --force-refresh --claims --no-cache --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,6 +241,10 @@ _msal() {
                     return 0
                     ;;
                 --claims)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -271,12 +292,16 @@ _msal() {
             return 0
             ;;
         msal__subcmd__completions)
-            opts="-o -v -q -h -V --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version bash zsh fish powershell elvish man"
+            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version bash zsh fish powershell elvish man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --client-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -321,7 +346,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__device__subcmd__code)
-            opts="-s -o -v -q -h -V --scope --qr --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --qr --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +357,64 @@ _msal() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oidc-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msal__subcmd__doctor)
+            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -379,7 +462,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__help)
-            opts="login device-code client-credentials obo silent accounts logout completions help"
+            opts="login device-code client-credentials obo silent accounts logout doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,6 +518,20 @@ _msal() {
             return 0
             ;;
         msal__subcmd__help__subcmd__device__subcmd__code)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msal__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -519,7 +616,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__login)
-            opts="-s -o -v -q -h -V --scope --extra-scope --no-browser --port --login-hint --domain-hint --prompt --claims --username --password-stdin --refresh-token-file --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --extra-scope --no-browser --port --login-hint --domain-hint --prompt --claims --username --password-stdin --refresh-token-file --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -562,6 +659,10 @@ _msal() {
                     return 0
                     ;;
                 --refresh-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -609,7 +710,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__logout)
-            opts="-o -v -q -h -V --username --account --all --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-o -v -q -h -V --username --account --all --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +721,10 @@ _msal() {
                     return 0
                     ;;
                 --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -667,7 +772,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__obo)
-            opts="-s -o -v -q -h -V --scope --assertion-file --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --force-refresh --claims --no-cache --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --assertion-file --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --force-refresh --claims --no-cache --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -717,6 +822,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --client-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -761,7 +870,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__silent)
-            opts="-s -o -v -q -h -V --scope --username --account --force-refresh --claims --min-validity --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --username --account --force-refresh --claims --min-validity --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -788,6 +897,10 @@ _msal() {
                     return 0
                     ;;
                 --min-validity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_msal_global_optspecs
-    string join \n client-id= authority= tenant= oidc-authority= no-instance-discovery cache= o/output= timeout= ca-cert= v/verbose q/quiet h/help V/version
+    string join \n profile= client-id= authority= tenant= oidc-authority= no-instance-discovery cache= o/output= timeout= ca-cert= v/verbose q/quiet h/help V/version
 end
 
 function __fish_msal_needs_command
@@ -24,6 +24,7 @@ function __fish_msal_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c msal -n "__fish_msal_needs_command" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_needs_command" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_needs_command" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_needs_command" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -50,6 +51,8 @@ complete -c msal -n "__fish_msal_needs_command" -f -a "obo" -d 'Exchange a user\
 complete -c msal -n "__fish_msal_needs_command" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
 complete -c msal -n "__fish_msal_needs_command" -f -a "accounts" -d 'List the accounts in the token cache'
 complete -c msal -n "__fish_msal_needs_command" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_needs_command" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
+complete -c msal -n "__fish_msal_needs_command" -f -a "config" -d 'Show the effective settings, where each came from, and where tokens are kept'
 complete -c msal -n "__fish_msal_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
 complete -c msal -n "__fish_msal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msal -n "__fish_msal_using_subcommand login" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
@@ -61,6 +64,7 @@ complete -c msal -n "__fish_msal_using_subcommand login" -l prompt -d '`select_a
 complete -c msal -n "__fish_msal_using_subcommand login" -l claims -d 'A claims challenge (JSON) to satisfy' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l username -d 'Legacy: sign in with this username and a password read from stdin (no MFA; avoid)' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l refresh-token-file -d 'Legacy: import a refresh token from FILE into the cache' -r -F
+complete -c msal -n "__fish_msal_using_subcommand login" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -83,6 +87,7 @@ complete -c msal -n "__fish_msal_using_subcommand login" -s q -l quiet -d 'Only 
 complete -c msal -n "__fish_msal_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand login" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -112,6 +117,7 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certifi
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -145,6 +151,7 @@ complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate-password -
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -173,6 +180,7 @@ complete -c msal -n "__fish_msal_using_subcommand silent" -l username -d 'Pick t
 complete -c msal -n "__fish_msal_using_subcommand silent" -l account -d 'Pick the account by home account id' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l claims -d 'A claims challenge (JSON) to satisfy; bypasses the cached access token' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l min-validity -d 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -194,6 +202,7 @@ complete -c msal -n "__fish_msal_using_subcommand silent" -s q -l quiet -d 'Only
 complete -c msal -n "__fish_msal_using_subcommand silent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l username -d 'Only accounts with this username' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -215,6 +224,7 @@ complete -c msal -n "__fish_msal_using_subcommand accounts" -s h -l help -d 'Pri
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand logout" -l username -d 'The account\'s username' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l account -d 'The account\'s home account id' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -235,6 +245,47 @@ complete -c msal -n "__fish_msal_using_subcommand logout" -s v -l verbose -d 'Mo
 complete -c msal -n "__fish_msal_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand config" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand config" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand config" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand config" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand config" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand config" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand completions" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand completions" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand completions" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand completions" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
@@ -254,12 +305,13 @@ complete -c msal -n "__fish_msal_using_subcommand completions" -s v -l verbose -
 complete -c msal -n "__fish_msal_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "accounts" -d 'List the accounts in the token cache'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "accounts" -d 'List the accounts in the token cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -51,6 +51,9 @@ pub enum Command {
     Accounts(commands::accounts::AccountsArgs),
     /// Remove an account's tokens from the cache.
     Logout(commands::logout::LogoutArgs),
+    /// Show the effective settings, where each came from, and where tokens are kept.
+    #[command(visible_alias = "config")]
+    Doctor(commands::doctor::DoctorArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish) or the man page.
     Completions(commands::completions::CompletionsArgs),
 }
@@ -59,6 +62,10 @@ pub enum Command {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
+    /// Use this profile of the config file [env: MSAL_PROFILE]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to
     /// the Azure CLI's public client
     #[arg(long, global = true, value_name = "ID")]

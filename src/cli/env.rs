@@ -19,6 +19,10 @@ pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
 pub const MSAL_CACHE: &str = "MSAL_CACHE";
 /// Seconds to wait for another `msal` holding the cache lock (default 30).
 pub const MSAL_CACHE_LOCK_TIMEOUT: &str = "MSAL_CACHE_LOCK_TIMEOUT";
+/// The configuration file (default `<config dir>/msal/config.toml`).
+pub const MSAL_CONFIG: &str = "MSAL_CONFIG";
+/// The profile of the configuration file to use.
+pub const MSAL_PROFILE: &str = "MSAL_PROFILE";
 /// Log level: error, warn, info, debug.
 pub const MSAL_LOG: &str = "MSAL_LOG";
 /// `false`/`0` turns instance discovery off.
@@ -38,6 +42,21 @@ pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
 /// GitHub Actions OIDC request token.
 pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
+/// Proxy and trust settings, read by the HTTP client itself; captured here only for
+/// `msal doctor`.
+pub const NETWORK: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
 const ALL: &[&str] = &[
     MSAL_CLIENT_ID,
     AZURE_CLIENT_ID,
@@ -48,6 +67,8 @@ const ALL: &[&str] = &[
     MSAL_CACHE,
     MSAL_CACHE_LOCK_TIMEOUT,
     MSAL_LOG,
+    MSAL_CONFIG,
+    MSAL_PROFILE,
     MSAL_INSTANCE_DISCOVERY,
     AZURE_CLIENT_SECRET,
     AZURE_CLIENT_CERTIFICATE_PATH,
@@ -69,6 +90,7 @@ impl Env {
     pub fn capture() -> Self {
         let vars = ALL
             .iter()
+            .chain(NETWORK)
             .filter_map(|name| {
                 std::env::var(name)
                     .ok()

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod env;
 mod exit;
 mod logger;
@@ -78,6 +79,7 @@ fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
             Command::Silent(args) => commands::silent::run(args, &context).await,
             Command::Accounts(args) => commands::accounts::run(args, &context).await,
             Command::Logout(args) => commands::logout::run(args, &context).await,
+            Command::Doctor(args) => commands::doctor::run(args, &context).await,
             Command::Completions(args) => commands::completions::run(&args),
         }
     })

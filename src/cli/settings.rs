@@ -1,5 +1,6 @@
-//! Turns arguments and environment into settings, once, before any network traffic:
-//! flags win over environment variables, which win over defaults.
+//! Turns arguments, environment and the config file into settings, once, before any network
+//! traffic: flags win over environment variables, which win over the profile, which wins over
+//! defaults.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use msal::http::HttpConfig;
 use msal::secret::{CertificatePassword, ClientSecret};
 
 use super::args::{CredentialArgs, GlobalArgs, OutputFormat};
+use super::config::{Config, Profile};
 use super::env::{self, Env};
 use super::exit::UsageError;
 
@@ -26,7 +28,7 @@ const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Settings every subcommand shares.
 #[derive(Debug)]
 pub struct Settings {
-    /// `--client-id`, `MSAL_CLIENT_ID` or `AZURE_CLIENT_ID`.
+    /// `--client-id`, `MSAL_CLIENT_ID` or `AZURE_CLIENT_ID`, or the profile's.
     pub client_id: Option<String>,
     /// The authority.
     pub authority: Authority,
@@ -46,54 +48,130 @@ pub struct Settings {
     pub instance_discovery: bool,
     /// What goes to stdout.
     pub output: OutputFormat,
-    /// Whether `--output` was given (sign-in commands print nothing to a terminal by default).
+    /// Whether an output format was chosen (sign-in commands print nothing to a terminal by
+    /// default).
     pub output_given: bool,
     /// `-q`: only errors on stderr.
     pub quiet: bool,
     /// `--timeout`, when given (it also bounds how long a sign-in waits for the user).
     pub timeout_given: Option<Duration>,
+    /// The configuration file and the chosen profile.
+    pub config: Config,
+    /// Where each setting came from, for `msal doctor`: (setting, source).
+    pub sources: Vec<(&'static str, &'static str)>,
+}
+
+/// The first of several candidates that is set, with the name of where it came from.
+fn first<T>(
+    candidates: impl IntoIterator<Item = (Option<T>, &'static str)>,
+) -> Option<(T, &'static str)> {
+    candidates
+        .into_iter()
+        .find_map(|(value, source)| value.map(|v| (v, source)))
 }
 
 impl Settings {
-    /// Resolves the global options.
+    /// Resolves the global options: flags, then environment variables, then the profile, then
+    /// defaults.
     pub fn resolve(global: &GlobalArgs, env: &Env) -> Result<Self> {
-        let host = env.get(env::AZURE_AUTHORITY_HOST);
+        let dirs = directories::ProjectDirs::from("", "", "msal");
+        let config_path = env
+            .get(env::MSAL_CONFIG)
+            .map(PathBuf::from)
+            .or_else(|| dirs.as_ref().map(|d| d.config_dir().join("config.toml")));
+        let config = Config::load(
+            config_path,
+            global.profile.as_deref(),
+            env.get(env::MSAL_PROFILE),
+        )?;
+        let profile = &config.profile;
+        let mut sources = Vec::new();
+
+        let host = env
+            .get(env::AZURE_AUTHORITY_HOST)
+            .or(profile.authority_host.as_deref());
         let usage =
             |e: msal::authority::AuthorityError| anyhow::Error::new(UsageError(e.to_string()));
-        let (authority, authority_given) = if let Some(url) = &global.oidc_authority {
-            (Authority::oidc(url).map_err(usage)?, true)
-        } else if let Some(url) = &global.authority {
-            (Authority::parse(url).map_err(usage)?, true)
-        } else if let Some(tenant) = &global.tenant {
-            (Authority::from_tenant(host, tenant).map_err(usage)?, true)
-        } else if let Some(url) = env.get(env::MSAL_OIDC_AUTHORITY) {
-            (Authority::oidc(url).context("MSAL_OIDC_AUTHORITY")?, true)
-        } else if let Some(url) = env.get(env::MSAL_AUTHORITY) {
-            (Authority::parse(url).context("MSAL_AUTHORITY")?, true)
-        } else if let Some(tenant) = env.get(env::AZURE_TENANT_ID) {
+        enum Source<'a> {
+            Oidc(&'a str),
+            Url(&'a str),
+            Tenant(&'a str),
+        }
+        let chosen = first([
             (
-                Authority::from_tenant(host, tenant).context("AZURE_TENANT_ID")?,
-                true,
-            )
-        } else {
-            (Authority::parse(DEFAULT_AUTHORITY)?, false)
-        };
-
-        let client_id = global
-            .client_id
-            .clone()
-            .or_else(|| env.get(env::MSAL_CLIENT_ID).map(str::to_owned))
-            .or_else(|| env.get(env::AZURE_CLIENT_ID).map(str::to_owned));
-
-        let dirs = directories::ProjectDirs::from("", "", "msal");
-        let cache_path = match (&global.cache, env.get(env::MSAL_CACHE), &dirs) {
-            (Some(path), _, _) => path.clone(),
-            (None, Some(path), _) => PathBuf::from(path),
-            (None, None, Some(dirs)) => dirs.config_dir().join("token_cache.json"),
-            (None, None, None) => anyhow::bail!(
-                "cannot find a home directory for the token cache: pass --cache PATH or set MSAL_CACHE"
+                global.oidc_authority.as_deref().map(Source::Oidc),
+                "--oidc-authority",
             ),
+            (global.authority.as_deref().map(Source::Url), "--authority"),
+            (global.tenant.as_deref().map(Source::Tenant), "--tenant"),
+            (
+                env.get(env::MSAL_OIDC_AUTHORITY).map(Source::Oidc),
+                env::MSAL_OIDC_AUTHORITY,
+            ),
+            (
+                env.get(env::MSAL_AUTHORITY).map(Source::Url),
+                env::MSAL_AUTHORITY,
+            ),
+            (
+                env.get(env::AZURE_TENANT_ID).map(Source::Tenant),
+                env::AZURE_TENANT_ID,
+            ),
+            (
+                profile.oidc_authority.as_deref().map(Source::Oidc),
+                "profile",
+            ),
+            (profile.authority.as_deref().map(Source::Url), "profile"),
+            (profile.tenant.as_deref().map(Source::Tenant), "profile"),
+        ]);
+        let (authority, authority_given) = match chosen {
+            Some((value, source)) => {
+                sources.push(("authority", source));
+                let parsed = match value {
+                    Source::Oidc(url) => Authority::oidc(url),
+                    Source::Url(url) => Authority::parse(url),
+                    Source::Tenant(tenant) => Authority::from_tenant(host, tenant),
+                };
+                let authority = if source.starts_with("--") {
+                    parsed.map_err(usage)?
+                } else {
+                    parsed.with_context(|| format!("the authority from {source}"))?
+                };
+                (authority, true)
+            }
+            None => {
+                sources.push(("authority", "default"));
+                (Authority::parse(DEFAULT_AUTHORITY)?, false)
+            }
         };
+
+        let client_id = first([
+            (global.client_id.clone(), "--client-id"),
+            (
+                env.get(env::MSAL_CLIENT_ID).map(str::to_owned),
+                env::MSAL_CLIENT_ID,
+            ),
+            (
+                env.get(env::AZURE_CLIENT_ID).map(str::to_owned),
+                env::AZURE_CLIENT_ID,
+            ),
+            (profile.client_id.clone(), "profile"),
+        ]);
+        sources.push(("client_id", client_id.as_ref().map_or("default", |c| c.1)));
+        let client_id = client_id.map(|c| c.0);
+
+        let default_cache = dirs
+            .as_ref()
+            .map(|d| d.config_dir().join("token_cache.json"));
+        let (cache_path, source) = first([
+            (global.cache.clone(), "--cache"),
+            (env.get(env::MSAL_CACHE).map(PathBuf::from), env::MSAL_CACHE),
+            (profile.cache.clone(), "profile"),
+            (default_cache, "default"),
+        ])
+        .ok_or_else(|| {
+            anyhow::anyhow!("cannot find a home directory for the token cache: pass --cache PATH or set MSAL_CACHE")
+        })?;
+        sources.push(("cache", source));
         let metadata_dir = dirs.as_ref().map(|d| d.cache_dir().to_path_buf());
         let cache_lock_timeout = match env.get(env::MSAL_CACHE_LOCK_TIMEOUT) {
             Some(text) => Some(Duration::from_secs(text.trim().parse().map_err(|_| {
@@ -104,8 +182,21 @@ impl Settings {
             None => None,
         };
 
-        let instance_discovery =
-            !global.no_instance_discovery && env.flag(env::MSAL_INSTANCE_DISCOVERY) != Some(false);
+        let instance_discovery = !global.no_instance_discovery
+            && env
+                .flag(env::MSAL_INSTANCE_DISCOVERY)
+                .or(profile.instance_discovery)
+                != Some(false);
+
+        let profile_output = profile.output_format()?;
+        let output = first([(global.output, "--output"), (profile_output, "profile")]);
+        sources.push(("output", output.map_or("default", |o| o.1)));
+        let timeout = first([(global.timeout, "--timeout"), (profile.timeout, "profile")]);
+        sources.push(("timeout", timeout.map_or("default", |t| t.1)));
+        let ca_cert = first([
+            (global.ca_cert.clone(), "--ca-cert"),
+            (profile.ca_cert.clone(), "profile"),
+        ]);
 
         Ok(Self {
             client_id,
@@ -114,14 +205,30 @@ impl Settings {
             cache_path,
             cache_lock_timeout,
             metadata_dir,
-            timeout: Duration::from_secs(global.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
-            ca_cert: global.ca_cert.clone(),
+            timeout: Duration::from_secs(timeout.map_or(DEFAULT_TIMEOUT_SECS, |t| t.0)),
+            ca_cert: ca_cert.map(|c| c.0),
             instance_discovery,
-            output: global.output.unwrap_or(OutputFormat::Token),
-            output_given: global.output.is_some(),
+            output: output.map_or(OutputFormat::Token, |o| o.0),
+            output_given: output.is_some(),
             quiet: global.quiet,
-            timeout_given: global.timeout.map(Duration::from_secs),
+            timeout_given: timeout.map(|t| Duration::from_secs(t.0)),
+            config,
+            sources,
         })
+    }
+
+    /// The scopes of a command: its `--scope` options, else the profile's `scopes`.
+    pub fn scopes(&self, args: &[String]) -> Vec<String> {
+        let given: Vec<String> = args
+            .iter()
+            .flat_map(|s| s.split_whitespace())
+            .map(str::to_owned)
+            .collect();
+        if given.is_empty() {
+            self.config.profile.scopes.clone().unwrap_or_default()
+        } else {
+            given
+        }
     }
 
     /// The client configuration for `client_id`; `use_cache: false` keeps nothing on disk.
@@ -154,8 +261,13 @@ impl Settings {
 }
 
 /// Resolves a confidential client's credential: at most one flag; else the azure-identity
-/// environment variables in their order (secret, certificate, federated token file).
-pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+/// environment variables in their order (secret, certificate, federated token file); else the
+/// profile's credential source.
+pub fn resolve_credential(
+    args: &CredentialArgs,
+    env: &Env,
+    profile: &Profile,
+) -> Result<ClientCredential> {
     let given = [
         args.client_secret_file.is_some(),
         args.client_secret.is_some(),
@@ -219,6 +331,39 @@ pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCred
     }
     if let Some(path) = env.get(env::AZURE_FEDERATED_TOKEN_FILE) {
         return Ok(ClientCredential::FederatedTokenFile(PathBuf::from(path)));
+    }
+    if let Some(path) = &profile.client_secret_file {
+        return Ok(ClientCredential::Secret(ClientSecret::new(read_secret(
+            path,
+            "client secret",
+        )?)));
+    }
+    if let Some(path) = &profile.certificate {
+        let with_profile = CredentialArgs {
+            certificate_password_file: args
+                .certificate_password_file
+                .clone()
+                .or_else(|| profile.certificate_password_file.clone()),
+            send_certificate_chain: args.send_certificate_chain
+                || profile.send_certificate_chain == Some(true),
+            ..CredentialArgs::default()
+        };
+        return certificate(path, &with_profile, env);
+    }
+    if let Some(path) = &profile.client_assertion_file {
+        return Ok(ClientCredential::AssertionFile(path.clone()));
+    }
+    if let Some(path) = &profile.federated_token_file {
+        return Ok(ClientCredential::FederatedTokenFile(path.clone()));
+    }
+    if profile.github_oidc == Some(true) {
+        let oidc = GitHubOidc::from_env_values(
+            env.get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
+                .map(str::to_owned),
+            env.get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+                .map(str::to_owned),
+        )?;
+        return Ok(ClientCredential::GitHubActions(oidc));
     }
     Err(UsageError(
         "no client credential: pass --client-secret-file, --certificate, --client-assertion-file, \

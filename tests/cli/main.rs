@@ -16,6 +16,7 @@ mod support;
 
 mod client_credentials;
 mod completions;
+mod config;
 mod idp_selftest;
 mod properties;
 mod resilience;

@@ -35,12 +35,7 @@ pub struct ClientCredentialsArgs {
 /// Runs `msal client-credentials`.
 pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Result<()> {
     let settings = &context.settings;
-    let scopes: Vec<String> = args
-        .scopes
-        .iter()
-        .flat_map(|s| s.split_whitespace())
-        .map(str::to_owned)
-        .collect();
+    let scopes = settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError("no scope: pass --scope <resource>/.default".into()).into());
     }
@@ -55,7 +50,7 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
             .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
     }
     let client_id = settings.required_client_id()?;
-    let credential = resolve_credential(&args.credential, &context.env)?;
+    let credential = resolve_credential(&args.credential, &context.env, &settings.config.profile)?;
     log::info!(
         "authenticating as {client_id} with {}",
         credential.describe()

@@ -8,7 +8,7 @@ use clap::Args;
 use super::super::Context;
 use super::super::exit::UsageError;
 use super::super::logger::status;
-use super::{scopes, user};
+use super::user;
 
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]
@@ -23,7 +23,7 @@ pub struct DeviceCodeArgs {
 
 /// Runs `msal device-code`.
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = scopes::flatten(&args.scopes);
+    let scopes = context.settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError(
             "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),

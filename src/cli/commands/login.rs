@@ -61,7 +61,7 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Runs `msal login`.
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = scopes::flatten(&args.scopes);
+    let scopes = context.settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError(
             "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod client_credentials;
 pub mod completions;
 pub mod device_code;
+pub mod doctor;
 pub mod login;
 pub mod logout;
 pub mod obo;

@@ -10,7 +10,6 @@ use super::super::Context;
 use super::super::args::CredentialArgs;
 use super::super::exit::UsageError;
 use super::super::settings::{read_secret, resolve_credential};
-use super::scopes;
 
 /// Arguments of `msal obo`.
 #[derive(Debug, Args)]
@@ -38,7 +37,7 @@ pub struct OboArgs {
 /// Runs `msal obo`.
 pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     let settings = &context.settings;
-    let scopes = scopes::flatten(&args.scopes);
+    let scopes = context.settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError("no scope: pass --scope for the downstream API, e.g. https://graph.microsoft.com/.default".into()).into());
     }
@@ -67,7 +66,7 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     }
     let client_id = settings.required_client_id()?;
     let user_assertion = Assertion::new(read_secret(assertion_file, "user assertion")?);
-    let credential = resolve_credential(&args.credential, &context.env)?;
+    let credential = resolve_credential(&args.credential, &context.env, &settings.config.profile)?;
     let app = ClientApplication::new(settings.client_config(client_id, !args.no_cache));
     let client = ConfidentialClient::new(app, credential);
     let params = OnBehalfOfParameters {

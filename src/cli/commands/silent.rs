@@ -7,7 +7,7 @@ use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
 
 use super::super::Context;
 use super::super::exit::UsageError;
-use super::{scopes, user};
+use super::user;
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]
@@ -34,7 +34,7 @@ pub struct SilentArgs {
 
 /// Runs `msal silent`.
 pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = scopes::flatten(&args.scopes);
+    let scopes = context.settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError(
             "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),

@@ -1,0 +1,219 @@
+//! `msal doctor`: the effective settings and where each came from, where the cache and
+//! secrets live, and whether the cache is readable. Secrets are never shown.
+
+use std::collections::BTreeMap;
+
+use clap::Args;
+use msal::cache::CacheFile;
+use serde_json::{Value, json};
+
+use super::super::Context;
+use super::super::args::{CredentialArgs, OutputFormat};
+use super::super::env;
+use super::super::output::write_stdout;
+use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
+
+/// Arguments of `msal doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
+
+/// Runs `msal doctor`: a table, or one JSON object with `-o json`.
+pub async fn run(_args: DoctorArgs, context: &Context) -> anyhow::Result<()> {
+    let report = report(context);
+    let text = if context.settings.output == OutputFormat::Json {
+        format!(
+            "{:#}\n",
+            Value::Object(report.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        )
+    } else {
+        let width = report.keys().map(|k| k.len()).max().unwrap_or(0);
+        report
+            .iter()
+            .map(|(key, value)| {
+                let shown = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                format!("{key:<width$}  {shown}\n")
+            })
+            .collect()
+    };
+    write_stdout(&text)?;
+    Ok(())
+}
+
+fn report(context: &Context) -> BTreeMap<&'static str, Value> {
+    let settings = &context.settings;
+    let source = |name: &str| {
+        settings
+            .sources
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("default", |(_, s)| *s)
+    };
+    let mut out = BTreeMap::new();
+    let config = &settings.config;
+    out.insert(
+        "config file",
+        json!(match &config.path {
+            Some(path) if config.exists => path.display().to_string(),
+            Some(path) => format!("{} (not present)", path.display()),
+            None => "(no home directory)".to_owned(),
+        }),
+    );
+    out.insert(
+        "profile",
+        json!(match &config.profile_name {
+            Some((name, from)) => format!("{name} (from {from})"),
+            None if config.names.is_empty() => "(none)".to_owned(),
+            None => format!("(none; defined: {})", config.names.join(", ")),
+        }),
+    );
+    out.insert(
+        "client id",
+        json!(match &settings.client_id {
+            Some(id) => format!("{id} (from {})", source("client_id")),
+            None => format!(
+                "{DEFAULT_PUBLIC_CLIENT_ID} (default for sign-ins; confidential commands need one)"
+            ),
+        }),
+    );
+    out.insert(
+        "authority",
+        json!(format!(
+            "{} ({:?}, from {})",
+            settings.authority.url(),
+            settings.authority.kind(),
+            source("authority")
+        )),
+    );
+    out.insert("instance discovery", json!(settings.instance_discovery));
+    out.insert(
+        "token cache",
+        json!(format!(
+            "{} (from {})",
+            settings.cache_path.display(),
+            source("cache")
+        )),
+    );
+    out.insert("token cache state", json!(cache_state(context)));
+    out.insert(
+        "metadata cache",
+        json!(
+            settings
+                .metadata_dir
+                .as_ref()
+                .map_or("(none)".to_owned(), |d| d.display().to_string())
+        ),
+    );
+    out.insert(
+        "output",
+        json!(format!("{:?} (from {})", settings.output, source("output")).to_lowercase()),
+    );
+    out.insert(
+        "timeout",
+        json!(format!(
+            "{} s (from {})",
+            settings.timeout.as_secs(),
+            source("timeout")
+        )),
+    );
+    out.insert(
+        "extra CA certificates",
+        json!(
+            settings
+                .ca_cert
+                .as_ref()
+                .map_or("(none)".to_owned(), |p| p.display().to_string())
+        ),
+    );
+    let network: Vec<String> = env::NETWORK
+        .iter()
+        .filter_map(|name| {
+            context
+                .env
+                .get(name)
+                .map(|v| format!("{name}={}", mask_userinfo(v)))
+        })
+        .collect();
+    out.insert(
+        "network environment",
+        json!(if network.is_empty() {
+            "(none)".to_owned()
+        } else {
+            network.join(" ")
+        }),
+    );
+    out.insert(
+        "client credential",
+        json!(
+            match resolve_credential(&CredentialArgs::default(), &context.env, &config.profile) {
+                Ok(credential) => credential.describe(),
+                Err(_) => "(none configured)".to_owned(),
+            }
+        ),
+    );
+    out
+}
+
+fn cache_state(context: &Context) -> String {
+    let path = &context.settings.cache_path;
+    if !path.exists() {
+        return "not created yet".to_owned();
+    }
+    let mode = {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::metadata(path)
+                .map(|m| format!("mode {:o}, ", m.permissions().mode() & 0o777))
+                .unwrap_or_default()
+        }
+        #[cfg(not(unix))]
+        {
+            String::new()
+        }
+    };
+    match CacheFile::new(path.clone()).load() {
+        Ok(cache) => format!(
+            "{mode}{} accounts, {} access tokens",
+            cache.accounts().len(),
+            cache.access_token_count()
+        ),
+        Err(e) => format!("{mode}unreadable: {e}"),
+    }
+}
+
+/// `http://user:pass@proxy:8080` → `http://user:***@proxy:8080`; a lone user name (some proxies
+/// take a token there) is masked too.
+fn mask_userinfo(value: &str) -> String {
+    match url::Url::parse(value) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(mut url) if !url.username().is_empty() => {
+            let _ = url.set_username("***");
+            url.to_string()
+        }
+        _ => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_passwords_are_masked() {
+        assert_eq!(
+            mask_userinfo("http://u:hunter2@proxy:8080"),
+            "http://u:***@proxy:8080/"
+        );
+        assert_eq!(
+            mask_userinfo("http://tok3n@proxy:8080"),
+            "http://***@proxy:8080/"
+        );
+        assert_eq!(mask_userinfo("proxy:8080"), "proxy:8080");
+    }
+}

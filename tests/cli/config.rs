@@ -1,0 +1,230 @@
+//! The config file's profiles and `msal doctor`: precedence flags > environment > profile >
+//! defaults, tried with the real binary against the test identity provider.
+
+use std::path::PathBuf;
+
+use crate::support::TestEnv;
+use crate::support::idp::{CONTOSO_DOMAIN, TestIdp};
+
+const CLIENT: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+const OTHER_CLIENT: &str = "a1b2c3d4-e5f6-4789-8abc-def012345678";
+const SECRET: &str = "Pr0f1le~secret.value-0123456789ab";
+
+struct Fixture {
+    env: TestEnv,
+    idp: TestIdp,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let idp = TestIdp::start();
+        idp.register_secret_client(CLIENT, SECRET);
+        idp.register_secret_client(OTHER_CLIENT, SECRET);
+        Self {
+            env: TestEnv::new(),
+            idp,
+        }
+    }
+
+    /// Writes the config file with two profiles, `work` (the default) and `other`.
+    fn write_config(&self, extra_work: &str) -> PathBuf {
+        let secret = self.env.write_file("secret", SECRET);
+        let text = format!(
+            "default_profile = \"work\"\n\n\
+             [profiles.work]\nauthority = \"{authority}\"\nclient_id = \"{CLIENT}\"\n\
+             scopes = [\"api://work/.default\"]\nclient_secret_file = \"{secret}\"\noutput = \"json\"\n{extra_work}\n\
+             [profiles.other]\nauthority = \"{authority}\"\nclient_id = \"{OTHER_CLIENT}\"\n\
+             scopes = [\"api://other/.default\"]\nclient_secret_file = \"{secret}\"\n",
+            authority = self.idp.authority(CONTOSO_DOMAIN),
+            secret = secret.display(),
+        );
+        let path = self.env.config_dir().join("msal").join("config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn last_token_request_client(&self) -> String {
+        let requests = self.idp.token_requests();
+        requests
+            .last()
+            .and_then(|r| r.form("client_id").map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    fn last_token_request_scope(&self) -> String {
+        let requests = self.idp.token_requests();
+        requests
+            .last()
+            .and_then(|r| r.form("scope").map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn the_default_profile_supplies_everything() {
+    let fx = Fixture::new();
+    fx.write_config("");
+    let run = fx.env.msal().args(["client-credentials"]).run();
+    run.assert_success();
+    let json = run.stdout_json();
+    assert_eq!(
+        json["token_source"], "identity_provider",
+        "the profile's output format (json) applies"
+    );
+    assert_eq!(fx.last_token_request_client(), CLIENT);
+    assert_eq!(fx.last_token_request_scope(), "api://work/.default");
+}
+
+#[test]
+fn profile_choice_flag_over_environment_over_default() {
+    let fx = Fixture::new();
+    fx.write_config("");
+    fx.env
+        .msal()
+        .args(["client-credentials"])
+        .env("MSAL_PROFILE", "other")
+        .run()
+        .assert_success();
+    assert_eq!(fx.last_token_request_client(), OTHER_CLIENT);
+    fx.env
+        .msal()
+        .args(["client-credentials", "--profile", "work", "--force-refresh"])
+        .env("MSAL_PROFILE", "other")
+        .run()
+        .assert_success();
+    assert_eq!(fx.last_token_request_client(), CLIENT);
+}
+
+#[test]
+fn flags_beat_environment_beats_profile() {
+    let fx = Fixture::new();
+    fx.write_config("");
+    // The environment beats the profile's client id…
+    let run = fx
+        .env
+        .msal()
+        .args(["client-credentials", "-o", "token"])
+        .env("AZURE_CLIENT_ID", OTHER_CLIENT)
+        .run();
+    run.assert_success();
+    assert_eq!(fx.last_token_request_client(), OTHER_CLIENT);
+    assert!(
+        !run.stdout.trim_start().starts_with('{'),
+        "-o token beats the profile's json"
+    );
+    // …and a flag beats the environment; --scope beats the profile's scopes.
+    fx.env
+        .msal()
+        .args([
+            "client-credentials",
+            "--client-id",
+            CLIENT,
+            "--scope",
+            "api://flag/.default",
+        ])
+        .env("AZURE_CLIENT_ID", OTHER_CLIENT)
+        .run()
+        .assert_success();
+    assert_eq!(fx.last_token_request_client(), CLIENT);
+    assert_eq!(fx.last_token_request_scope(), "api://flag/.default");
+}
+
+#[test]
+fn an_unknown_profile_is_a_usage_error_listing_the_known_ones() {
+    let fx = Fixture::new();
+    fx.write_config("");
+    let run = fx
+        .env
+        .msal()
+        .args(["client-credentials", "--profile", "nope"])
+        .run();
+    run.assert_code(2);
+    run.assert_stderr_has("profiles: other, work")
+        .assert_stderr_has("nope");
+    assert_eq!(fx.idp.request_count(), 0);
+}
+
+#[test]
+fn a_broken_config_file_names_its_line_and_never_echoes_a_secret() {
+    let fx = Fixture::new();
+    let path = fx.write_config("client_secret = hunter2-inline\n");
+    let run = fx.env.msal().args(["client-credentials"]).run();
+    run.assert_code(1);
+    run.assert_stderr_has(&path.display().to_string())
+        .assert_stderr_has("line");
+    run.assert_not_leaked("hunter2-inline", "a secret typed into the config file");
+
+    fx.write_config("client_secret = \"hunter2-inline\"\n");
+    let run = fx.env.msal().args(["client-credentials"]).run();
+    run.assert_code(1);
+    run.assert_stderr_has("client_secret_file");
+    run.assert_not_leaked("hunter2-inline", "a secret typed into the config file");
+    assert_eq!(fx.idp.request_count(), 0);
+}
+
+#[test]
+fn msal_config_env_points_at_another_file() {
+    let fx = Fixture::new();
+    let path = fx.write_config("");
+    let moved = fx.env.root().join("elsewhere.toml");
+    std::fs::rename(&path, &moved).unwrap();
+    fx.env
+        .msal()
+        .args(["client-credentials"])
+        .env("MSAL_CONFIG", &moved)
+        .run()
+        .assert_success();
+    assert_eq!(fx.last_token_request_client(), CLIENT);
+}
+
+#[test]
+fn doctor_shows_sources_and_masks_secrets() {
+    let fx = Fixture::new();
+    fx.write_config("");
+    let run = fx
+        .env
+        .msal()
+        .args(["doctor", "-o", "json"])
+        .env("AZURE_CLIENT_SECRET", "env-secret-value-xyz")
+        .env("HTTPS_PROXY", "http://user:proxy-password-xyz@127.0.0.1:9")
+        .run();
+    run.assert_success();
+    let report = run.stdout_json();
+    assert_eq!(report["profile"], "work (from default_profile)");
+    assert!(
+        report["client id"]
+            .as_str()
+            .unwrap()
+            .contains("from profile")
+    );
+    assert!(
+        report["authority"]
+            .as_str()
+            .unwrap()
+            .contains("from profile")
+    );
+    assert_eq!(report["client credential"], "client secret");
+    assert!(
+        !run.stdout.contains("env-secret-value-xyz") && !run.stdout.contains("proxy-password-xyz")
+    );
+    assert!(
+        !run.stdout.contains(SECRET),
+        "the profile's secret file content is not shown"
+    );
+    run.assert_not_leaked("env-secret-value-xyz", "the client secret");
+    let table = fx
+        .env
+        .msal()
+        .args(["config", "-o", "token", "--client-id", OTHER_CLIENT])
+        .run();
+    table.assert_success();
+    assert!(
+        table
+            .stdout
+            .contains(&format!("{OTHER_CLIENT} (from --client-id)")),
+        "{}",
+        table.stdout
+    );
+    assert_eq!(fx.idp.request_count(), 0, "doctor makes no request");
+}
