@@ -138,7 +138,20 @@ impl Settings {
 
 /// Resolves a confidential client's credential: at most one flag; else the azure-identity
 /// environment variables in their order (secret, certificate, federated token file).
+/// `--client-auth-method` is accepted only with a client secret.
 pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+    let credential = resolve_credential_source(args, env)?;
+    if args.client_auth_method.is_some() && !matches!(credential, ClientCredential::Secret(_)) {
+        return Err(UsageError(format!(
+            "--client-auth-method applies to client secrets only, not to a {}",
+            credential.describe()
+        ))
+        .into());
+    }
+    Ok(credential)
+}
+
+fn resolve_credential_source(args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
     let given = [
         args.client_secret_file.is_some(),
         args.client_secret.is_some(),
