@@ -37,18 +37,35 @@ const ALICE_SUB: &str = "248289761001";
 const ALICE_USERNAME: &str = "alice@example.test";
 const ALICE_PASSWORD: &str = "not-checked-by-the-dev-login-page";
 
+/// A confidential client with `SECRET`, registered for `method`.
+fn secret_client(client_id: &str, method: &str) -> Value {
+    json!({
+        "client_id": client_id,
+        "client_secret": SECRET,
+        "token_endpoint_auth_method": method,
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    })
+}
+
 /// The provider's accounts and clients shared by these tests.
 fn config() -> OidcConfig {
-    let confidential = |client_id: &str, method: &str| {
-        json!({
-            "client_id": client_id,
-            "client_secret": SECRET,
-            "token_endpoint_auth_method": method,
+    users()
+        .client(secret_client(POST_CLIENT, "client_secret_post"))
+        .client(secret_client(BASIC_CLIENT, "client_secret_basic"))
+        .client(json!({
+            "client_id": JWT_CLIENT,
+            "token_endpoint_auth_method": "private_key_jwt",
+            "certificate_pem": TestCert::shared().cert_pem,
             "grant_types": ["client_credentials"],
             "response_types": [],
             "redirect_uris": [],
-        })
-    };
+        }))
+}
+
+/// Alice and the public client she signs in with.
+fn users() -> OidcConfig {
     OidcConfig::new()
         .account(json!({
             "sub": ALICE_SUB,
@@ -69,16 +86,6 @@ fn config() -> OidcConfig {
             "response_types": ["code"],
             // A native client's loopback redirect matches on any port (RFC 8252 §7.3).
             "redirect_uris": ["http://localhost"],
-        }))
-        .client(confidential(POST_CLIENT, "client_secret_post"))
-        .client(confidential(BASIC_CLIENT, "client_secret_basic"))
-        .client(json!({
-            "client_id": JWT_CLIENT,
-            "token_endpoint_auth_method": "private_key_jwt",
-            "certificate_pem": TestCert::shared().cert_pem,
-            "grant_types": ["client_credentials"],
-            "response_types": [],
-            "redirect_uris": [],
         }))
 }
 
@@ -313,6 +320,72 @@ fn private_key_jwt_with_a_pem_certificate() {
 }
 
 #[test]
+fn client_secret_basic_when_asked_for() {
+    let fx = Fixture::new();
+    let run = fx
+        .cc_secret(BASIC_CLIENT)
+        .args(["--client-auth-method", "basic"])
+        .run();
+    // The provider form-decodes the Basic credentials (RFC 6749 §2.3.1): the secret's `:`, `+`,
+    // `%` and space arrive intact only if msal encoded them.
+    assert_token_stdout(&run, &fx.last_issued());
+    run.assert_not_leaked(SECRET, "the client secret");
+    assert_eq!(
+        fx.op.last_token_exchange()["auth_method"],
+        "client_secret_basic"
+    );
+
+    // The OpenID Connect name works too, and `post` sends it in the body.
+    let run = fx
+        .cc_secret(POST_CLIENT)
+        .args(["--client-auth-method", "client_secret_post"])
+        .run();
+    assert_token_stdout(&run, &fx.last_issued());
+    assert_eq!(
+        fx.op.last_token_exchange()["auth_method"],
+        "client_secret_post"
+    );
+}
+
+#[test]
+fn client_secret_basic_when_the_provider_does_not_offer_client_secret_post() {
+    let fx = Fixture::with(
+        users()
+            .client(secret_client(BASIC_CLIENT, "client_secret_basic"))
+            .token_endpoint_auth_methods(&["client_secret_basic", "private_key_jwt", "none"]),
+    );
+    let run = fx.cc_secret(BASIC_CLIENT).run();
+    assert_token_stdout(&run, &fx.last_issued());
+    run.assert_not_leaked(SECRET, "the client secret");
+    assert_eq!(
+        fx.op.last_token_exchange()["auth_method"],
+        "client_secret_basic"
+    );
+}
+
+#[test]
+fn client_auth_method_is_for_secrets_only() {
+    let env = TestEnv::new();
+    let pem = env.write_file("client.pem", TestCert::shared().pem_bundle());
+    let run = env
+        .msal()
+        .args(["--oidc-authority", "http://127.0.0.1:9"])
+        .args([
+            "client-credentials",
+            "--client-id",
+            JWT_CLIENT,
+            "--scope",
+            API_SCOPE,
+        ])
+        .arg("--certificate")
+        .arg(&pem)
+        .args(["--client-auth-method", "basic"])
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has("--client-auth-method applies to client secrets only");
+}
+
+#[test]
 fn the_provider_refuses_a_client_that_uses_another_method_than_it_registered() {
     // Control for the client-authentication tests: the provider really checks the method.
     let fx = Fixture::new();
@@ -330,9 +403,20 @@ fn the_provider_refuses_a_client_that_uses_another_method_than_it_registered() {
 #[test]
 fn device_code_then_silent_refresh() {
     let fx = Fixture::new();
-    let run = fx.device_code_sign_in(&["email"]);
+    // The provider grants `email` and drops `api:read`, which it does not know for users: the
+    // cache stores the granted scope from the token response.
+    let run = fx.device_code_sign_in(&["email", "api:read"]);
     let issued = fx.last_issued();
     assert_token_stdout(&run, &issued);
+    let granted: Vec<&str> = issued["scope"]
+        .as_str()
+        .expect("scope")
+        .split(' ')
+        .collect();
+    assert!(
+        granted.contains(&"email") && !granted.contains(&"api:read"),
+        "{granted:?}"
+    );
     let exchange = fx.op.last_token_exchange();
     assert_eq!(
         exchange["grant_type"],
@@ -467,6 +551,27 @@ fn refresh_and_check(fx: &Fixture, issued: &Value, scope: &str) {
     );
 }
 
+#[test]
+fn an_id_token_with_only_sub_still_names_the_account() {
+    // OpenID Connect Core §5.4: with an access token, the profile claims may come only from the
+    // UserInfo endpoint; the ID token then has `sub` and no username.
+    let fx = Fixture::with(config().id_token_profile_claims(false));
+    let run = fx.device_code_sign_in(&["email"]);
+    assert_token_stdout(&run, &fx.last_issued());
+    run.assert_stderr_has(&format!("signed in as {ALICE_SUB}"));
+    let cache = fx.env.read_cache_json();
+    let accounts = section(&cache, "Account");
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].1["home_account_id"], ALICE_SUB);
+    assert_eq!(accounts[0].1["username"], "");
+    let silent = fx
+        .msal()
+        .args(["silent", "--client-id", PUBLIC_CLIENT, "--scope", "email"])
+        .args(["--account", ALICE_SUB, "-o", "token"])
+        .run();
+    assert_token_stdout(&silent, &fx.last_issued());
+}
+
 // ----- discovery ---------------------------------------------------------------------------------
 
 #[test]
@@ -487,10 +592,45 @@ fn an_issuer_that_differs_from_the_authority_is_refused() {
         .arg("--client-secret-file")
         .arg(fx.secret_file())
         .run();
-    run.assert_code(1).assert_stderr_has("issuer");
+    run.assert_code(1)
+        .assert_stderr_has(&format!("\"{}\"", fx.op.issuer()));
     run.assert_not_leaked(SECRET, "the client secret");
     assert!(
         fx.op.token_exchanges().is_empty(),
         "no secret was sent to an issuer msal did not ask for"
     );
+}
+
+#[test]
+fn the_issuer_must_be_given_exactly() {
+    let fx = Fixture::new();
+    let cc = |authority: &str| {
+        fx.env
+            .msal()
+            .args(["--oidc-authority", authority])
+            .args([
+                "client-credentials",
+                "--client-id",
+                POST_CLIENT,
+                "--scope",
+                API_SCOPE,
+            ])
+            .arg("--client-secret-file")
+            .arg(fx.secret_file())
+            .args(["--force-refresh", "-o", "token"])
+            .run()
+    };
+    let localhost = fx.op.issuer().replace("127.0.0.1", "localhost");
+    let slash = format!("{}/", fx.op.issuer());
+    for wrong in [&localhost, &slash] {
+        let run = cc(wrong);
+        run.assert_code(1)
+            .assert_stderr_has(&format!("--oidc-authority {}", fx.op.issuer()));
+    }
+    assert!(fx.op.token_exchanges().is_empty(), "no token request");
+    // The exact issuer works; then a cached discovery document is not reused for a near miss.
+    let run = cc(fx.op.issuer());
+    assert_token_stdout(&run, &fx.last_issued());
+    cc(&slash).assert_code(1);
+    assert_eq!(fx.op.token_exchanges().len(), 1);
 }
