@@ -217,9 +217,10 @@ fn browser_program(env: &TestEnv) -> (PathBuf, PathBuf) {
 fn wait_for_line(file: &std::path::Path) -> Option<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
+        // Only a whole line: the program may still be writing it.
         if let Some(line) = std::fs::read_to_string(file)
             .ok()
-            .and_then(|text| text.lines().next().map(str::to_owned))
+            .and_then(|text| text.split_once('\n').map(|(line, _)| line.to_owned()))
         {
             return Some(line);
         }
@@ -227,6 +228,16 @@ fn wait_for_line(file: &std::path::Path) -> Option<String> {
             return None;
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// None of the issued tokens appears on stderr.
+#[track_caller]
+fn assert_stderr_clean(run: &Run, issued: &Value) {
+    for name in ["access_token", "refresh_token", "id_token"] {
+        if let Some(token) = issued[name].as_str() {
+            assert!(!run.stderr.contains(token), "the {name} appears on stderr");
+        }
     }
 }
 
@@ -408,6 +419,7 @@ fn device_code_then_silent_refresh() {
     let run = fx.device_code_sign_in(&["email", "api:read"]);
     let issued = fx.last_issued();
     assert_token_stdout(&run, &issued);
+    assert_stderr_clean(&run, &issued);
     let granted: Vec<&str> = issued["scope"]
         .as_str()
         .expect("scope")
@@ -430,13 +442,43 @@ fn device_code_then_silent_refresh() {
 #[test]
 fn login_with_pkce_through_the_provider_pages_then_silent_refresh() {
     let fx = Fixture::new();
-    let run = fx.login(&["--scope", "email"]);
+    let run = fx.login(&["--scope", "email", "-v"]);
     let issued = fx.last_issued();
     assert_token_stdout(&run, &issued);
     run.assert_stderr_has(ALICE_USERNAME);
+
+    // What msal asked the provider for: a code, PKCE S256, form_post to its loopback address.
+    let requests = fx.op.authorization_requests();
+    assert_eq!(requests.len(), 1, "one authorization request");
+    let authorize = &requests[0];
+    assert_eq!(authorize["response_type"], "code");
+    assert_eq!(authorize["code_challenge_method"], "S256");
+    assert_eq!(authorize["response_mode"], "form_post");
+    assert_eq!(authorize["client_id"], PUBLIC_CLIENT);
+    let redirect_uri = authorize["redirect_uri"].as_str().expect("redirect_uri");
+    assert!(
+        redirect_uri.starts_with("http://localhost:"),
+        "{redirect_uri}"
+    );
+    let scope = authorize["scope"].as_str().expect("scope");
+    for wanted in ["openid", "profile", "offline_access", "email"] {
+        assert!(scope.split(' ').any(|s| s == wanted), "{scope}");
+    }
+
+    // The code was redeemed with the verifier (the provider checked it against the challenge).
     let exchange = fx.op.last_token_exchange();
     assert_eq!(exchange["grant_type"], "authorization_code");
     assert_eq!(exchange["auth_method"], "none");
+    assert_eq!(exchange["redirect_uri"], redirect_uri);
+    let verifier = exchange["code_verifier"].as_str().expect("a code_verifier");
+    assert!(verifier.len() >= 43, "RFC 7636 §4.1");
+    assert_stderr_clean(&run, &issued);
+    for (secret, what) in [
+        (verifier, "the PKCE verifier"),
+        (exchange["code"].as_str().expect("code"), "the code"),
+    ] {
+        assert!(!run.stderr.contains(secret), "{what} appears on stderr");
+    }
     assert_user_cached(&fx, &issued, "email");
     refresh_and_check(&fx, &issued, "email");
 }
@@ -522,6 +564,7 @@ fn refresh_and_check(fx: &Fixture, issued: &Value, scope: &str) {
         .run();
     let refreshed = fx.last_issued();
     assert_token_stdout(&run, &refreshed);
+    assert_stderr_clean(&run, &refreshed);
     let exchange = fx.op.last_token_exchange();
     assert_eq!(exchange["grant_type"], "refresh_token");
     assert!(

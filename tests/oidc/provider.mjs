@@ -21,8 +21,9 @@
 // - the token endpoint is strict about client authentication: a client must use exactly the
 //   method it registered (oidc-provider itself treats client_secret_basic and client_secret_post
 //   as interchangeable), so a test can prove which one msal used;
-// - every token endpoint exchange (the request's client authentication and grant, the answer) and
-//   every device authorization answer is kept and served as JSON at GET /test/log;
+// - every authorization request's parameters, token endpoint exchange (the request's client
+//   authentication, grant and PKCE verifier, the answer) and device authorization answer is kept
+//   and served as JSON at GET /test/log;
 // - an authorization request for offline_access without `prompt` is handled as if it had
 //   prompt=consent, so a sign-in gets a refresh token as it does from Entra (see below);
 // - the device authorization answer carries `interval: 1` (oidc-provider sends none, and RFC 8628
@@ -163,6 +164,7 @@ provider.use(async (ctx, next) => {
     // issues refresh tokens for offline_access without prompt=consent; oidc-provider would
     // otherwise drop offline_access and issue no refresh token.
     const query = new URLSearchParams(ctx.querystring);
+    log.push({ authorization_request: Object.fromEntries(query) });
     if (query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
       query.set('prompt', 'consent');
       ctx.querystring = query.toString();
@@ -187,6 +189,9 @@ provider.use(async (ctx, next) => {
       auth_method: used,
       scope: body.scope,
       client_info: body.client_info,
+      code: body.code,
+      code_verifier: body.code_verifier,
+      redirect_uri: body.redirect_uri,
     };
     if (body.client_assertion !== undefined) {
       entry.client_assertion = jwtParts(body.client_assertion);

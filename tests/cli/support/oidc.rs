@@ -194,9 +194,11 @@ impl OidcProvider {
         String::from_utf8_lossy(&self.stderr.lock().expect("stderr lock")).into_owned()
     }
 
-    /// Everything the provider logged: token endpoint exchanges (`grant_type`, `client_id`,
-    /// `auth_method`, `client_assertion` header and claims, `status`, `response`) and device
-    /// authorization answers (`device_authorization`). Holds tokens: never print it.
+    /// Everything the provider logged: authorization request parameters
+    /// (`authorization_request`), token endpoint exchanges (`grant_type`, `client_id`,
+    /// `auth_method`, `client_assertion` header and claims, `code`, `code_verifier`,
+    /// `redirect_uri`, `status`, `response`) and device authorization answers
+    /// (`device_authorization`). Holds secrets: never print it.
     pub fn log(&self) -> Vec<Value> {
         let response = http::get(&format!("{}/test/log", self.base_url())).expect("GET /test/log");
         assert_eq!(response.status, 200, "GET /test/log");
@@ -219,6 +221,15 @@ impl OidcProvider {
         self.token_exchanges()
             .pop()
             .expect("the provider received a token request")
+    }
+
+    /// The parameters of the authorization requests (the browser's GET of the authorization
+    /// endpoint), oldest first.
+    pub fn authorization_requests(&self) -> Vec<Value> {
+        self.log()
+            .into_iter()
+            .filter_map(|e| e.get("authorization_request").cloned())
+            .collect()
     }
 
     /// The first device authorization answer, waited for a while (`None` if none came).
