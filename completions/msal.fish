@@ -116,6 +116,8 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certifi
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certificate-password -d 'The PFX password itself (visible in the process list: prefer the file or the variable)' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
+basic\t'client_secret_basic: HTTP Basic authentication'"
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
@@ -150,6 +152,8 @@ complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate-password-f
 complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate-password -d 'The PFX password itself (visible in the process list: prefer the file or the variable)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
+basic\t'client_secret_basic: HTTP Basic authentication'"
 complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r

@@ -6,8 +6,9 @@ use super::{
     AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, freshness, now,
     split_scopes,
 };
+use crate::authority::Endpoints;
 use crate::cache::{AccessTokenQuery, TokenEvent};
-use crate::credential::{ClientAuth, ClientCredential, github};
+use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
 use crate::secret::Assertion;
@@ -42,12 +43,25 @@ pub struct OnBehalfOfParameters {
 pub struct ConfidentialClient {
     app: ClientApplication,
     credential: ClientCredential,
+    secret_auth_method: Option<SecretAuthMethod>,
 }
 
 impl ConfidentialClient {
     /// A confidential client.
     pub fn new(app: ClientApplication, credential: ClientCredential) -> Self {
-        Self { app, credential }
+        Self {
+            app,
+            credential,
+            secret_auth_method: None,
+        }
+    }
+
+    /// Sends a client secret the way `method` says (`client_secret_basic` or
+    /// `client_secret_post`); `None`, the default, chooses from the provider's discovery document
+    /// ([`SecretAuthMethod::choose`]). No effect on other credentials.
+    pub fn with_secret_auth_method(mut self, method: Option<SecretAuthMethod>) -> Self {
+        self.secret_auth_method = method;
+        self
     }
 
     /// The shared client application.
@@ -100,7 +114,9 @@ impl ConfidentialClient {
 
         let token_url = endpoints.token_url()?;
         let result = async {
-            let auth = self.client_auth(token_url.as_str(), now).await?;
+            let auth = self
+                .client_auth(&endpoints, token_url.as_str(), now)
+                .await?;
             let request = client_credentials::build_request(
                 &token_url,
                 &config.client_id,
@@ -187,7 +203,9 @@ impl ConfidentialClient {
         }
 
         let token_url = endpoints.token_url()?;
-        let auth = self.client_auth(token_url.as_str(), now).await?;
+        let auth = self
+            .client_auth(&endpoints, token_url.as_str(), now)
+            .await?;
         let request = on_behalf_of::build_request(
             &token_url,
             &config.client_id,
@@ -228,9 +246,15 @@ impl ConfidentialClient {
         ))
     }
 
-    /// How the client proves itself for a request to `audience` (the token endpoint).
-    async fn client_auth(&self, audience: &str, now: u64) -> Result<ClientAuth> {
-        let client_id = &self.app.config().client_id;
+    /// How the client proves itself for a request to `audience` (the token endpoint of
+    /// `endpoints`, whose discovery document also decides how a secret is sent).
+    async fn client_auth(
+        &self,
+        endpoints: &Endpoints,
+        audience: &str,
+        now: u64,
+    ) -> Result<ClientAuth> {
+        let config = self.app.config();
         match &self.credential {
             ClientCredential::GitHubActions(oidc) => {
                 let request = github::token_request(oidc, github::DEFAULT_AUDIENCE)?;
@@ -239,7 +263,19 @@ impl ConfidentialClient {
                     &response,
                 )?))
             }
-            other => Ok(other.client_auth(client_id, audience, now)?),
+            ClientCredential::Secret(_) => {
+                let method = SecretAuthMethod::choose(
+                    self.secret_auth_method,
+                    endpoints.token_endpoint_auth_methods_supported.as_deref(),
+                    config.authority.is_entra_family(),
+                );
+                log::debug!("sending the client secret with {}", method.name());
+                let auth = self
+                    .credential
+                    .client_auth(&config.client_id, audience, now)?;
+                Ok(auth.with_secret_method(method))
+            }
+            other => Ok(other.client_auth(&config.client_id, audience, now)?),
         }
     }
 }

@@ -190,11 +190,14 @@ impl ClientApplication {
         let authority = &self.config.authority;
         let key = authority.url();
         let now = now();
+        // A cached document passed the issuer check for the authority it was stored under; the
+        // key ignores a trailing slash, so check again against the authority given this time.
         if let Some(endpoints) = self
             .config
             .metadata_cache
             .as_ref()
             .and_then(|c| c.get(key, now))
+            .filter(|e| authority.check_issuer(e.issuer.as_deref()).is_ok())
         {
             log::debug!("endpoints of {key} from the metadata cache");
             return Ok(self.endpoints.get_or_init(|| endpoints).clone());

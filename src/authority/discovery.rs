@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Authority, AuthorityError, AuthorityKind, check_transport};
+use super::{Authority, AuthorityError, check_transport};
 use crate::http::{HttpRequest, HttpResponse, endpoint_of};
 
 /// The endpoints this tool uses from a provider's metadata document.
@@ -80,8 +80,9 @@ pub fn build_discovery_request(authority: &Authority, url: Option<Url>) -> HttpR
 }
 
 /// Parses and checks a discovery answer: a JSON object with a token endpoint; every endpoint over
-/// https (or http on loopback); for generic OpenID Connect providers the `issuer` must equal the
-/// authority (OpenID Discovery §4.3), so a spoofed document cannot redirect tokens elsewhere.
+/// https (or http on loopback); for generic OpenID Connect providers the `issuer` must be
+/// identical to the authority given ([`Authority::check_issuer`], OpenID Connect Discovery §4.3),
+/// so a spoofed document cannot redirect tokens elsewhere.
 pub fn parse_discovery_response(
     authority: &Authority,
     request: &HttpRequest,
@@ -109,15 +110,9 @@ pub fn parse_discovery_response(
     endpoints.token_url()?;
     endpoints.authorization_url()?;
     endpoints.device_authorization_url()?;
-    if authority.kind() == &AuthorityKind::Oidc {
-        let issuer = endpoints.issuer.as_deref().unwrap_or_default();
-        if issuer.trim_end_matches('/') != authority.url() {
-            return Err(fail(format!(
-                "the document's issuer {issuer:?} differs from the authority {:?}",
-                authority.url()
-            )));
-        }
-    }
+    authority
+        .check_issuer(endpoints.issuer.as_deref())
+        .map_err(fail)?;
     Ok(endpoints)
 }
 
@@ -158,11 +153,22 @@ mod tests {
     fn oidc_issuer_must_match() {
         let authority = Authority::oidc("https://id.example.com/realm").unwrap();
         let request = build_discovery_request(&authority, None);
-        let good = r#"{"issuer":"https://id.example.com/realm/","token_endpoint":"https://id.example.com/realm/token"}"#;
+        let good = r#"{"issuer":"https://id.example.com/realm","token_endpoint":"https://id.example.com/realm/token"}"#;
         assert!(parse_discovery_response(&authority, &request, &respond(200, good)).is_ok());
-        let bad =
-            r#"{"issuer":"https://other.example.com","token_endpoint":"https://id.example.com/t"}"#;
-        assert!(parse_discovery_response(&authority, &request, &respond(200, bad)).is_err());
+        for issuer in [
+            "https://other.example.com",
+            "https://id.example.com/realm/",
+            "",
+        ] {
+            let bad =
+                format!(r#"{{"issuer":"{issuer}","token_endpoint":"https://id.example.com/t"}}"#);
+            let err = parse_discovery_response(&authority, &request, &respond(200, &bad))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("identical"), "{err}");
+        }
+        let none = r#"{"token_endpoint":"https://id.example.com/realm/token"}"#;
+        assert!(parse_discovery_response(&authority, &request, &respond(200, none)).is_err());
     }
 
     #[test]

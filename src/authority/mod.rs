@@ -62,6 +62,9 @@ pub struct Authority {
     url: Url,
     kind: AuthorityKind,
     tenant: String,
+    /// For a generic OpenID Connect provider: the issuer exactly as given, which its discovery
+    /// document must name verbatim (OpenID Connect Discovery §4.3).
+    issuer: Option<String>,
 }
 
 /// Why an authority is unusable.
@@ -168,11 +171,14 @@ impl Authority {
             url: normalized,
             kind,
             tenant,
+            issuer: None,
         })
     }
 
-    /// A generic OpenID Connect issuer (`--oidc-authority`), kept exactly as given apart from a
-    /// trailing slash, because the discovered `issuer` must match it (OpenID Discovery §4.3).
+    /// A generic OpenID Connect issuer (`--oidc-authority`). Its text is kept exactly as given
+    /// (surrounding whitespace aside): the discovered `issuer` must be identical to it (OpenID
+    /// Connect Discovery §4.3; an issuer is a case-sensitive URL). Discovery drops a trailing
+    /// slash before appending `/.well-known/openid-configuration` (§4.1).
     pub fn oidc(text: &str) -> Result<Self, AuthorityError> {
         let url = parse_base_url(text)?;
         let tenant = url
@@ -183,6 +189,7 @@ impl Authority {
             url,
             kind: AuthorityKind::Oidc,
             tenant,
+            issuer: Some(text.trim().to_owned()),
         })
     }
 
@@ -215,6 +222,32 @@ impl Authority {
     /// MSAL's cache `environment`: the host, lowercase, without the port.
     pub fn environment(&self) -> String {
         host_of(&self.url)
+    }
+
+    /// The issuer a generic OpenID Connect provider must name, exactly as the user gave it;
+    /// `None` for Entra-family authorities, whose issuer names the tenant id instead.
+    pub fn expected_issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// Checks a discovery document's `issuer` against [`Self::expected_issuer`]: for a generic
+    /// OpenID Connect provider they must be identical (OpenID Connect Discovery §4.3), so a
+    /// document served for another issuer cannot redirect tokens and secrets. The error says why.
+    pub fn check_issuer(&self, issuer: Option<&str>) -> Result<(), String> {
+        let Some(expected) = self.expected_issuer() else {
+            return Ok(());
+        };
+        match issuer {
+            Some(issuer) if issuer == expected => Ok(()),
+            Some(issuer) => Err(format!(
+                "the document names the issuer {issuer:?}, not {expected:?}; OpenID Connect \
+                 Discovery requires them to be identical (if that provider is the one you mean, \
+                 give its issuer exactly: --oidc-authority {issuer})"
+            )),
+            None => Err(format!(
+                "the document names no issuer, so it cannot be checked against {expected:?}"
+            )),
+        }
     }
 
     /// Whether Entra-specific request details apply (`client_info=1`, `X-AnchorMailbox`).
@@ -392,6 +425,44 @@ mod tests {
         assert_eq!(
             oidc.discovery_url().as_str(),
             "https://accounts.example.com/realms/dev/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            oidc.expected_issuer(),
+            Some("https://accounts.example.com/realms/dev/")
+        );
+        assert_eq!(entra.expected_issuer(), None);
+    }
+
+    #[test]
+    fn oidc_issuer_must_be_identical_to_the_authority_given() {
+        let given = Authority::oidc(" http://127.0.0.1:8080 ").unwrap();
+        assert_eq!(given.check_issuer(Some("http://127.0.0.1:8080")), Ok(()));
+        for other in [
+            "http://localhost:8080",
+            "http://127.0.0.1:8080/",
+            "HTTP://127.0.0.1:8080",
+            "http://127.0.0.1:8081",
+        ] {
+            let err = given.check_issuer(Some(other)).unwrap_err();
+            assert!(err.contains(&format!("--oidc-authority {other}")), "{err}");
+        }
+        assert!(given.check_issuer(None).is_err());
+        let slash = Authority::oidc("https://tenant.example.com/").unwrap();
+        assert!(
+            slash
+                .check_issuer(Some("https://tenant.example.com/"))
+                .is_ok()
+        );
+        assert!(
+            slash
+                .check_issuer(Some("https://tenant.example.com"))
+                .is_err()
+        );
+        let entra = Authority::parse("https://login.microsoftonline.com/common").unwrap();
+        assert!(
+            entra
+                .check_issuer(Some("https://sts.windows.net/x/"))
+                .is_ok()
         );
     }
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use msal::credential::SecretAuthMethod;
 
 use super::commands;
 
@@ -186,6 +187,32 @@ pub struct CredentialArgs {
     /// `permissions: id-token: write`)
     #[arg(long)]
     pub github_oidc: bool,
+
+    /// How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or
+    /// `basic` (HTTP Basic authentication) [default: post, unless the provider's discovery
+    /// document offers only client_secret_basic]
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub client_auth_method: Option<ClientAuthMethod>,
+}
+
+/// `--client-auth-method`: how a client secret travels (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuthMethod {
+    /// client_secret_post: in the request body
+    #[value(alias = "client_secret_post")]
+    Post,
+    /// client_secret_basic: HTTP Basic authentication
+    #[value(alias = "client_secret_basic")]
+    Basic,
+}
+
+impl From<ClientAuthMethod> for SecretAuthMethod {
+    fn from(method: ClientAuthMethod) -> Self {
+        match method {
+            ClientAuthMethod::Post => SecretAuthMethod::Post,
+            ClientAuthMethod::Basic => SecretAuthMethod::Basic,
+        }
+    }
 }
 
 #[cfg(test)]

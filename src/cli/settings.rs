@@ -262,8 +262,24 @@ impl Settings {
 
 /// Resolves a confidential client's credential: at most one flag; else the azure-identity
 /// environment variables in their order (secret, certificate, federated token file); else the
-/// profile's credential source.
+/// profile's credential source. `--client-auth-method` is accepted only with a client secret.
 pub fn resolve_credential(
+    args: &CredentialArgs,
+    env: &Env,
+    profile: &Profile,
+) -> Result<ClientCredential> {
+    let credential = resolve_credential_source(args, env, profile)?;
+    if args.client_auth_method.is_some() && !matches!(credential, ClientCredential::Secret(_)) {
+        return Err(UsageError(format!(
+            "--client-auth-method applies to client secrets only, not to a {}",
+            credential.describe()
+        ))
+        .into());
+    }
+    Ok(credential)
+}
+
+fn resolve_credential_source(
     args: &CredentialArgs,
     env: &Env,
     profile: &Profile,

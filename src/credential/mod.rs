@@ -13,6 +13,8 @@ pub mod github;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+
 pub use certificate::{Certificate, SigningAlgorithm};
 pub use github::GitHubOidc;
 
@@ -56,8 +58,11 @@ pub enum ClientCredential {
 /// How the client authenticates in one token request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientAuth {
-    /// `client_secret` in the body (RFC 6749 §2.3.1).
+    /// `client_secret` in the body (RFC 6749 §2.3.1, `client_secret_post`).
     Secret(ClientSecret),
+    /// The client id and secret as HTTP Basic credentials (RFC 6749 §2.3.1,
+    /// `client_secret_basic`).
+    SecretBasic(ClientSecret),
     /// A JWT client assertion (RFC 7521 §4.2, RFC 7523 §2.2).
     Assertion(Assertion),
 }
@@ -66,13 +71,90 @@ impl ClientAuth {
     /// The form fields to add to the token request, as `(name, value, is_secret)` so the caller
     /// can keep secrets wrapped: `client_secret` (RFC 6749 §2.3.1), or `client_assertion_type` =
     /// [`JWT_BEARER_ASSERTION_TYPE`] plus `client_assertion` (RFC 7521 §4.2, RFC 7523 §2.2).
+    /// None for [`ClientAuth::SecretBasic`], which travels in [`Self::authorization_header`].
     pub fn form_fields(&self) -> Vec<(&'static str, &str, bool)> {
         match self {
             ClientAuth::Secret(secret) => vec![("client_secret", secret.secret(), true)],
+            ClientAuth::SecretBasic(_) => Vec::new(),
             ClientAuth::Assertion(assertion) => vec![
                 ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE, false),
                 ("client_assertion", assertion.secret(), true),
             ],
+        }
+    }
+
+    /// The `Authorization` header value for [`ClientAuth::SecretBasic`]: `Basic` and the base64
+    /// of `{client_id}:{secret}`, each first encoded with `application/x-www-form-urlencoded` as
+    /// RFC 6749 §2.3.1 requires (so a `:` in the id or secret cannot split them). A secret: keep
+    /// it out of logs. `None` for the other methods.
+    pub fn authorization_header(&self, client_id: &str) -> Option<String> {
+        let ClientAuth::SecretBasic(secret) = self else {
+            return None;
+        };
+        let encode =
+            |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+        let credentials = format!("{}:{}", encode(client_id), encode(secret.secret()));
+        Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        ))
+    }
+
+    /// This authentication with a client secret sent the way `method` says; assertions are
+    /// unchanged.
+    pub fn with_secret_method(self, method: SecretAuthMethod) -> Self {
+        match (self, method) {
+            (ClientAuth::Secret(s) | ClientAuth::SecretBasic(s), SecretAuthMethod::Post) => {
+                ClientAuth::Secret(s)
+            }
+            (ClientAuth::Secret(s) | ClientAuth::SecretBasic(s), SecretAuthMethod::Basic) => {
+                ClientAuth::SecretBasic(s)
+            }
+            (other, _) => other,
+        }
+    }
+}
+
+/// How a client secret travels to the token endpoint (RFC 6749 §2.3.1), by its OpenID Connect
+/// Core §9 name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretAuthMethod {
+    /// `client_secret_post`: `client_secret` in the form body, as Entra ID and MSAL send it.
+    Post,
+    /// `client_secret_basic`: HTTP Basic authentication, which RFC 6749 §2.3.1 requires every
+    /// server to support.
+    Basic,
+}
+
+impl SecretAuthMethod {
+    /// The OpenID Connect name (`client_secret_post`, `client_secret_basic`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SecretAuthMethod::Post => "client_secret_post",
+            SecretAuthMethod::Basic => "client_secret_basic",
+        }
+    }
+
+    /// The method to use: the one `requested`, else `client_secret_post` (as Entra ID and MSAL
+    /// do) unless the provider's discovery document says it supports only
+    /// `client_secret_basic`. `supported` is its `token_endpoint_auth_methods_supported`; when a
+    /// generic OpenID Connect provider (`entra_family` false) omits it, OpenID Connect Discovery
+    /// §3 says the provider supports `client_secret_basic`, so that is used.
+    pub fn choose(
+        requested: Option<Self>,
+        supported: Option<&[String]>,
+        entra_family: bool,
+    ) -> Self {
+        if let Some(method) = requested {
+            return method;
+        }
+        let lists = |method: Self| supported.is_some_and(|s| s.iter().any(|m| m == method.name()));
+        match supported {
+            None if !entra_family => SecretAuthMethod::Basic,
+            Some(_) if !lists(SecretAuthMethod::Post) && lists(SecretAuthMethod::Basic) => {
+                SecretAuthMethod::Basic
+            }
+            _ => SecretAuthMethod::Post,
         }
     }
 }

@@ -804,3 +804,67 @@ mod github_actions {
         }
     }
 }
+
+#[test]
+fn basic_credentials_are_form_encoded_before_base64() {
+    // RFC 6749 §2.3.1 / Appendix B: application/x-www-form-urlencoded, then Basic.
+    let auth = ClientAuth::SecretBasic(ClientSecret::new("p:ss w/rd+%é"));
+    let header = auth.authorization_header("app:1").unwrap();
+    let encoded = header.strip_prefix("Basic ").unwrap();
+    assert_eq!(
+        String::from_utf8(STANDARD.decode(encoded).unwrap()).unwrap(),
+        "app%3A1:p%3Ass+w%2Frd%2B%25%C3%A9"
+    );
+    assert!(auth.form_fields().is_empty(), "no secret in the body");
+    assert!(!format!("{auth:?}").contains("p:ss"));
+    let post = ClientAuth::Secret(ClientSecret::new("s"));
+    assert_eq!(post.authorization_header("app"), None);
+}
+
+#[test]
+fn secret_method_switches_only_secrets() {
+    let secret = ClientSecret::new("s");
+    assert_eq!(
+        ClientAuth::Secret(secret.clone()).with_secret_method(SecretAuthMethod::Basic),
+        ClientAuth::SecretBasic(secret.clone())
+    );
+    assert_eq!(
+        ClientAuth::SecretBasic(secret.clone()).with_secret_method(SecretAuthMethod::Post),
+        ClientAuth::Secret(secret)
+    );
+    let assertion = ClientAuth::Assertion(Assertion::new("a.b.c"));
+    assert_eq!(
+        assertion
+            .clone()
+            .with_secret_method(SecretAuthMethod::Basic),
+        assertion
+    );
+}
+
+#[test]
+fn secret_method_follows_the_request_then_discovery() {
+    let list = |methods: &[&str]| methods.iter().map(|m| m.to_string()).collect::<Vec<_>>();
+    let both = list(&[
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ]);
+    let basic_only = list(&["client_secret_basic", "private_key_jwt"]);
+    let neither = list(&["private_key_jwt"]);
+    let choose = SecretAuthMethod::choose;
+    use SecretAuthMethod::{Basic, Post};
+    // The user's choice wins.
+    assert_eq!(choose(Some(Basic), Some(&both), true), Basic);
+    assert_eq!(choose(Some(Post), Some(&basic_only), false), Post);
+    // Else post, as Entra and MSAL, unless the provider lists basic and not post.
+    assert_eq!(choose(None, Some(&both), false), Post);
+    assert_eq!(choose(None, Some(&basic_only), false), Basic);
+    assert_eq!(choose(None, Some(&basic_only), true), Basic);
+    assert_eq!(choose(None, Some(&neither), false), Post);
+    // An OpenID Connect provider that names no methods supports client_secret_basic (OpenID
+    // Connect Discovery §3); an Entra-family one is known to take post.
+    assert_eq!(choose(None, None, false), Basic);
+    assert_eq!(choose(None, None, true), Post);
+    assert_eq!(Basic.name(), "client_secret_basic");
+    assert_eq!(Post.name(), "client_secret_post");
+}

@@ -51,6 +51,9 @@ impl TokenRequest<'_> {
                     request.field(name, value)
                 };
             }
+            if let Some(value) = auth.authorization_header(self.client_id) {
+                request = request.secret_authorization(value);
+            }
         }
         request
     }
@@ -205,6 +208,32 @@ mod tests {
             let body = format!(r#"{{"access_token":"a","expires_in":{bad}}}"#);
             assert!(exchange(200, &body).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn client_secret_basic_goes_in_the_authorization_header_only() {
+        let url = Url::parse("http://127.0.0.1:1/token").unwrap();
+        let auth = ClientAuth::SecretBasic(crate::secret::ClientSecret::new("s3cr3t"));
+        let request = TokenRequest {
+            token_endpoint: &url,
+            client_id: "app",
+            grant_type: "client_credentials",
+            scopes: &[],
+            client_info: false,
+            claims: None,
+            client_auth: Some(&auth),
+        }
+        .build(Vec::new());
+        assert!(request.form.iter().all(|(k, _)| k != "client_secret"));
+        assert_eq!(
+            request.authorization,
+            auth.authorization_header("app")
+                .map(crate::http::FormValue::Secret)
+        );
+        assert!(
+            !format!("{request:?}").contains("Basic"),
+            "redacted in Debug"
+        );
     }
 
     #[test]

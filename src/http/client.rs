@@ -142,6 +142,14 @@ impl HttpClient {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
+        if let Some(authorization) = &request.authorization {
+            let mut value =
+                reqwest::header::HeaderValue::from_str(authorization.value()).map_err(|_| {
+                    HttpError::Setup("the Authorization header is not valid header text".into())
+                })?;
+            value.set_sensitive(true);
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
         if request.method == Method::Post {
             let pairs: Vec<(&str, &str)> = request
                 .form

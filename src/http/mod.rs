@@ -19,6 +19,9 @@ pub struct HttpRequest {
     /// A form body (`application/x-www-form-urlencoded`) for POST; secrets inside stay wrapped
     /// until the client encodes them.
     pub form: Vec<(String, FormValue)>,
+    /// An `Authorization` header carrying client credentials (HTTP Basic, RFC 6749 §2.3.1), kept
+    /// apart from `headers` so that it stays [`FormValue::Secret`] and redacted in `Debug` output.
+    pub authorization: Option<FormValue>,
 }
 
 /// The two methods identity-provider endpoints use.
@@ -30,7 +33,8 @@ pub enum Method {
     Post,
 }
 
-/// One form field's value: plain, or a secret that must not appear in `Debug` output.
+/// One form field's (or the `Authorization` header's) value: plain, or a secret that must not
+/// appear in `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
 pub enum FormValue {
     /// A value safe to log (grant type, scope, client id).
@@ -64,6 +68,7 @@ impl HttpRequest {
             url,
             headers: Vec::new(),
             form: Vec::new(),
+            authorization: None,
         }
     }
 
@@ -74,6 +79,7 @@ impl HttpRequest {
             url,
             headers: Vec::new(),
             form: Vec::new(),
+            authorization: None,
         }
     }
 
@@ -88,6 +94,12 @@ impl HttpRequest {
     pub fn secret_field(mut self, name: &str, value: &str) -> Self {
         self.form
             .push((name.to_owned(), FormValue::Secret(value.to_owned())));
+        self
+    }
+
+    /// Sets the `Authorization` header to a secret value.
+    pub fn secret_authorization(mut self, value: impl Into<String>) -> Self {
+        self.authorization = Some(FormValue::Secret(value.into()));
         self
     }
 

@@ -18,5 +18,6 @@ mod client_credentials;
 mod completions;
 mod config;
 mod idp_selftest;
+mod oidc;
 mod properties;
 mod resilience;

@@ -56,7 +56,8 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
         credential.describe()
     );
     let app = ClientApplication::new(settings.client_config(client_id, !args.no_cache));
-    let client = ConfidentialClient::new(app, credential);
+    let client = ConfidentialClient::new(app, credential)
+        .with_secret_auth_method(args.credential.client_auth_method.map(Into::into));
     let params = ClientCredentialsParameters {
         scopes,
         claims: args.claims,

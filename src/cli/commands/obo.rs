@@ -68,7 +68,8 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     let user_assertion = Assertion::new(read_secret(assertion_file, "user assertion")?);
     let credential = resolve_credential(&args.credential, &context.env, &settings.config.profile)?;
     let app = ClientApplication::new(settings.client_config(client_id, !args.no_cache));
-    let client = ConfidentialClient::new(app, credential);
+    let client = ConfidentialClient::new(app, credential)
+        .with_secret_auth_method(args.credential.client_auth_method.map(Into::into));
     let params = OnBehalfOfParameters {
         user_assertion,
         scopes,

@@ -103,11 +103,7 @@ impl HttpRequest {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        let addr = host_port
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))?;
-        let mut stream = TcpStream::connect_timeout(&addr, self.timeout)?;
+        let mut stream = connect(host_port, self.timeout)?;
         stream.set_read_timeout(Some(self.timeout))?;
         stream.set_write_timeout(Some(self.timeout))?;
         let mut head = format!(
@@ -124,6 +120,19 @@ impl HttpRequest {
         stream.flush()?;
         read_response(&mut stream, self.max_body)
     }
+}
+
+/// Connect to the first address of `host_port` that accepts, as a browser does: `localhost` may
+/// resolve to ::1 first while a loopback listener binds 127.0.0.1 only.
+fn connect(host_port: &str, timeout: Duration) -> io::Result<TcpStream> {
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address");
+    for addr in host_port.to_socket_addrs()? {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Read and parse an HTTP/1.1 response that ends when the peer closes the connection.

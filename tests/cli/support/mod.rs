@@ -5,9 +5,11 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod certs;
 pub mod http;
 pub mod idp;
+pub mod oidc;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};

@@ -1,0 +1,232 @@
+// A real, independent OpenID Connect provider for msal's end-to-end tests: the npm package
+// `oidc-provider` (OpenID Certified), configured here and nowhere else.
+//
+//   node tests/oidc/provider.mjs CONFIG.json
+//
+// - Listens on 127.0.0.1 only, on an ephemeral port, and prints its issuer
+//   (`http://127.0.0.1:PORT`) as the first line of stdout; nothing else goes to stdout.
+// - Exits when its stdin closes, so a test that crashes never leaves it running.
+// - CONFIG.json (written by tests/cli/support/oidc.rs):
+//     clients                       oidc-provider client metadata (RFC 7591 names); a client may
+//                                   carry `certificate_pem`, which becomes its registered `jwks`
+//     accounts                      [{ sub, ...claims }]: who can sign in (login = sub; any password)
+//     token_endpoint_auth_methods   optional: the client authentication methods enabled and
+//                                   advertised in discovery (default: oidc-provider's list)
+//     issuer_host                   optional: the host in the issuer (default 127.0.0.1); a
+//                                   different one makes discovery disagree with the address used
+//     id_token_profile_claims       optional, default true: put the scope claims
+//                                   (preferred_username, email…) in the ID token as well
+//
+// Beyond stock oidc-provider, for the tests only:
+// - the token endpoint is strict about client authentication: a client must use exactly the
+//   method it registered (oidc-provider itself treats client_secret_basic and client_secret_post
+//   as interchangeable), so a test can prove which one msal used;
+// - every authorization request's parameters, token endpoint exchange (the request's client
+//   authentication, grant and PKCE verifier, the answer) and device authorization answer is kept
+//   and served as JSON at GET /test/log;
+// - an authorization request for offline_access without `prompt` is handled as if it had
+//   prompt=consent, so a sign-in gets a refresh token as it does from Entra (see below);
+// - the device authorization answer carries `interval: 1` (oidc-provider sends none, and RFC 8628
+//   then means 5 s), so device-code tests do not wait.
+
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { parse as parseQuery } from 'node:querystring';
+
+import Provider from 'oidc-provider';
+
+const configPath = process.argv[2];
+if (!configPath) {
+  process.stderr.write('usage: node provider.mjs CONFIG.json\n');
+  process.exit(2);
+}
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+
+// Stop when the test goes away: its end of our stdin closes.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('close', () => process.exit(0));
+process.stdin.resume();
+
+const server = createServer();
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(0, '127.0.0.1', resolve);
+});
+const { port } = server.address();
+const issuer = `http://${config.issuer_host ?? '127.0.0.1'}:${port}`;
+
+const accounts = new Map((config.accounts ?? []).map((account) => [account.sub, account]));
+
+const clients = (config.clients ?? []).map(({ certificate_pem: pem, ...metadata }) => {
+  if (pem) {
+    const jwk = createPublicKey(pem).export({ format: 'jwk' });
+    metadata.jwks = { keys: [{ ...jwk, use: 'sig' }] };
+  }
+  return metadata;
+});
+
+const provider = new Provider(issuer, {
+  clients,
+  async findAccount(_ctx, sub) {
+    const account = accounts.get(sub);
+    if (!account) {
+      return undefined;
+    }
+    return { accountId: sub, async claims() { return { ...account, sub }; } };
+  },
+  claims: {
+    openid: ['sub'],
+    profile: ['name', 'preferred_username'],
+    email: ['email', 'email_verified'],
+  },
+  conformIdTokenClaims: !(config.id_token_profile_claims ?? true),
+  ...(config.token_endpoint_auth_methods
+    ? { clientAuthMethods: config.token_endpoint_auth_methods }
+    : {}),
+  features: {
+    clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true },
+    devInteractions: { enabled: true },
+  },
+  cookies: { keys: [randomBytes(32).toString('base64url')] },
+  ttl: {
+    AccessToken: 3600,
+    ClientCredentials: 3600,
+    DeviceCode: 600,
+    IdToken: 3600,
+    RefreshToken: 86400,
+  },
+});
+
+const log = [];
+
+/// What client authentication a token request used (OpenID Connect Core §9 names).
+function authMethod(headers, body) {
+  if (headers.authorization !== undefined) {
+    return /^basic /i.test(headers.authorization) ? 'client_secret_basic' : 'unknown';
+  }
+  if (body.client_secret !== undefined) {
+    return 'client_secret_post';
+  }
+  if (body.client_assertion !== undefined) {
+    return 'client_assertion';
+  }
+  return 'none';
+}
+
+/// The client id a token request claims, by the means it authenticated with.
+function claimedClientId(headers, body) {
+  if (/^basic /i.test(headers.authorization ?? '')) {
+    const basic = Buffer.from(headers.authorization.slice(6).trim(), 'base64').toString('utf8');
+    const id = basic.slice(0, Math.max(basic.indexOf(':'), 0));
+    try {
+      return decodeURIComponent(id.replace(/\+/g, '%20'));
+    } catch {
+      return undefined;
+    }
+  }
+  if (body.client_assertion !== undefined) {
+    try {
+      const payload = body.client_assertion.split('.')[1];
+      return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).sub;
+    } catch {
+      return undefined;
+    }
+  }
+  return body.client_id;
+}
+
+/// The header and claims of a JWT, unverified (oidc-provider verifies it; this only records).
+function jwtParts(jwt) {
+  try {
+    const [header, claims] = jwt.split('.').slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+    return { header, claims };
+  } catch {
+    return undefined;
+  }
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+provider.use(async (ctx, next) => {
+  if (ctx.method === 'GET' && ctx.path === '/auth') {
+    // OpenID Connect Core §11: offline_access needs prompt=consent "unless other conditions for
+    // processing the request permitting offline access … are in place". Here they are (native
+    // clients always see the consent page, which names offline access), as with Entra, which
+    // issues refresh tokens for offline_access without prompt=consent; oidc-provider would
+    // otherwise drop offline_access and issue no refresh token.
+    const query = new URLSearchParams(ctx.querystring);
+    log.push({ authorization_request: Object.fromEntries(query) });
+    if (query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
+      query.set('prompt', 'consent');
+      ctx.querystring = query.toString();
+    }
+  }
+
+  if (ctx.method === 'GET' && ctx.path === '/test/log') {
+    ctx.body = log;
+    return;
+  }
+
+  if (ctx.method === 'POST' && ctx.path === '/token') {
+    const raw = await readBody(ctx.req);
+    // oidc-provider reads an already-read body from here (with a one-time notice on stderr).
+    ctx.req.body = raw;
+    const body = parseQuery(raw);
+    const used = authMethod(ctx.headers, body);
+    const clientId = claimedClientId(ctx.headers, body);
+    const entry = {
+      grant_type: body.grant_type,
+      client_id: clientId,
+      auth_method: used,
+      scope: body.scope,
+      client_info: body.client_info,
+      code: body.code,
+      code_verifier: body.code_verifier,
+      redirect_uri: body.redirect_uri,
+    };
+    if (body.client_assertion !== undefined) {
+      entry.client_assertion = jwtParts(body.client_assertion);
+    }
+    log.push(entry);
+
+    const client = clientId === undefined ? undefined : await provider.Client.find(clientId);
+    const registered = client?.clientAuthMethod;
+    const expected = ['private_key_jwt', 'client_secret_jwt'].includes(registered)
+      ? 'client_assertion'
+      : registered;
+    if (client && used !== expected) {
+      ctx.status = 401;
+      ctx.body = {
+        error: 'invalid_client',
+        error_description: `client ${clientId} is registered for ${registered} but used ${used}`,
+      };
+      entry.status = ctx.status;
+      entry.response = ctx.body;
+      return;
+    }
+
+    await next();
+    entry.status = ctx.status;
+    entry.response = ctx.body;
+    return;
+  }
+
+  await next();
+
+  if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200) {
+    ctx.body = { ...ctx.body, interval: 1 };
+    log.push({ device_authorization: ctx.body });
+  }
+});
+
+server.on('request', provider.callback());
+process.stdout.write(`${issuer}\n`);
