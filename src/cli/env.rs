@@ -57,6 +57,9 @@ pub const NETWORK: &[&str] = &[
     "SSL_CERT_DIR",
 ];
 
+/// Terminal conventions: `NO_COLOR` turns colour off, `TERM=dumb` too.
+const TERMINAL: &[&str] = &["NO_COLOR", "TERM"];
+
 const ALL: &[&str] = &[
     MSAL_CLIENT_ID,
     AZURE_CLIENT_ID,
@@ -91,6 +94,7 @@ impl Env {
         let vars = ALL
             .iter()
             .chain(NETWORK)
+            .chain(TERMINAL)
             .filter_map(|name| {
                 std::env::var(name)
                     .ok()

@@ -14,6 +14,7 @@ use msal::Error;
 use msal::ServerError;
 
 use super::args::OutputFormat;
+use super::style;
 
 /// Success.
 pub const SUCCESS: u8 = 0;
@@ -85,7 +86,7 @@ pub fn report(error: &anyhow::Error, output: OutputFormat) {
 }
 
 fn human_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> String {
-    let mut text = format!("error: {error}\n");
+    let mut text = format!("{} {error}\n", style::error("error:"));
     let mut last = error.to_string();
     for cause in error.chain().skip(1) {
         let line = cause.to_string();
@@ -110,7 +111,7 @@ fn human_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -
         }
     }
     for hint in hints(error, server, code) {
-        text.push_str(&format!("hint: {hint}\n"));
+        text.push_str(&format!("{} {hint}\n", style::hint("hint:")));
     }
     text
 }

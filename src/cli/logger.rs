@@ -5,6 +5,8 @@ use std::io::Write as _;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
+use super::style;
+
 /// Log target for plain status lines ("signed in as …"): shown unless `-q`, without a label.
 pub const STATUS_TARGET: &str = "msal::status";
 
@@ -32,14 +34,14 @@ impl Log for StderrLogger {
             return;
         }
         let label = match record.level() {
-            Level::Error => "error",
-            Level::Warn => "warning",
-            Level::Info => "info",
-            Level::Debug => "debug",
-            Level::Trace => "trace",
+            Level::Error => style::error("error:"),
+            Level::Warn => style::warning("warning:"),
+            Level::Info => "info:".to_owned(),
+            Level::Debug => "debug:".to_owned(),
+            Level::Trace => "trace:".to_owned(),
         };
         // Nothing sensible to do if stderr is gone.
-        let _ = writeln!(std::io::stderr().lock(), "{label}: {}", record.args());
+        let _ = writeln!(std::io::stderr().lock(), "{label} {}", record.args());
     }
 
     fn flush(&self) {}

@@ -9,6 +9,7 @@ mod exit;
 mod logger;
 mod output;
 mod settings;
+mod style;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ pub fn main() -> ExitCode {
         }
     };
     let env = Env::capture();
+    style::init(&env);
     logger::init(cli.global.verbose, cli.global.quiet, env.get(env::MSAL_LOG));
     let format = cli.global.output.unwrap_or(OutputFormat::Token);
     match run(cli, env) {

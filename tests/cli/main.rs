@@ -21,3 +21,4 @@ mod idp_selftest;
 mod oidc;
 mod properties;
 mod resilience;
+mod terminal;
