@@ -20,5 +20,6 @@ mod config;
 mod idp_selftest;
 mod oidc;
 mod properties;
+mod recipes;
 mod resilience;
 mod terminal;
