@@ -3,8 +3,8 @@
 
 use super::public::{decorate_scopes, resource_scopes};
 use super::{
-    AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, freshness, now,
-    split_scopes,
+    AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, checked_id_token_claims,
+    freshness, now, split_scopes,
 };
 use crate::authority::Endpoints;
 use crate::cache::{AccessTokenQuery, TokenEvent};
@@ -12,7 +12,6 @@ use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
 use crate::secret::Assertion;
-use crate::token::IdTokenClaims;
 
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
 #[derive(Debug, Clone, Default)]
@@ -216,10 +215,7 @@ impl ConfidentialClient {
             &auth,
         );
         let response = self.app.request_token(&request).await?;
-        let claims = response
-            .id_token
-            .as_ref()
-            .and_then(IdTokenClaims::decode_unverified);
+        let claims = checked_id_token_claims(&response, &endpoints, &config.client_id)?;
         let granted = resource_scopes(
             &response
                 .scope

@@ -19,11 +19,11 @@ use crate::authority::{
     parse_discovery_response, parse_instance_discovery_response,
 };
 use crate::cache::{AccessTokenEntry, CacheFile};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::flow::token::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest};
 use crate::secret::AccessToken;
-use crate::token::TokenResponse;
+use crate::token::{IdTokenClaims, TokenResponse};
 
 /// An access token is served from the cache only with more than this many seconds left, so a
 /// caller never gets a token that expires in flight (MSAL uses the same 5 minutes).
@@ -136,6 +136,52 @@ pub(crate) fn freshness(entry: &AccessTokenEntry, now: u64, min_validity: u64) -
     }
 }
 
+/// Decodes the ID token of a token response, when there is one, and checks it as OpenID Connect
+/// Core §3.1.3.7 asks of a token received straight from the token endpoint over TLS: the issuer
+/// is the one discovery named (Entra's multi-tenant issuer has a `{tenantid}` placeholder, filled
+/// from the token's `tid`, as MSAL does), and this client is in the audience. The signature is
+/// not checked: TLS to the discovered token endpoint already vouches for the sender (ibid.,
+/// item 6).
+pub(crate) fn checked_id_token_claims(
+    response: &TokenResponse,
+    endpoints: &Endpoints,
+    client_id: &str,
+) -> Result<Option<IdTokenClaims>> {
+    let Some(token) = &response.id_token else {
+        return Ok(None);
+    };
+    let refuse = |detail: String| Error::UnexpectedResponse {
+        endpoint: endpoints
+            .token_endpoint
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        status: 200,
+        detail,
+    };
+    let claims = IdTokenClaims::decode_unverified(token)
+        .ok_or_else(|| refuse("the ID token is not a readable JWT".into()))?;
+    if !claims.has_audience(client_id) {
+        return Err(refuse(format!(
+            "the ID token was issued to another application, not {client_id}"
+        )));
+    }
+    if let Some(expected) = &endpoints.issuer {
+        let expected = match &claims.tid {
+            Some(tid) => expected.replace("{tenantid}", tid),
+            None => expected.clone(),
+        };
+        if claims.iss.as_deref() != Some(expected.as_str()) {
+            return Err(refuse(format!(
+                "the ID token's issuer {:?} is not the authority's ({expected:?})",
+                claims.iss.as_deref().unwrap_or_default()
+            )));
+        }
+    }
+    Ok(Some(claims))
+}
+
 /// Scopes from a space-separated string (RFC 6749 §3.3).
 pub fn split_scopes(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
@@ -244,5 +290,64 @@ impl ClientApplication {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::*;
+
+    fn response_with_id_token(claims: serde_json::Value) -> TokenResponse {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+        serde_json::from_value(
+            serde_json::json!({"access_token": "a", "id_token": format!("e30.{payload}.sig")}),
+        )
+        .unwrap()
+    }
+
+    fn endpoints(issuer: &str) -> Endpoints {
+        Endpoints {
+            issuer: Some(issuer.into()),
+            token_endpoint: "https://login.example.com/t/oauth2/v2.0/token?x=1".into(),
+            authorization_endpoint: None,
+            device_authorization_endpoint: None,
+            token_endpoint_auth_methods_supported: None,
+        }
+    }
+
+    #[test]
+    fn id_tokens_must_come_from_the_issuer_for_this_client() {
+        let multi = endpoints("https://login.example.com/{tenantid}/v2.0");
+        let good = response_with_id_token(serde_json::json!({
+            "iss": "https://login.example.com/t1/v2.0", "tid": "t1", "aud": "c1", "sub": "s"
+        }));
+        assert!(
+            checked_id_token_claims(&good, &multi, "c1")
+                .unwrap()
+                .is_some()
+        );
+        let err = checked_id_token_claims(&good, &multi, "c2")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("another application") && !err.contains("x=1"),
+            "{err}"
+        );
+        let forged = response_with_id_token(serde_json::json!({
+            "iss": "https://evil.example.com/t1/v2.0", "tid": "t1", "aud": "c1"
+        }));
+        assert!(checked_id_token_claims(&forged, &multi, "c1").is_err());
+        let other_tenant = response_with_id_token(serde_json::json!({
+            "iss": "https://login.example.com/t2/v2.0", "tid": "t1", "aud": "c1"
+        }));
+        assert!(checked_id_token_claims(&other_tenant, &multi, "c1").is_err());
+        let none: TokenResponse = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
+        assert!(
+            checked_id_token_claims(&none, &multi, "c1")
+                .unwrap()
+                .is_none()
+        );
     }
 }

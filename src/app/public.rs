@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::{AuthenticationResult, ClientApplication, Freshness, freshness, now, split_scopes};
+use super::{
+    AuthenticationResult, ClientApplication, Freshness, checked_id_token_claims, freshness, now,
+    split_scopes,
+};
 use crate::authority::Endpoints;
 use crate::cache::{
     AccessTokenQuery, AccountEntry, RefreshTokenEntry, RefreshTokenQuery, TokenCache, TokenEvent,
@@ -299,7 +302,7 @@ impl PublicClient {
             None,
         );
         let response = self.app.request_token(&request).await?;
-        let claims = id_token_claims(&response)?;
+        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
         if let Some(claims) = &claims {
             flow.authorization
                 .check_id_token(claims, &self.app.config().client_id)?;
@@ -354,7 +357,7 @@ impl PublicClient {
             tokio::time::sleep,
         )
         .await?;
-        let claims = id_token_claims(&response)?;
+        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
         Ok(self.store_user_tokens(
             &endpoints,
             &flow.scopes,
@@ -384,7 +387,7 @@ impl PublicClient {
             self.client_info(),
         );
         let response = self.app.request_token(&request).await?;
-        let claims = id_token_claims(&response)?;
+        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
         Ok(self.store_user_tokens(
             &endpoints,
             scopes,
@@ -418,7 +421,7 @@ impl PublicClient {
         }
         .build();
         let response = self.app.request_token(&request).await?;
-        let claims = id_token_claims(&response)?;
+        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
         Ok(self.store_user_tokens(
             &endpoints,
             scopes,
@@ -549,7 +552,11 @@ impl PublicClient {
             .build();
             match self.app.request_token(&request).await {
                 Ok(response) => {
-                    let claims = id_token_claims(&response)?;
+                    let claims = checked_id_token_claims(
+                        &response,
+                        &endpoints,
+                        &self.app.config().client_id,
+                    )?;
                     let result = self.store_user_tokens(
                         &endpoints,
                         &scopes,
@@ -655,21 +662,6 @@ fn interaction(reason: &str) -> Error {
     Error::InteractionRequired {
         reason: reason.to_owned(),
         server: None,
-    }
-}
-
-/// Decodes the ID token of a response, when there is one. A token endpoint that returns an ID
-/// token we cannot read is answering wrongly.
-fn id_token_claims(response: &TokenResponse) -> Result<Option<IdTokenClaims>> {
-    match &response.id_token {
-        None => Ok(None),
-        Some(token) => IdTokenClaims::decode_unverified(token)
-            .map(Some)
-            .ok_or_else(|| Error::UnexpectedResponse {
-                endpoint: "the token endpoint".into(),
-                status: 200,
-                detail: "the ID token is not a readable JWT".into(),
-            }),
     }
 }
 
