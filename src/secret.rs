@@ -2,7 +2,8 @@
 //!
 //! Each type prints as `Name([redacted])`, has no `Display`, and gives its value up only through
 //! [`secret()`](ClientSecret::secret), the one place where the value stops being hidden. They are
-//! `serde`-transparent so the token cache stays plain MSAL-shaped strings.
+//! `serde`-transparent so the token cache stays plain MSAL-shaped strings, and their memory is
+//! zeroed when they are dropped.
 
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
@@ -24,9 +25,18 @@ macro_rules! secret_type {
                 &self.0
             }
 
-            /// Unwraps the secret value. The same warning as [`Self::secret`] applies.
-            pub fn into_secret(self) -> String {
-                self.0
+            /// Unwraps the secret value. The same warning as [`Self::secret`] applies; the
+            /// caller now owns the only copy and should let it go soon.
+            pub fn into_secret(mut self) -> String {
+                std::mem::take(&mut self.0)
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                // Overwrite the bytes before the allocator reuses them, so the secret does not
+                // linger in freed memory (or a core dump) longer than it is needed.
+                zeroize::Zeroize::zeroize(&mut self.0);
             }
         }
 
