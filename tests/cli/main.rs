@@ -16,3 +16,4 @@ mod support;
 
 mod client_credentials;
 mod idp_selftest;
+mod idp_user_selftest;
