@@ -17,3 +17,4 @@ mod support;
 mod client_credentials;
 mod idp_selftest;
 mod idp_user_selftest;
+mod login;

@@ -8,6 +8,7 @@
 pub mod certs;
 pub mod http;
 pub mod idp;
+pub mod users;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
