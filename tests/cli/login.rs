@@ -390,10 +390,12 @@ fn listeners_on(port: u16) -> Vec<String> {
 fn the_loopback_listener_binds_127_0_0_1_only() {
     let fx = UserFx::new();
     let port = free_port();
-    let running = fx
+    let mut running = fx
         .login(Browser::Ignore)
         .args(["--port", &port.to_string()])
         .spawn();
+    // Listening, and the browser was started.
+    running.wait_for_stderr("waiting for you to finish", Duration::from_secs(20));
     let deadline = Instant::now() + Duration::from_secs(20);
     let listeners = loop {
         let found = listeners_on(port);

@@ -15,6 +15,7 @@
 mod support;
 
 mod client_credentials;
+mod device_code;
 mod idp_selftest;
 mod idp_user_selftest;
 mod login;

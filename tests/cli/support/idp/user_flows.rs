@@ -126,6 +126,8 @@ pub enum DevicePlan {
         /// Poll number that gets `expired_token`.
         polls: u32,
     },
+    /// Pending forever, even past `expires_in` (to see whether the client stops by itself).
+    PendingForever,
 }
 
 /// A defect to put into issued ID tokens.
@@ -1211,7 +1213,7 @@ fn poll_device_code(
     grant.polls += 1;
     let early = now.duration_since(grant.last_seen) + POLL_TOLERANCE < grant.interval;
     grant.last_seen = now;
-    if now >= grant.expires_at {
+    if now >= grant.expires_at && !matches!(plan, DevicePlan::PendingForever) {
         grant.status = DeviceStatus::Expired;
     }
     if grant.status == DeviceStatus::Pending {
