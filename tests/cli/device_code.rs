@@ -2,9 +2,14 @@
 //! strict polling rules. The IdP sends `interval: 1` to keep these tests short; it answers
 //! `slow_down` to any poll that comes sooner than the interval, so "polls at the interval" is
 //! enforced by the server, not by a timing assertion here.
+//!
+//! Device code runs mostly wait, so the scenarios run at once inside one test (the test harness
+//! has only as many threads as cores): each starts its own IdP and `msal`, and has its own
+//! checking function.
 
 use std::time::{Duration, Instant};
 
+use crate::support::Running;
 use crate::support::idp::{CONTOSO_TENANT_ID, DevicePlan};
 use crate::support::users::{
     ALICE, CLIENT, DEVICE_CODE_GRANT, SCOPE, UserFx, scopes_of, secrets_in, section,
@@ -32,6 +37,14 @@ fn poll_errors(fx: &UserFx) -> Vec<String> {
 }
 
 #[test]
+fn device_code_sign_ins() {
+    let slow_down = SlowDown::start();
+    let final_errors = FinalErrors::start();
+    instructions_on_stderr_token_on_stdout_polls_at_the_interval();
+    final_errors.check();
+    slow_down.check();
+}
+
 fn instructions_on_stderr_token_on_stdout_polls_at_the_interval() {
     // The user signs in on another device after the second poll.
     let fx = fx_with_plan(DevicePlan::Manual);
@@ -101,77 +114,99 @@ fn instructions_on_stderr_token_on_stdout_polls_at_the_interval() {
     assert_eq!(secrets_in(&cache, "AccessToken").len(), 1);
 }
 
-#[test]
-fn slow_down_adds_five_seconds_to_the_interval() {
-    // The only test that pays RFC 8628's 5 extra seconds.
-    let fx = fx_with_plan(DevicePlan::ApproveAfter {
-        polls: 2,
-        username: ALICE.into(),
-    });
-    fx.idp.force_slow_down_on_poll(1);
-    let run = device_code(&fx).run();
-    run.assert_success().assert_stdout_eq(
-        &format!("{}\n", fx.last_issued().access_token),
-        "the issued access token",
-    );
-    // Had msal not waited interval + 5 s after slow_down, the IdP would have answered
-    // slow_down again.
-    assert_eq!(poll_errors(&fx), vec!["slow_down"]);
-    assert_eq!(fx.idp.token_requests().len(), 2);
-    fx.assert_no_secret_leaked(&run);
+/// RFC 8628's 5 extra seconds after `slow_down` (paid once in the whole suite).
+struct SlowDown {
+    fx: UserFx,
+    running: Running,
 }
 
-/// A run whose device code the user declines, one whose code the server reports expired, and one
-/// the server keeps pending past `expires_in`: all run at once, since they mostly wait.
-#[test]
-fn declined_expired_and_timed_out_codes_exit_4() {
-    let declined = fx_with_plan(DevicePlan::DeclineAfter { polls: 1 });
-    let expired = fx_with_plan(DevicePlan::ExpireAfter { polls: 1 });
-    // The server never says the code expired: msal gives up by itself once `expires_in` (2 s)
-    // has passed.
-    let endless = fx_with_plan(DevicePlan::PendingForever);
-    endless.idp.set_device_code_timing(1, 2);
-    let runs: Vec<_> = [&declined, &expired, &endless]
-        .into_iter()
-        .map(|fx| device_code(fx).spawn())
-        .collect();
-    let mut runs = runs.into_iter().map(crate::support::Running::wait);
-    let (declined_run, expired_run, endless_run) = (
-        runs.next().unwrap(),
-        runs.next().unwrap(),
-        runs.next().unwrap(),
-    );
-
-    declined_run
-        .assert_code(4)
-        .assert_stderr_has("authorization_declined")
-        .assert_stderr_has("AADSTS70025");
-    assert_eq!(
-        declined.idp.token_requests().len(),
-        1,
-        "a final error stops polling"
-    );
-
-    expired_run
-        .assert_code(4)
-        .assert_stderr_has("expired_token")
-        .assert_stderr_has("AADSTS70019");
-    assert_eq!(expired.idp.token_requests().len(), 1);
-
-    endless_run
-        .assert_code(4)
-        .assert_stderr_has("expired_token");
-    let polls = endless.idp.token_requests().len();
-    assert!((1..=2).contains(&polls), "{polls} polls within 2 s at 1 s");
-    assert_eq!(poll_errors(&endless), vec!["authorization_pending"; polls]);
-
-    for (fx, run) in [
-        (&declined, &declined_run),
-        (&expired, &expired_run),
-        (&endless, &endless_run),
-    ] {
-        assert!(run.stdout.is_empty());
-        assert!(!fx.env.cache_path().exists(), "nothing cached");
-        fx.assert_no_secret_leaked(run);
+impl SlowDown {
+    fn start() -> Self {
+        let fx = fx_with_plan(DevicePlan::ApproveAfter {
+            polls: 2,
+            username: ALICE.into(),
+        });
+        fx.idp.force_slow_down_on_poll(1);
+        let running = device_code(&fx).spawn();
+        Self { fx, running }
     }
+
+    fn check(self) {
+        let Self { fx, running } = self;
+        let run = running.wait();
+        run.assert_success().assert_stdout_eq(
+            &format!("{}\n", fx.last_issued().access_token),
+            "the issued access token",
+        );
+        // Had msal not waited interval + 5 s after slow_down, the IdP would have answered
+        // slow_down again.
+        assert_eq!(poll_errors(&fx), vec!["slow_down"]);
+        assert_eq!(fx.idp.token_requests().len(), 2);
+        fx.assert_no_secret_leaked(&run);
+    }
+}
+
+/// A code the user declines, one the server reports expired, and one the server keeps pending
+/// past `expires_in`: each exits 4.
+struct FinalErrors {
+    declined: (UserFx, Running),
+    expired: (UserFx, Running),
+    endless: (UserFx, Running),
+}
+
+impl FinalErrors {
+    fn start() -> Self {
+        let declined = fx_with_plan(DevicePlan::DeclineAfter { polls: 1 });
+        let expired = fx_with_plan(DevicePlan::ExpireAfter { polls: 1 });
+        // The server never says the code expired: msal gives up by itself once `expires_in`
+        // (2 s) has passed.
+        let endless = fx_with_plan(DevicePlan::PendingForever);
+        endless.idp.set_device_code_timing(1, 2);
+        let start = |fx: UserFx| {
+            let running = device_code(&fx).spawn();
+            (fx, running)
+        };
+        Self {
+            declined: start(declined),
+            expired: start(expired),
+            endless: start(endless),
+        }
+    }
+
+    fn check(self) {
+        let (declined, run) = self.declined;
+        let run = run.wait();
+        run.assert_code(4)
+            .assert_stderr_has("authorization_declined")
+            .assert_stderr_has("AADSTS70025");
+        assert_eq!(
+            declined.idp.token_requests().len(),
+            1,
+            "a final error stops polling"
+        );
+        assert_nothing_kept(&declined, &run);
+
+        let (expired, run) = self.expired;
+        let run = run.wait();
+        run.assert_code(4)
+            .assert_stderr_has("expired_token")
+            .assert_stderr_has("AADSTS70019");
+        assert_eq!(expired.idp.token_requests().len(), 1);
+        assert_nothing_kept(&expired, &run);
+
+        let (endless, run) = self.endless;
+        let run = run.wait();
+        run.assert_code(4).assert_stderr_has("expired_token");
+        let polls = endless.idp.token_requests().len();
+        assert!((1..=2).contains(&polls), "{polls} polls within 2 s at 1 s");
+        assert_eq!(poll_errors(&endless), vec!["authorization_pending"; polls]);
+        assert_nothing_kept(&endless, &run);
+    }
+}
+
+#[track_caller]
+fn assert_nothing_kept(fx: &UserFx, run: &crate::support::Run) {
+    assert!(run.stdout.is_empty());
+    assert!(!fx.env.cache_path().exists(), "nothing cached");
+    fx.assert_no_secret_leaked(run);
 }

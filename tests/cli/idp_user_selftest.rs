@@ -271,7 +271,9 @@ fn authorize_rejects_unknown_clients_without_redirecting() {
 fn authorize_requires_pkce_s256_state_nonce_and_openid() {
     let fx = fx();
     let (_, challenge) = pkce();
-    let cases: [(&[(&str, &str)], &str, &str); 7] = [
+    // (parameter changes, expected error, expected AADSTS code)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case<'_>; 7] = [
         (&[("code_challenge", "")], "invalid_request", "9002325"),
         (
             &[("code_challenge_method", "plain")],

@@ -109,7 +109,7 @@ fn browser_sign_in_uses_form_post_pkce_state_and_nonce() {
 #[test]
 fn sign_in_fills_an_msal_shaped_cache() {
     let fx = UserFx::new();
-    fx.sign_in();
+    fx.sign_in_with_browser();
     let issued = fx.last_issued();
     let cache = fx.cache();
     let hai = fx.alice.home_account_id();

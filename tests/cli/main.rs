@@ -14,8 +14,10 @@
 
 mod support;
 
+mod accounts_logout;
 mod client_credentials;
 mod device_code;
 mod idp_selftest;
 mod idp_user_selftest;
 mod login;
+mod silent;

@@ -150,9 +150,9 @@ impl UserFx {
         }
     }
 
-    /// Sign in interactively (fake browser) as the default user; returns the run.
+    /// Sign in interactively (fake browser) as the default user, Alice; returns the run.
     #[track_caller]
-    pub fn sign_in(&self) -> Run {
+    pub fn sign_in_with_browser(&self) -> Run {
         let run = self.login(Browser::Complete).run();
         run.assert_success();
         self.browser_finished();
@@ -161,13 +161,37 @@ impl UserFx {
 
     /// Sign in as `username` through `authority` with the fake browser.
     #[track_caller]
-    pub fn sign_in_at(&self, authority: &str, username: &str) -> Run {
+    pub fn sign_in_with_browser_at(&self, authority: &str, username: &str) -> Run {
         let run = self
             .with_browser(self.msal_at("login", authority), Browser::Complete)
             .args(["--scope", SCOPE, "-o", "token", "--login-hint", username])
             .run();
         run.assert_success();
         self.browser_finished();
+        run
+    }
+
+    /// Sign Alice in the quick way (`--username` + `--password-stdin`: no browser process), for
+    /// tests about what comes after a sign-in; the cache is the same but for `account_source`.
+    #[track_caller]
+    pub fn sign_in(&self) -> Run {
+        self.sign_in_at(&self.authority(), ALICE)
+    }
+
+    /// Sign `username` in through `authority` the quick way.
+    #[track_caller]
+    pub fn sign_in_at(&self, authority: &str, username: &str) -> Run {
+        let user = [&self.alice, &self.bob, &self.carol]
+            .into_iter()
+            .find(|u| u.username == username)
+            .unwrap_or_else(|| panic!("no test user {username}"));
+        let run = self
+            .msal_at("login", authority)
+            .args(["--scope", SCOPE, "-o", "token", "--username", username])
+            .arg("--password-stdin")
+            .stdin(format!("{}\n", user.password))
+            .run();
+        run.assert_success();
         run
     }
 
@@ -225,15 +249,21 @@ impl UserFx {
         secrets
     }
 
+    /// No secret in `text` (what a command printed on `stream`).
+    #[track_caller]
+    pub fn assert_no_secret_in(&self, text: &str, stream: &str) {
+        for (secret, what) in self.secrets() {
+            assert!(
+                !text.contains(&secret),
+                "{what} appears on {stream} (not shown because it holds it)"
+            );
+        }
+    }
+
     /// No secret on stderr; stdout empty or exactly one issued access token and a newline.
     #[track_caller]
     pub fn assert_no_secret_leaked(&self, run: &Run) {
-        for (secret, what) in self.secrets() {
-            assert!(
-                !run.stderr.contains(&secret),
-                "{what} appears on stderr (stderr not shown because it holds it)"
-            );
-        }
+        self.assert_no_secret_in(&run.stderr, "stderr");
         if !run.stdout.is_empty() {
             let token = run.stdout.strip_suffix('\n').unwrap_or("<no newline>");
             assert!(
@@ -261,7 +291,9 @@ pub fn browser_command() -> String {
          move the checkout"
     );
     python3_available();
-    format!("python3 {path}")
+    // -I -S: only the standard library, no site packages or PYTHON* variables (and a faster
+    // start).
+    format!("python3 -I -S {path}")
 }
 
 fn python3_available() {
