@@ -310,6 +310,34 @@ fn no_browser_prints_the_url_and_takes_the_pasted_redirect() {
 }
 
 #[test]
+fn a_pasted_error_redirect_exits_4() {
+    // The user declined on a browser elsewhere and pasted the final address.
+    let fx = UserFx::new();
+    fx.idp.set_authorize_outcome(AuthorizeOutcome::declined());
+    let mut running = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser"])
+        .stdin_pipe()
+        .spawn();
+    let stderr = running.wait_for_stderr("/oauth2/v2.0/authorize?", Duration::from_secs(20));
+    let url = stderr
+        .split_whitespace()
+        .find(|w| w.contains("/oauth2/v2.0/authorize?"))
+        .unwrap()
+        .to_owned();
+    let resp = http::get(&url).unwrap();
+    let location = resp.header("location").expect("a redirect").to_owned();
+    assert!(location.contains("error=access_denied"), "{location}");
+    running.write_stdin(format!("{location}\n").as_bytes());
+    let run = running.wait();
+    run.assert_code(4)
+        .assert_stderr_has("access_denied")
+        .assert_stderr_has("AADSTS65004");
+    assert!(run.stdout.is_empty());
+    assert!(fx.idp.token_requests().is_empty());
+}
+
+#[test]
 fn a_wrong_state_at_the_loopback_is_refused_and_the_sign_in_goes_on() {
     let fx = UserFx::new();
     let run = fx.login(Browser::ForgedFirst).run();

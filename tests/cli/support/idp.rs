@@ -1225,7 +1225,7 @@ fn builtin(
     Route::new(method, pattern, Arc::new(f))
 }
 
-/// The built-in endpoints. Add user flows here (authorize, devicecode, …).
+/// The built-in endpoints (the user flows' handlers live in `user_flows`).
 fn builtin_routes() -> Vec<Route> {
     vec![
         builtin(
