@@ -310,6 +310,38 @@ fn no_browser_prints_the_url_and_takes_the_pasted_redirect() {
 }
 
 #[test]
+fn no_browser_also_takes_the_redirect_at_the_loopback() {
+    // --no-browser, but the browser the user opened runs on this machine after all: it
+    // follows the 302 to http://localhost:PORT/?code=… (a GET with a query).
+    let fx = UserFx::new();
+    let mut running = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "-o", "token"])
+        .stdin_pipe()
+        .spawn();
+    let stderr = running.wait_for_stderr("/oauth2/v2.0/authorize?", Duration::from_secs(20));
+    let url = stderr
+        .split_whitespace()
+        .find(|w| w.contains("/oauth2/v2.0/authorize?"))
+        .unwrap()
+        .to_owned();
+    let location = http::get(&url)
+        .unwrap()
+        .header("location")
+        .expect("a redirect")
+        .replace("http://localhost:", "http://127.0.0.1:");
+    let page = http::get(&location).unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Signed in"), "{}", page.text());
+    let run = running.wait();
+    run.assert_success().assert_stdout_eq(
+        &format!("{}\n", fx.last_issued().access_token),
+        "the issued access token",
+    );
+    fx.assert_no_secret_leaked(&run);
+}
+
+#[test]
 fn a_pasted_error_redirect_exits_4() {
     // The user declined on a browser elsewhere and pasted the final address.
     let fx = UserFx::new();

@@ -237,3 +237,28 @@ fn after_logout_silent_exits_3() {
     assert!(run.stdout.is_empty());
     assert!(fx.idp.token_requests().is_empty());
 }
+
+#[test]
+fn rotation_across_scopes_never_strands_the_user() {
+    let fx = UserFx::new();
+    fx.idp.set_access_token_lifetime(200);
+    fx.sign_in();
+    let other = "https://storage.azure.com/user_impersonation";
+    for scope in [other, SCOPE, other, SCOPE, other] {
+        let run = fx
+            .msal("silent")
+            .args(["--scope", scope, "-o", "token"])
+            .run();
+        assert_prints(&run, &fx.last_issued().access_token);
+        assert_eq!(fx.last_issued().scope.split(' ').next(), Some(scope));
+    }
+    assert!(
+        fx.idp.issued_errors().is_empty(),
+        "no spent refresh token was used"
+    );
+    let live: Vec<String> = secrets_in(&fx.cache(), "RefreshToken")
+        .into_iter()
+        .filter(|rt| fx.idp.refresh_token_is_active(rt))
+        .collect();
+    assert!(!live.is_empty(), "the cache holds the live refresh token");
+}
