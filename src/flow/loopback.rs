@@ -102,8 +102,11 @@ impl LoopbackListener {
             }
             let now = Instant::now();
             if now >= deadline {
+                // Rounded, not truncated: the caller's deadline was set a moment before this
+                // wait began, and `--timeout 2` must not be reported as "1 s".
+                let waited = deadline.duration_since(started);
                 return Err(LoopbackError::TimedOut(
-                    deadline.duration_since(started).as_secs(),
+                    (waited.as_millis() as u64 + 500) / 1000,
                 ));
             }
             let Some(request) = self.server.recv_timeout(TICK.min(deadline - now))? else {

@@ -1,7 +1,8 @@
 //! End-to-end tests of the `msal` binary against an in-process, Entra-shaped test identity
 //! provider (`support::idp`), plus self-tests of that identity provider.
 //!
-//! One test binary (`cargo test --test cli`).
+//! One test binary (`cargo test --test cli`). The `msal login` tests play the browser with
+//! `tests/cli/fake_browser.py` (set as `$BROWSER`), so they need `python3` on `PATH`.
 
 // Tests fail by panicking, and the harness prints stderr of failed runs on purpose (never stdout,
 // which carries tokens): the crate-wide lints that forbid this in product code do not apply here.
@@ -14,12 +15,17 @@
 
 mod support;
 
+mod accounts_logout;
 mod client_credentials;
 mod completions;
 mod config;
+mod device_code;
 mod idp_selftest;
+mod idp_user_selftest;
+mod login;
 mod oidc;
 mod properties;
 mod recipes;
 mod resilience;
+mod silent;
 mod terminal;

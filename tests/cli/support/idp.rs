@@ -7,7 +7,8 @@
 //!
 //! Extending it: built-in endpoints live in [`builtin_routes`] (method + path pattern with
 //! `{name}` segments); grants plug into [`grant_handler`]; all mutable data sits in one
-//! `Mutex<State>`. Tests can add their own routes with [`TestIdp::add_route`].
+//! `Mutex<State>`. Tests can add their own routes with [`TestIdp::add_route`]. The user sign-in
+//! flows (authorize, device code, refresh, password) live in the child module `user_flows`.
 //!
 //! Nothing here prints a secret or a token.
 
@@ -26,6 +27,10 @@ use aws_lc_rs::signature::{self, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
+
+mod user_flows;
+
+pub use user_flows::{AuthorizeOutcome, DevicePlan, IdTokenFault, TestUser};
 
 /// The fixed GUID of the pre-registered tenant `contoso.example`.
 pub const CONTOSO_TENANT_ID: &str = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490";
@@ -218,6 +223,14 @@ pub struct IssuedToken {
     pub scope: String,
     /// Lifetime in seconds as sent in `expires_in`.
     pub expires_in: u64,
+    /// The grant that produced it (`client_credentials`, `authorization_code`, …).
+    pub grant_type: String,
+    /// The user it was issued for (user flows only).
+    pub username: Option<String>,
+    /// The refresh token issued with it, if any.
+    pub refresh_token: Option<String>,
+    /// The ID token issued with it, if any.
+    pub id_token: Option<String>,
 }
 
 impl fmt::Debug for IssuedToken {
@@ -227,7 +240,9 @@ impl fmt::Debug for IssuedToken {
             .field("client_id", &self.client_id)
             .field("tenant_id", &self.tenant_id)
             .field("scope", &self.scope)
-            .finish()
+            .field("grant_type", &self.grant_type)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -252,6 +267,8 @@ pub struct IssuedError {
 
 #[derive(Default)]
 struct Client {
+    /// A public client (native app): must not authenticate, may only use user grants.
+    public: bool,
     secrets: Vec<String>,
     /// (certificate DER, public key DER: RSAPublicKey or SubjectPublicKeyInfo)
     certificates: Vec<(Vec<u8>, Vec<u8>)>,
@@ -269,6 +286,8 @@ pub struct State {
     errors: Vec<IssuedError>,
     used_jtis: HashSet<String>,
     access_token_lifetime: u64,
+    /// Users, codes, refresh tokens, device codes and the user-flow switches.
+    users: user_flows::UserState,
 }
 
 impl State {
@@ -284,6 +303,7 @@ impl State {
             errors: Vec::new(),
             used_jtis: HashSet::new(),
             access_token_lifetime: DEFAULT_AT_LIFETIME,
+            users: user_flows::UserState::default(),
         }
     }
 
@@ -958,7 +978,10 @@ fn read_request(conn: &mut Conn) -> Result<Option<RecordedRequest>, Response> {
     body.truncate(content_length);
 
     // Absolute form (a client talking to us as a proxy): strip scheme and authority.
-    let origin_form = match target.split_once("://") {
+    let absolute = (!target.starts_with('/'))
+        .then(|| target.split_once("://"))
+        .flatten();
+    let origin_form = match absolute {
         Some((_, rest)) => match rest.find('/') {
             Some(i) => rest[i..].to_owned(),
             None => "/".to_owned(),
@@ -1202,7 +1225,7 @@ fn builtin(
     Route::new(method, pattern, Arc::new(f))
 }
 
-/// The built-in endpoints. Add user flows here (authorize, devicecode, …).
+/// The built-in endpoints (the user flows' handlers live in `user_flows`).
 fn builtin_routes() -> Vec<Route> {
     vec![
         builtin(
@@ -1213,6 +1236,16 @@ fn builtin_routes() -> Vec<Route> {
         builtin("GET", "/common/discovery/instance", instance_discovery),
         builtin("GET", "/{tenant}/discovery/v2.0/keys", jwks),
         builtin("POST", "/{tenant}/oauth2/v2.0/token", token_endpoint),
+        builtin(
+            "GET",
+            "/{tenant}/oauth2/v2.0/authorize",
+            user_flows::authorize,
+        ),
+        builtin(
+            "POST",
+            "/{tenant}/oauth2/v2.0/devicecode",
+            user_flows::device_authorization,
+        ),
     ]
 }
 
@@ -1302,7 +1335,7 @@ fn jwks(server: &Server, req: &RecordedRequest, p: &Params) -> Response {
     if !known {
         return invalid_tenant(server, req, t);
     }
-    Response::json(200, &json!({"keys": []}))
+    Response::json(200, &json!({"keys": [user_flows::signing_jwk()]}))
 }
 
 type GrantHandler = fn(&Server, &RecordedRequest, &TokenContext) -> Response;
@@ -1317,13 +1350,24 @@ pub struct TokenContext {
     pub endpoint: String,
 }
 
-/// The grant handlers. Add user grants (authorization_code, device_code, refresh_token,
-/// password, jwt-bearer) here.
+/// The grant handlers (jwt-bearer on-behalf-of is not served yet).
 fn grant_handler(grant_type: &str) -> Option<GrantHandler> {
     match grant_type {
         "client_credentials" => Some(client_credentials_grant),
+        "authorization_code" => Some(user_flows::authorization_code_grant),
+        "refresh_token" => Some(user_flows::refresh_token_grant),
+        user_flows::DEVICE_CODE_GRANT => Some(user_flows::device_code_grant),
+        "password" => Some(user_flows::password_grant),
         _ => None,
     }
+}
+
+/// Grants that sign a user in, which public clients may use.
+fn is_user_grant(grant_type: &str) -> bool {
+    matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "password" | user_flows::DEVICE_CODE_GRANT
+    )
 }
 
 fn token_endpoint(server: &Server, req: &RecordedRequest, p: &Params) -> Response {
@@ -1382,7 +1426,17 @@ fn token_endpoint(server: &Server, req: &RecordedRequest, p: &Params) -> Respons
             );
         }
     };
-    if let Err(resp) = authenticate_client(server, req, &client_id, &tenant_id, &endpoint, &basic) {
+    if let Err(resp) = authenticate_client(
+        server,
+        req,
+        &ClientRef {
+            client_id: &client_id,
+            tenant_id: &tenant_id,
+            endpoint: &endpoint,
+            grant_type,
+        },
+        &basic,
+    ) {
         return resp;
     }
     let ctx = TokenContext {
@@ -1393,24 +1447,37 @@ fn token_endpoint(server: &Server, req: &RecordedRequest, p: &Params) -> Respons
     handler(server, req, &ctx)
 }
 
+/// Which client a token request names, and for what.
+struct ClientRef<'a> {
+    client_id: &'a str,
+    tenant_id: &'a str,
+    endpoint: &'a str,
+    grant_type: &'a str,
+}
+
 fn authenticate_client(
     server: &Server,
     req: &RecordedRequest,
-    client_id: &str,
-    tenant_id: &str,
-    endpoint: &str,
+    client: &ClientRef<'_>,
     basic: &Option<(String, String)>,
 ) -> Result<(), Response> {
+    let ClientRef {
+        client_id,
+        tenant_id,
+        endpoint,
+        grant_type,
+    } = *client;
     let invalid_client =
         |code: u32, msg: &str| server.entra_error(req, 401, "invalid_client", code, msg);
     let registered = server.state().clients.get(client_id).map(|c| {
         (
+            c.public,
             c.secrets.clone(),
             c.certificates.clone(),
             c.federated_assertion.clone(),
         )
     });
-    let (secrets, certificates, federated) = match registered {
+    let (public, secrets, certificates, federated) = match registered {
         Some(r) => r,
         None => {
             return Err(server.entra_error(
@@ -1440,6 +1507,26 @@ fn authenticate_client(
         .map(str::to_owned)
         .or_else(|| basic.as_ref().map(|(_, s)| s.clone()));
     let assertion = req.form("client_assertion");
+    if public {
+        // Entra: a public client (native app) must not present a credential, and has none to
+        // get an application token with.
+        if secret.is_some() || assertion.is_some() {
+            return Err(server.entra_error(
+                req,
+                401,
+                "invalid_client",
+                700025,
+                "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+            ));
+        }
+        if is_user_grant(grant_type) {
+            return Ok(());
+        }
+        return Err(invalid_client(
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        ));
+    }
     match (secret, assertion) {
         (Some(_), Some(_)) => Err(server.entra_error(
             req,
@@ -1690,6 +1777,10 @@ fn client_credentials_grant(
         tenant_id: ctx.tenant_id.clone(),
         scope: scopes[0].to_owned(),
         expires_in: lifetime,
+        grant_type: "client_credentials".to_owned(),
+        username: None,
+        refresh_token: None,
+        id_token: None,
     });
     drop(state);
     Response::json(

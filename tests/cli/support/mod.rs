@@ -10,11 +10,13 @@ pub mod certs;
 pub mod http;
 pub mod idp;
 pub mod oidc;
+pub mod users;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -100,6 +102,7 @@ impl TestEnv {
             args: Vec::new(),
             envs: Vec::new(),
             stdin: None,
+            stdin_pipe: false,
         }
     }
 }
@@ -132,6 +135,7 @@ pub struct Msal<'a> {
     args: Vec<OsString>,
     envs: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
+    stdin_pipe: bool,
 }
 
 impl Msal<'_> {
@@ -163,6 +167,13 @@ impl Msal<'_> {
         self
     }
 
+    /// Keep stdin open as a pipe the test writes to while `msal` runs
+    /// ([`Running::write_stdin`]); it closes when the run is waited for.
+    pub fn stdin_pipe(mut self) -> Self {
+        self.stdin_pipe = true;
+        self
+    }
+
     fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_msal"));
         cmd.env_clear();
@@ -188,7 +199,7 @@ impl Msal<'_> {
             cmd.env(k, v);
         }
         cmd.args(&self.args);
-        cmd.stdin(if self.stdin.is_some() {
+        cmd.stdin(if self.stdin.is_some() || self.stdin_pipe {
             Stdio::piped()
         } else {
             Stdio::null()
@@ -201,19 +212,42 @@ impl Msal<'_> {
     /// Start the process without waiting for it.
     pub fn spawn(self) -> Running {
         let mut child = self.command().spawn().expect("spawn msal");
+        let mut stdin_pipe = None;
         let stdin_thread = match (self.stdin, child.stdin.take()) {
             (Some(bytes), Some(mut pipe)) => Some(std::thread::spawn(move || {
                 // The child may exit without reading; a broken pipe is not our failure.
                 let _ = pipe.write_all(&bytes);
             })),
+            (None, Some(pipe)) => {
+                stdin_pipe = Some(pipe);
+                None
+            }
             _ => None,
         };
         let stdout = reader(child.stdout.take().expect("stdout pipe"));
-        let stderr = reader(child.stderr.take().expect("stderr pipe"));
+        let stderr_buf = Arc::new(Mutex::new(Vec::new()));
+        let stderr = {
+            let mut pipe = child.stderr.take().expect("stderr pipe");
+            let buf = Arc::clone(&stderr_buf);
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                loop {
+                    match pipe.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .extend_from_slice(&chunk[..n]),
+                    }
+                }
+            })
+        };
         Running {
             child,
-            stdout,
-            stderr,
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            stderr_buf,
+            stdin_pipe,
             stdin_thread,
             deadline: Instant::now() + RUN_TIMEOUT,
         }
@@ -236,8 +270,10 @@ fn reader(mut pipe: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
 /// A running `msal`.
 pub struct Running {
     child: Child,
-    stdout: JoinHandle<Vec<u8>>,
-    stderr: JoinHandle<Vec<u8>>,
+    stdout: Option<JoinHandle<Vec<u8>>>,
+    stderr: Option<JoinHandle<()>>,
+    stderr_buf: Arc<Mutex<Vec<u8>>>,
+    stdin_pipe: Option<ChildStdin>,
     stdin_thread: Option<JoinHandle<()>>,
     deadline: Instant,
 }
@@ -249,18 +285,71 @@ impl Running {
         self.wait()
     }
 
+    /// What `msal` wrote on stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stderr_buf.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_owned()
+    }
+
+    /// Wait (at most `timeout`) until stderr contains `needle`; returns stderr so far. Panics,
+    /// showing stderr, when it does not come or `msal` exits first.
+    #[track_caller]
+    pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.stderr_so_far();
+            if text.contains(needle) {
+                return text;
+            }
+            let exited = self.child.try_wait().expect("poll msal").is_some();
+            if exited || Instant::now() >= deadline {
+                // Let the reader catch up with the last bytes before judging.
+                std::thread::sleep(Duration::from_millis(50));
+                let text = self.stderr_so_far();
+                if text.contains(needle) {
+                    return text;
+                }
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "stderr never mentioned {needle:?} ({}); stderr:\n{text}",
+                    if exited { "msal exited" } else { "timed out" }
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Write to msal's stdin (needs [`Msal::stdin_pipe`]).
+    pub fn write_stdin(&mut self, bytes: &[u8]) {
+        let pipe = self
+            .stdin_pipe
+            .as_mut()
+            .expect("write_stdin needs Msal::stdin_pipe()");
+        pipe.write_all(bytes).expect("write to msal's stdin");
+        pipe.flush().expect("flush msal's stdin");
+    }
+
+    /// Whether `msal` has exited.
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().expect("poll msal").is_some()
+    }
+
     /// Wait for it (bounded by the run timeout).
     pub fn wait(mut self) -> Run {
+        drop(self.stdin_pipe.take());
         let status = loop {
             match self.child.try_wait().expect("wait for msal") {
                 Some(status) => break status,
                 None if Instant::now() >= self.deadline => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();
-                    let stderr = self.stderr.join().unwrap_or_default();
+                    if let Some(t) = self.stderr.take() {
+                        let _ = t.join();
+                    }
                     panic!(
                         "msal ran longer than {RUN_TIMEOUT:?} and was killed; stderr:\n{}",
-                        String::from_utf8_lossy(&stderr)
+                        self.stderr_so_far()
                     );
                 }
                 None => std::thread::sleep(Duration::from_millis(10)),
@@ -269,12 +358,28 @@ impl Running {
         if let Some(t) = self.stdin_thread.take() {
             let _ = t.join();
         }
-        let stdout = self.stdout.join().unwrap_or_default();
-        let stderr = self.stderr.join().unwrap_or_default();
+        let stdout = self
+            .stdout
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        if let Some(t) = self.stderr.take() {
+            let _ = t.join();
+        }
         Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            stderr: self.stderr_so_far(),
+        }
+    }
+}
+
+impl Drop for Running {
+    /// A run the test abandoned (it panicked) is killed, never left behind.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
