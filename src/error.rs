@@ -32,6 +32,12 @@ pub enum Error {
         /// The server's answer when it was the server that asked for interaction.
         server: Option<ServerError>,
     },
+    /// Several signed-in accounts could serve the request and none was chosen.
+    #[error("the cache holds several accounts ({}); choose one", accounts.join(", "))]
+    AccountChoiceRequired {
+        /// `username (home account id)` of each candidate.
+        accounts: Vec<String>,
+    },
     /// The server answered, but not in a shape this tool understands.
     #[error("unexpected response from {endpoint} (HTTP {status}): {detail}")]
     UnexpectedResponse {

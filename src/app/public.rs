@@ -11,7 +11,7 @@ use super::{
     AuthenticationResult, ClientApplication, Freshness, checked_id_token_claims, freshness, now,
     split_scopes,
 };
-use crate::authority::Endpoints;
+use crate::authority::{Authority, Endpoints};
 use crate::cache::{
     AccessTokenQuery, AccountEntry, RefreshTokenEntry, RefreshTokenQuery, TokenCache, TokenEvent,
 };
@@ -60,20 +60,21 @@ pub struct Account {
     pub environment: String,
     /// The tenant (cache realm).
     pub tenant: String,
-    /// `https://{environment}/{tenant}`.
+    /// `https://{environment}/{tenant}` (with the configured scheme and port when the account
+    /// lives at the configured authority's host).
     pub authority: String,
     /// How the account was first signed in (`authorization_code`, device code, `password`).
     pub account_source: Option<String>,
 }
 
 impl Account {
-    fn from_entry(entry: &AccountEntry) -> Option<Self> {
+    fn from_entry(entry: &AccountEntry, configured: &Authority) -> Option<Self> {
         Some(Self {
             username: entry.username.clone(),
             home_account_id: entry.home_account_id.clone().filter(|id| !id.is_empty())?,
             environment: entry.environment.clone(),
             tenant: entry.realm.clone(),
-            authority: format!("https://{}/{}", entry.environment, entry.realm),
+            authority: account_authority(configured, &entry.environment, &entry.realm),
             account_source: entry.account_source.clone(),
         })
     }
@@ -432,26 +433,33 @@ impl PublicClient {
         ))
     }
 
-    /// The accounts in the cache for this authority's host (MSAL's `get_accounts`), one per
-    /// home account id.
-    pub fn accounts(&self) -> Result<Vec<Account>> {
+    /// The accounts in the cache, one per home account id (MSAL's `get_accounts`): those at this
+    /// authority's host, or at every host with `every_host`.
+    pub fn accounts(&self, every_host: bool) -> Result<Vec<Account>> {
         let Some(cache) = &self.app.config().token_cache else {
             return Ok(Vec::new());
         };
         Ok(accounts_in(
             &cache.load()?,
-            &self.app.config().authority.environment(),
+            &self.app.config().authority,
+            every_host,
         ))
     }
 
-    /// Removes an account's tokens (MSAL's `remove_account`); returns the accounts removed.
-    pub fn remove_accounts(&self, selector: Option<&AccountSelector>) -> Result<Vec<Account>> {
+    /// Removes accounts' tokens (MSAL's `remove_account`): those `selector` picks (all when
+    /// `None`) at this authority's host, or at every host with `every_host`. Returns the
+    /// accounts removed.
+    pub fn remove_accounts(
+        &self,
+        selector: Option<&AccountSelector>,
+        every_host: bool,
+    ) -> Result<Vec<Account>> {
         let Some(cache) = &self.app.config().token_cache else {
             return Ok(Vec::new());
         };
-        let environment = self.app.config().authority.environment();
+        let authority = &self.app.config().authority;
         let removed = cache.update(|c| {
-            let chosen: Vec<Account> = accounts_in(c, &environment)
+            let chosen: Vec<Account> = accounts_in(c, authority, every_host)
                 .into_iter()
                 .filter(|a| selector.is_none_or(|s| s.matches(a)))
                 .collect();
@@ -479,7 +487,7 @@ impl PublicClient {
         let environment = config.authority.environment();
         let snapshot = cache.load()?;
         let account = choose_account(
-            accounts_in(&snapshot, &environment),
+            accounts_in(&snapshot, &config.authority, false),
             params.account.as_ref(),
         )?;
         let endpoints = self.app.endpoints().await?;
@@ -646,7 +654,7 @@ impl PublicClient {
                 .or(username_hint)
                 .unwrap_or_default()
                 .to_owned(),
-            authority: format!("https://{environment}/{realm}"),
+            authority: account_authority(&config.authority, &environment, &realm),
             home_account_id,
             environment: environment.clone(),
             tenant: realm.clone(),
@@ -665,15 +673,26 @@ fn interaction(reason: &str) -> Error {
     }
 }
 
-/// The accounts for `environment`, one per home account id (an account signed in to several
-/// tenants appears once, with the realm it was first seen in).
-fn accounts_in(cache: &TokenCache, environment: &str) -> Vec<Account> {
+/// Where an account lives, as a URL: the configured authority's scheme and port when it is the
+/// same host, else https.
+fn account_authority(configured: &Authority, environment: &str, realm: &str) -> String {
+    if configured.environment().eq_ignore_ascii_case(environment) {
+        format!("{}/{realm}", configured.origin())
+    } else {
+        format!("https://{environment}/{realm}")
+    }
+}
+
+/// The accounts at `authority`'s host (or every host), one per home account id (an account
+/// signed in to several tenants appears once, with the realm it was first seen in).
+fn accounts_in(cache: &TokenCache, authority: &Authority, every_host: bool) -> Vec<Account> {
+    let environment = authority.environment();
     let mut accounts: Vec<Account> = Vec::new();
     for entry in cache.accounts() {
-        if !entry.environment.eq_ignore_ascii_case(environment) {
+        if !every_host && !entry.environment.eq_ignore_ascii_case(&environment) {
             continue;
         }
-        let Some(account) = Account::from_entry(entry) else {
+        let Some(account) = Account::from_entry(entry, authority) else {
             continue;
         };
         if !accounts
@@ -705,13 +724,7 @@ fn choose_account(accounts: Vec<Account>, selector: Option<&AccountSelector>) ->
                 .iter()
                 .map(|a| format!("{} ({})", a.username, a.home_account_id))
                 .collect();
-            Err(Error::InteractionRequired {
-                reason: format!(
-                    "the cache holds several accounts; choose one with --username or --account: {}",
-                    names.join(", ")
-                ),
-                server: None,
-            })
+            Err(Error::AccountChoiceRequired { accounts: names })
         }
     }
 }

@@ -209,6 +209,11 @@ impl Authority {
         self.url.as_str().trim_end_matches('/')
     }
 
+    /// `scheme://host[:port]`, for showing where an account lives.
+    pub fn origin(&self) -> String {
+        self.url.origin().ascii_serialization()
+    }
+
     /// Its kind.
     pub fn kind(&self) -> &AuthorityKind {
         &self.kind

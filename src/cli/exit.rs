@@ -48,7 +48,9 @@ pub fn code(error: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
                 Error::InvalidArgument(_) => USAGE,
-                Error::InteractionRequired { .. } => INTERACTION_REQUIRED,
+                Error::InteractionRequired { .. } | Error::AccountChoiceRequired { .. } => {
+                    INTERACTION_REQUIRED
+                }
                 Error::OAuth(_) => REFUSED,
                 _ => FAILURE,
             };
@@ -142,7 +144,15 @@ fn clean(text: &str) -> String {
 /// What the user can do next.
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
-    if code == INTERACTION_REQUIRED {
+    let choice = error.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<Error>(),
+            Some(Error::AccountChoiceRequired { .. })
+        )
+    });
+    if choice {
+        hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
+    } else if code == INTERACTION_REQUIRED {
         hints.push(
             "sign in again with `msal login` (or `msal device-code`) using the same --scope".into(),
         );

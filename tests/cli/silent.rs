@@ -196,6 +196,11 @@ fn with_accounts_of_two_tenants_the_user_must_choose() {
         .assert_stderr_has(CAROL)
         .assert_stderr_has("--username");
     assert!(run.stdout.is_empty());
+    assert!(
+        !run.stderr.contains("msal login"),
+        "choosing needs no new sign-in: {}",
+        run.stderr
+    );
 
     assert_prints(&silent().args(["--username", CAROL]).run(), &carol_token);
     assert_prints(

@@ -17,11 +17,12 @@ pub struct AccountsArgs {
     pub username: Option<String>,
 }
 
-/// Runs `msal accounts`: a table, or a JSON array with `-o json`.
+/// Runs `msal accounts`: a table, or a JSON array with `-o json`. Every host's accounts, unless
+/// an authority was chosen.
 pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
     let client = user::public_client(context);
     let accounts: Vec<Account> = client
-        .accounts()?
+        .accounts(!context.settings.authority_given)?
         .into_iter()
         .filter(|a| {
             args.username

@@ -26,8 +26,10 @@ pub struct LogoutArgs {
 pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
     let client = user::public_client(context);
     let selector = silent::selector(args.username, args.account);
+    // Without a chosen authority, every host's accounts count, as `msal accounts` shows them.
+    let every_host = !context.settings.authority_given;
     if selector.is_none() && !args.all {
-        let accounts = client.accounts()?;
+        let accounts = client.accounts(every_host)?;
         if accounts.len() > 1 {
             let names: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
             return Err(UsageError(format!(
@@ -37,7 +39,7 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
             .into());
         }
     }
-    let removed = client.remove_accounts(selector.as_ref())?;
+    let removed = client.remove_accounts(selector.as_ref(), every_host)?;
     if removed.is_empty() {
         status!(
             "no matching account in {}",
