@@ -23,6 +23,7 @@ mod device_code;
 mod idp_selftest;
 mod idp_user_selftest;
 mod login;
+mod obo;
 mod oidc;
 mod properties;
 mod recipes;

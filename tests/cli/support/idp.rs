@@ -1358,6 +1358,7 @@ fn grant_handler(grant_type: &str) -> Option<GrantHandler> {
         "refresh_token" => Some(user_flows::refresh_token_grant),
         user_flows::DEVICE_CODE_GRANT => Some(user_flows::device_code_grant),
         "password" => Some(user_flows::password_grant),
+        user_flows::JWT_BEARER_GRANT => Some(user_flows::on_behalf_of_grant),
         _ => None,
     }
 }
