@@ -13,7 +13,8 @@ use super::{
 };
 use crate::authority::{Authority, Endpoints};
 use crate::cache::{
-    AccessTokenQuery, AccountEntry, RefreshTokenEntry, RefreshTokenQuery, TokenCache, TokenEvent,
+    AccessTokenQuery, AccountEntry, LockedCacheFile, RefreshTokenEntry, RefreshTokenQuery,
+    TokenCache, TokenEvent,
 };
 use crate::error::{Error, Result};
 use crate::flow::auth_code::{
@@ -315,6 +316,7 @@ impl PublicClient {
             &response,
             claims.as_ref(),
             None,
+            None,
         ))
     }
 
@@ -366,6 +368,7 @@ impl PublicClient {
             &response,
             claims.as_ref(),
             None,
+            None,
         ))
     }
 
@@ -396,6 +399,7 @@ impl PublicClient {
             &response,
             claims.as_ref(),
             Some(username),
+            None,
         ))
     }
 
@@ -429,6 +433,7 @@ impl PublicClient {
             refresh::GRANT_TYPE,
             &response,
             claims.as_ref(),
+            None,
             None,
         ))
     }
@@ -520,7 +525,28 @@ impl PublicClient {
             }
         }
 
-        let refresh_tokens: Vec<RefreshTokenEntry> = snapshot
+        // Refresh under the cache lock, so no other msal process spends the same refresh token
+        // meanwhile (see `CacheFile::lock_exclusive`); re-read, since one may just have
+        // refreshed while this one waited.
+        let token_url = endpoints.token_url()?;
+        let locked = cache.lock_exclusive()?;
+        let current = locked.read()?;
+        let query = AccessTokenQuery {
+            client_id: &config.client_id,
+            environment: &environment,
+            realm: &realm,
+            home_account_id: Some(&account.home_account_id),
+            scopes: &scopes,
+        };
+        if !params.force_refresh
+            && params.claims.is_none()
+            && let Some(entry) = current.find_access_token(&query, now)
+            && freshness(entry, now, params.min_validity.as_secs()) == Freshness::Fresh
+        {
+            log::info!("another msal process refreshed the token meanwhile; using it");
+            return Ok(AuthenticationResult::from_cache(entry).with_account(account));
+        }
+        let refresh_tokens: Vec<RefreshTokenEntry> = current
             .find_refresh_tokens(&RefreshTokenQuery {
                 client_id: &config.client_id,
                 environment: &environment,
@@ -539,7 +565,6 @@ impl PublicClient {
             });
         }
 
-        let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(&scopes);
         let anchor = account
             .home_account_id
@@ -572,13 +597,8 @@ impl PublicClient {
                         &response,
                         claims.as_ref(),
                         None,
+                        Some((&locked, used)),
                     );
-                    // A rotated refresh token replaces the one used (MSAL's `update_rt`), so a
-                    // spent token is never tried again; `store_user_tokens` keyed it by scope too.
-                    if let Some(rotated) = &response.refresh_token {
-                        self.app
-                            .save(|cache| cache.replace_refresh_token(used, rotated.clone(), now));
-                    }
                     return Ok(result.with_account(account));
                 }
                 // Another refresh token of the same account may still work (MSAL tries them in
@@ -608,7 +628,9 @@ impl PublicClient {
         }
     }
 
-    /// Stores a user token response and describes the result.
+    /// Stores a user token response and describes the result. `refreshed` is the held cache
+    /// lock and the refresh token that was spent, when this answers a refresh.
+    #[allow(clippy::too_many_arguments)] // each is one fact about the answer being stored
     fn store_user_tokens(
         &self,
         endpoints: &Endpoints,
@@ -617,6 +639,7 @@ impl PublicClient {
         response: &TokenResponse,
         claims: Option<&IdTokenClaims>,
         username_hint: Option<&str>,
+        refreshed: Option<(&LockedCacheFile<'_>, &RefreshTokenEntry)>,
     ) -> AuthenticationResult {
         let config = self.app.config();
         let environment = config.authority.environment();
@@ -638,10 +661,25 @@ impl PublicClient {
             id_token_claims: claims,
             username_hint,
         };
-        self.app.save(|cache| {
+        let write = |cache: &mut TokenCache| {
             cache.add(&event, now);
+            // A rotated refresh token replaces the one used (MSAL's `update_rt`), so a spent
+            // token is never tried again; `add` also keyed it by the granted scopes.
+            if let (Some((_, used)), Some(rotated)) = (refreshed, &response.refresh_token) {
+                cache.replace_refresh_token(used, rotated.clone(), now);
+            }
             cache.remove_expired_access_tokens(now);
-        });
+        };
+        match refreshed {
+            Some((locked, _)) => {
+                if let Err(e) = locked.update(write) {
+                    log::warn!("the refreshed token was not saved in the cache: {e}");
+                }
+            }
+            None => {
+                self.app.save(write);
+            }
+        }
         let home_account_id = response
             .client_info
             .as_deref()

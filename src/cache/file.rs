@@ -123,33 +123,23 @@ impl CacheFile {
     /// The lock is not reentrant: calling `update` again from inside `f` (on any `CacheFile` for
     /// the same file) waits for itself and ends in [`CacheError::LockTimeout`].
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
+        self.lock_exclusive()?.update(f)
+    }
+
+    /// Takes the exclusive lock and keeps it until the returned guard is dropped, so that a
+    /// caller can read, talk to the network, and write without another process interleaving:
+    /// `msal silent` refreshes this way, so two processes never spend the same refresh token
+    /// (a provider that rotates refresh tokens strictly, or detects reuse, would otherwise
+    /// refuse one of them, or revoke them all). Waits at most the lock timeout.
+    pub fn lock_exclusive(&self) -> Result<LockedCacheFile<'_>, CacheError> {
         let target = resolve(&self.path)?;
         create_parent_dirs(&target)?;
-        let _lock = self.lock(&target)?;
-        let (mut cache, before) = match self.read(&target)? {
-            Contents::Parsed(cache) => {
-                let before = cache.to_json();
-                (cache, Some(before))
-            }
-            Contents::Missing => (TokenCache::new(), None),
-            Contents::Corrupt(detail) => {
-                move_aside(&target, &detail)?;
-                (TokenCache::new(), None)
-            }
-        };
-        let result = f(&mut cache);
-        let after = cache.to_json();
-        // Compared with what we would have written for the file as read, not with its bytes, so
-        // a file MSAL Python wrote (other key order) is not rewritten just to reformat it.
-        let changed = match &before {
-            Some(before) => *before != after,
-            None => !cache.is_empty(),
-        };
-        if changed {
-            remove_orphaned_temp_files(&target);
-            write_atomically(&target, after.as_bytes())?;
-        }
-        Ok(result)
+        let lock = self.lock(&target)?;
+        Ok(LockedCacheFile {
+            file: self,
+            target,
+            _lock: lock,
+        })
     }
 
     /// Reads and parses the file, tightening loose permissions on the way.
@@ -256,6 +246,67 @@ impl CacheFile {
 
 /// Holds the lock; closing the file on drop releases it.
 struct LockGuard(File);
+
+/// The cache file under its exclusive lock (see [`CacheFile::lock_exclusive`]); the lock is
+/// released when this is dropped.
+pub struct LockedCacheFile<'a> {
+    file: &'a CacheFile,
+    target: PathBuf,
+    _lock: LockGuard,
+}
+
+impl std::fmt::Debug for LockedCacheFile<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockedCacheFile")
+            .field("path", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LockedCacheFile<'_> {
+    /// The cache as it is now on disk; a corrupt file is moved aside and reported (an empty
+    /// cache is returned), an unknown format is an error.
+    pub fn read(&self) -> Result<TokenCache, CacheError> {
+        match self.file.read(&self.target)? {
+            Contents::Parsed(cache) => Ok(cache),
+            Contents::Missing => Ok(TokenCache::new()),
+            Contents::Corrupt(detail) => {
+                move_aside(&self.target, &detail)?;
+                Ok(TokenCache::new())
+            }
+        }
+    }
+
+    /// Read–modify–write without re-locking: re-read the file, apply `f`, and write only if
+    /// the JSON changed. Returns `f`'s result.
+    pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
+        let target = &self.target;
+        let (mut cache, before) = match self.file.read(target)? {
+            Contents::Parsed(cache) => {
+                let before = cache.to_json();
+                (cache, Some(before))
+            }
+            Contents::Missing => (TokenCache::new(), None),
+            Contents::Corrupt(detail) => {
+                move_aside(target, &detail)?;
+                (TokenCache::new(), None)
+            }
+        };
+        let result = f(&mut cache);
+        let after = cache.to_json();
+        // Compared with what we would have written for the file as read, not with its bytes, so
+        // a file MSAL Python wrote (other key order) is not rewritten just to reformat it.
+        let changed = match &before {
+            Some(before) => *before != after,
+            None => !cache.is_empty(),
+        };
+        if changed {
+            remove_orphaned_temp_files(target);
+            write_atomically(target, after.as_bytes())?;
+        }
+        Ok(result)
+    }
+}
 
 impl Drop for LockGuard {
     fn drop(&mut self) {

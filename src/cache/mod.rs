@@ -16,7 +16,7 @@ use std::cmp::Reverse;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use file::CacheFile;
+pub use file::{CacheFile, LockedCacheFile};
 pub use schema::{
     AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry,
 };

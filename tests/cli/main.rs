@@ -18,6 +18,7 @@ mod support;
 mod accounts_logout;
 mod client_credentials;
 mod completions;
+mod concurrency;
 mod config;
 mod device_code;
 mod idp_selftest;
