@@ -5,7 +5,7 @@
 //! honours.
 
 use crate::support::idp::CONTOSO_DOMAIN;
-use crate::support::users::{ALICE, SCOPE, UserFx, secrets_in};
+use crate::support::users::{ALICE, UserFx, secrets_in};
 
 const APP: &str = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b";
 const APP_SECRET: &str = "C0ncurrent~secret.value-abcdef0123";
