@@ -202,6 +202,10 @@ mod tests {
 
     fn send(port: u16, raw: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // A connection the listener leaves open (as it may for garbage) must not hang the test.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
         stream.write_all(raw.as_bytes()).unwrap();
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
@@ -244,6 +248,70 @@ mod tests {
         assert!(foreign.starts_with("HTTP/1.1 400"), "{foreign}");
         assert!(post.starts_with("HTTP/1.1 200"), "{post}");
         assert!(matches!(outcome, Redirect::Code(code) if code.secret() == "good"));
+    }
+
+    #[test]
+    fn survives_floods_oversized_bodies_and_garbage_then_takes_the_real_answer() {
+        let listener = LoopbackListener::bind(None).unwrap();
+        let port = listener.port();
+        let attacker = std::thread::spawn(move || {
+            let mut answers = Vec::new();
+            for i in 0..200 {
+                answers.push(send(
+                    port,
+                    &format!("GET /?code=stolen{i}&state=guess{i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+                ));
+            }
+            let huge = "a".repeat(MAX_BODY as usize + 10);
+            answers.push(send(
+                port,
+                &format!(
+                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\ncode=x&state=s1&pad={huge}",
+                    huge.len() + 18
+                ),
+            ));
+            for garbage in [
+                "\x00\x01\x02\r\n\r\n",
+                "GET\r\n\r\n",
+                "BREW /pot HTTP/1.1\r\n\r\n",
+            ] {
+                let _ = send(port, garbage);
+            }
+            answers.push(send(
+                port,
+                "GET /?code=real&state=s1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            ));
+            answers
+        });
+        let outcome = listener
+            .wait(
+                "s1",
+                Instant::now() + Duration::from_secs(60),
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        let answers = attacker.join().unwrap();
+        assert!(
+            answers[..200].iter().all(|a| a.starts_with("HTTP/1.1 400")),
+            "forged states are refused"
+        );
+        assert!(
+            answers[200].starts_with("HTTP/1.1 413"),
+            "{}",
+            &answers[200][..40.min(answers[200].len())]
+        );
+        assert!(answers[201].starts_with("HTTP/1.1 200"));
+        assert!(
+            matches!(outcome, Redirect::Code(code) if code.secret() == "real"),
+            "only the real answer completes"
+        );
+    }
+
+    #[test]
+    fn binds_loopback_only() {
+        let listener = LoopbackListener::bind(None).unwrap();
+        let addr = listener.server.server_addr().to_ip().unwrap();
+        assert_eq!(addr.ip(), std::net::IpAddr::from(Ipv4Addr::LOCALHOST));
     }
 
     #[test]

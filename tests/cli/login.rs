@@ -606,3 +606,34 @@ fn refresh_token_file_imports_and_caches() {
     );
     assert_eq!(fx.idp.request_count(), 0);
 }
+
+#[test]
+fn two_logins_at_once_each_complete_their_own_sign_in() {
+    let fx = UserFx::new();
+    let first = fx
+        .login(Browser::Complete)
+        .args(["--login-hint", ALICE])
+        .spawn();
+    let second = fx
+        .login(Browser::Complete)
+        .args(["--login-hint", BOB])
+        .spawn();
+    let (first, second) = (first.wait(), second.wait());
+    first.assert_success();
+    second.assert_success();
+    let issued = fx.idp.issued_tokens();
+    let owner = |run: &crate::support::Run| {
+        issued
+            .iter()
+            .find(|t| t.access_token == run.stdout.trim())
+            .and_then(|t| t.username.clone())
+    };
+    assert_eq!(
+        owner(&first).as_deref(),
+        Some(ALICE),
+        "each listener got its own answer"
+    );
+    assert_eq!(owner(&second).as_deref(), Some(BOB));
+    let accounts = fx.msal("accounts").args(["-o", "json"]).run();
+    assert_eq!(accounts.stdout_json().as_array().map(Vec::len), Some(2));
+}
