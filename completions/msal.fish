@@ -109,6 +109,7 @@ complete -c msal -n "__fish_msal_using_subcommand device-code" -s q -l quiet -d 
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s s -l scope -d 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l certificate -d 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]' -r -F
@@ -118,7 +119,6 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
 basic\t'client_secret_basic: HTTP Basic authentication'"
-complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -134,10 +134,10 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
-complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
-complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l no-cache -d 'Neither read nor write the token cache'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s q -l quiet -d 'Only errors on stderr'
@@ -145,6 +145,7 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s h -l he
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s s -l scope -d 'Scope of the downstream API (repeatable)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l assertion-file -d 'The incoming user token, from FILE or stdin with `-`' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate -d 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]' -r -F
@@ -154,7 +155,6 @@ complete -c msal -n "__fish_msal_using_subcommand obo" -l client-assertion-file 
 complete -c msal -n "__fish_msal_using_subcommand obo" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
 basic\t'client_secret_basic: HTTP Basic authentication'"
-complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -170,10 +170,10 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand obo" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
-complete -c msal -n "__fish_msal_using_subcommand obo" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
-complete -c msal -n "__fish_msal_using_subcommand obo" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l no-cache -d 'Neither read nor write the token cache'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s q -l quiet -d 'Only errors on stderr'

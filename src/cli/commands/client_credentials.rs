@@ -15,10 +15,6 @@ pub struct ClientCredentialsArgs {
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
 
-    /// How the application proves its identity.
-    #[command(flatten)]
-    pub credential: CredentialArgs,
-
     /// Ask the identity provider even if the cache holds a valid token
     #[arg(long)]
     pub force_refresh: bool,
@@ -30,6 +26,10 @@ pub struct ClientCredentialsArgs {
     /// Neither read nor write the token cache
     #[arg(long)]
     pub no_cache: bool,
+
+    /// How the application proves its identity.
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal client-credentials`.

@@ -20,9 +20,6 @@ pub struct OboArgs {
     /// The incoming user token, from FILE or stdin with `-`
     #[arg(long, value_name = "FILE")]
     pub assertion_file: Option<PathBuf>,
-    /// How the application proves its identity.
-    #[command(flatten)]
-    pub credential: CredentialArgs,
     /// Ask the identity provider even if the cache holds a valid token
     #[arg(long)]
     pub force_refresh: bool,
@@ -32,6 +29,10 @@ pub struct OboArgs {
     /// Neither read nor write the token cache
     #[arg(long)]
     pub no_cache: bool,
+
+    /// How the application proves its identity.
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal obo`.
