@@ -2,7 +2,8 @@
 //! provider (`support::idp`), plus self-tests of that identity provider.
 //!
 //! One test binary (`cargo test --test cli`). The `msal login` tests play the browser with
-//! `tests/cli/fake_browser.py` (set as `$BROWSER`), so they need `python3` on `PATH`.
+//! `tests/cli/fake_browser.py` (set as `$BROWSER`), so they need `python3` on `PATH`; the
+//! `interop` tests also need MSAL Python in it (`python3 -m pip install msal==1.39.0`).
 
 // Tests fail by panicking, and the harness prints stderr of failed runs on purpose (never stdout,
 // which carries tokens): the crate-wide lints that forbid this in product code do not apply here.
@@ -23,6 +24,7 @@ mod config;
 mod device_code;
 mod idp_selftest;
 mod idp_user_selftest;
+mod interop;
 mod login;
 mod obo;
 mod oidc;

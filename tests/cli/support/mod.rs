@@ -9,6 +9,7 @@ pub mod browser;
 pub mod certs;
 pub mod http;
 pub mod idp;
+pub mod msal_python;
 pub mod oidc;
 pub mod users;
 
