@@ -248,6 +248,39 @@ impl ClientApplication {
             log::debug!("endpoints of {key} from the metadata cache");
             return Ok(self.endpoints.get_or_init(|| endpoints).clone());
         }
+        let endpoints = match self.discover().await {
+            Ok(endpoints) => endpoints,
+            // Offline, or the provider is down: endpoints rarely move, so a document older than
+            // a day still lets a cached token be served; a request that needs the network will
+            // fail on its own.
+            Err(error @ Error::Http(_)) => {
+                let stale = self
+                    .config
+                    .metadata_cache
+                    .as_ref()
+                    .and_then(|c| c.get_any_age(key))
+                    .filter(|(e, _)| authority.check_issuer(e.issuer.as_deref()).is_ok());
+                match stale {
+                    Some((endpoints, _)) => {
+                        log::warn!(
+                            "discovery failed ({error}); using the endpoints cached earlier"
+                        );
+                        return Ok(self.endpoints.get_or_init(|| endpoints).clone());
+                    }
+                    None => return Err(error),
+                }
+            }
+            Err(error) => return Err(error),
+        };
+        if let Some(cache) = &self.config.metadata_cache {
+            cache.put(key, &endpoints, now);
+        }
+        Ok(self.endpoints.get_or_init(|| endpoints).clone())
+    }
+
+    /// Instance discovery when needed, then OpenID Connect discovery.
+    async fn discover(&self) -> Result<Endpoints> {
+        let authority = &self.config.authority;
         let mut discovery_url = None;
         if self.config.instance_discovery && authority.needs_instance_discovery() {
             let request = build_instance_discovery_request(authority)?;
@@ -256,11 +289,7 @@ impl ClientApplication {
         }
         let request = build_discovery_request(authority, discovery_url);
         let response = self.http()?.send(&request).await?;
-        let endpoints = parse_discovery_response(authority, &request, &response)?;
-        if let Some(cache) = &self.config.metadata_cache {
-            cache.put(key, &endpoints, now);
-        }
-        Ok(self.endpoints.get_or_init(|| endpoints).clone())
+        Ok(parse_discovery_response(authority, &request, &response)?)
     }
 
     /// Sends a token request and parses the answer.

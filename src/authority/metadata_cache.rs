@@ -45,11 +45,17 @@ impl MetadataCache {
 
     /// The endpoints stored for `key` (the authority URL) if fetched less than a day ago.
     pub fn get(&self, key: &str, now: u64) -> Option<Endpoints> {
-        let path = self.file_for(key);
-        let text = std::fs::read(&path).ok()?;
+        let (endpoints, fetched_at) = self.get_any_age(key)?;
+        let fresh = fetched_at <= now && now - fetched_at < METADATA_TTL_SECS;
+        fresh.then_some(endpoints)
+    }
+
+    /// The endpoints stored for `key` however old, for when discovering them again failed:
+    /// endpoints rarely move, and a cached token can still be served with them.
+    pub fn get_any_age(&self, key: &str) -> Option<(Endpoints, u64)> {
+        let text = std::fs::read(self.file_for(key)).ok()?;
         let entry: Entry = serde_json::from_slice(&text).ok()?;
-        let fresh = entry.fetched_at <= now && now - entry.fetched_at < METADATA_TTL_SECS;
-        (entry.authority == key && fresh).then_some(entry.endpoints)
+        (entry.authority == key).then_some((entry.endpoints, entry.fetched_at))
     }
 
     /// Stores the endpoints for `key`.
@@ -97,5 +103,9 @@ mod tests {
         assert_eq!(cache.get("https://h/t", 1000 + 60), Some(endpoints));
         assert!(cache.get("https://h/other", 1000).is_none());
         assert!(cache.get("https://h/t", 1000 + METADATA_TTL_SECS).is_none());
+        assert_eq!(
+            cache.get_any_age("https://h/t").map(|(_, at)| at),
+            Some(1000)
+        );
     }
 }

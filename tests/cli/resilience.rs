@@ -497,3 +497,49 @@ fn a_discovery_document_pointing_at_plain_http_elsewhere_is_refused() {
         "no credential was sent anywhere"
     );
 }
+
+#[test]
+fn a_cached_token_is_served_offline_even_when_the_discovery_document_is_old() {
+    let fx = Fixture::new();
+    fx.fill_cache(1);
+    let authority = fx.idp.authority(CONTOSO_DOMAIN);
+    // Age every stored discovery document past its day.
+    let metadata_dir = fx.env.cache_dir().join("msal");
+    let mut aged = 0;
+    for entry in std::fs::read_dir(&metadata_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut doc: Value = read_json(&path);
+        doc["fetched_at"] = json!(1);
+        std::fs::write(&path, doc.to_string()).unwrap();
+        aged += 1;
+    }
+    assert!(
+        aged > 0,
+        "discovery metadata is kept in {}",
+        metadata_dir.display()
+    );
+    let Fixture { env, idp } = fx;
+    drop(idp); // the provider is gone
+    let secret = env.root().join("files").join("secret");
+    let run = env
+        .msal()
+        .args([
+            "client-credentials",
+            "--authority",
+            &authority,
+            "--client-id",
+            CLIENT,
+        ])
+        .args([
+            "--scope",
+            "api://app-0/.default",
+            "-o",
+            "json",
+            "--client-secret-file",
+        ])
+        .arg(secret)
+        .run();
+    run.assert_success();
+    assert_eq!(run.stdout_json()["token_source"], "cache");
+    run.assert_stderr_has("discovery failed");
+}
