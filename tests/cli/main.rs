@@ -31,5 +31,6 @@ mod oidc;
 mod properties;
 mod recipes;
 mod resilience;
+mod secrets;
 mod silent;
 mod terminal;
