@@ -112,6 +112,10 @@ pub struct GlobalArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// OS keyring options (src/cli/keyring.rs).
+    #[command(flatten)]
+    pub keyring: super::keyring::KeyringArgs,
 }
 
 /// `--output` formats.
@@ -179,6 +183,10 @@ pub struct CredentialArgs {
     /// `permissions: id-token: write`)
     #[arg(long)]
     pub github_oidc: bool,
+
+    /// --save-secret / --forget-secret (src/cli/keyring.rs).
+    #[command(flatten)]
+    pub keyring: super::keyring::SaveSecretArgs,
 }
 
 #[cfg(test)]

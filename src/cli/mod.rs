@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod env;
 mod exit;
+mod keyring;
 mod logger;
 mod output;
 mod settings;

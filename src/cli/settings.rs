@@ -9,13 +9,14 @@ use anyhow::{Context as _, Result};
 use msal::app::ClientConfig;
 use msal::authority::{Authority, DEFAULT_AUTHORITY, MetadataCache};
 use msal::cache::CacheFile;
-use msal::credential::{Certificate, ClientCredential, GitHubOidc};
+use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
 use msal::http::HttpConfig;
 use msal::secret::{CertificatePassword, ClientSecret};
 
 use super::args::{CredentialArgs, GlobalArgs, OutputFormat};
 use super::env::{self, Env};
 use super::exit::UsageError;
+use super::keyring::{KeyringSettings, SavedSecrets};
 
 /// The Azure CLI's public client id: the default for user sign-ins, as in azure-identity.
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -52,6 +53,8 @@ pub struct Settings {
     pub quiet: bool,
     /// `--timeout`, when given (it also bounds how long a sign-in waits for the user).
     pub timeout_given: Option<Duration>,
+    /// The OS keyring (saved secrets, the cache key) and the cache encryption policy.
+    pub keyring: KeyringSettings,
 }
 
 impl Settings {
@@ -106,6 +109,8 @@ impl Settings {
 
         let instance_discovery =
             !global.no_instance_discovery && env.flag(env::MSAL_INSTANCE_DISCOVERY) != Some(false);
+        let keyring =
+            KeyringSettings::resolve(&global.keyring, env, dirs.as_ref().map(|d| d.config_dir()))?;
 
         Ok(Self {
             client_id,
@@ -121,6 +126,7 @@ impl Settings {
             output_given: global.output.is_some(),
             quiet: global.quiet,
             timeout_given: global.timeout.map(Duration::from_secs),
+            keyring,
         })
     }
 
@@ -133,7 +139,8 @@ impl Settings {
             authority: self.authority.clone(),
             http,
             token_cache: use_cache.then(|| {
-                let file = CacheFile::new(self.cache_path.clone());
+                let file = CacheFile::new(self.cache_path.clone())
+                    .with_encryption(self.keyring.cache_encryption());
                 match self.cache_lock_timeout {
                     Some(timeout) => file.with_lock_timeout(timeout),
                     None => file,
@@ -154,8 +161,13 @@ impl Settings {
 }
 
 /// Resolves a confidential client's credential: at most one flag; else the azure-identity
-/// environment variables in their order (secret, certificate, federated token file).
-pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+/// environment variables in their order (secret, certificate, federated token file); else the
+/// credential saved with `--save-secret` for this client id and authority (`saved`).
+pub fn resolve_credential(
+    args: &CredentialArgs,
+    env: &Env,
+    saved: &SavedSecrets<'_>,
+) -> Result<ClientCredential> {
     let given = [
         args.client_secret_file.is_some(),
         args.client_secret.is_some(),
@@ -179,20 +191,17 @@ pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCred
     }
 
     if let Some(path) = &args.client_secret_file {
-        return Ok(ClientCredential::Secret(ClientSecret::new(read_secret(
-            path,
-            "client secret",
-        )?)));
+        return Ok(saved.secret(ClientSecret::new(read_secret(path, "client secret")?)));
     }
     if let Some(secret) = &args.client_secret {
         log::warn!(
             "--client-secret makes the secret visible to every user of this machine in the process list; \
              use --client-secret-file or AZURE_CLIENT_SECRET instead"
         );
-        return Ok(ClientCredential::Secret(ClientSecret::new(secret.clone())));
+        return Ok(saved.secret(ClientSecret::new(secret.clone())));
     }
     if let Some(path) = &args.certificate {
-        return certificate(path, args, env);
+        return certificate(path, args, env, saved);
     }
     if let Some(path) = &args.client_assertion_file {
         return Ok(ClientCredential::AssertionFile(path.clone()));
@@ -210,26 +219,33 @@ pub fn resolve_credential(args: &CredentialArgs, env: &Env) -> Result<ClientCred
         return Ok(ClientCredential::GitHubActions(oidc));
     }
     if let Some(secret) = env.get(env::AZURE_CLIENT_SECRET) {
-        return Ok(ClientCredential::Secret(ClientSecret::new(
-            secret.to_owned(),
-        )));
+        return Ok(saved.secret(ClientSecret::new(secret.to_owned())));
     }
     if let Some(path) = env.get(env::AZURE_CLIENT_CERTIFICATE_PATH) {
-        return certificate(Path::new(path), args, env);
+        return certificate(Path::new(path), args, env, saved);
     }
     if let Some(path) = env.get(env::AZURE_FEDERATED_TOKEN_FILE) {
         return Ok(ClientCredential::FederatedTokenFile(PathBuf::from(path)));
     }
+    if let Some(credential) = saved.credential(send_chain(args, env))? {
+        return Ok(credential);
+    }
     Err(UsageError(
         "no client credential: pass --client-secret-file, --certificate, --client-assertion-file, \
          --federated-token-file or --github-oidc, or set AZURE_CLIENT_SECRET, \
-         AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"
+         AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (--save-secret keeps one for \
+         later runs)"
             .into(),
     )
     .into())
 }
 
-fn certificate(path: &Path, args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+fn certificate(
+    path: &Path,
+    args: &CredentialArgs,
+    env: &Env,
+    saved: &SavedSecrets<'_>,
+) -> Result<ClientCredential> {
     let password = if let Some(file) = &args.certificate_password_file {
         Some(read_secret(file, "certificate password")?)
     } else if let Some(password) = &args.certificate_password {
@@ -242,14 +258,28 @@ fn certificate(path: &Path, args: &CredentialArgs, env: &Env) -> Result<ClientCr
         env.get(env::AZURE_CLIENT_CERTIFICATE_PASSWORD)
             .map(str::to_owned)
     };
-    let password = password.map(CertificatePassword::new);
-    let certificate = Certificate::from_file(path, password.as_ref())?;
-    let send_chain = args.send_certificate_chain
-        || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true);
+    let mut password = password.map(CertificatePassword::new);
+    let certificate = match Certificate::from_file(path, password.as_ref()) {
+        // A PFX given without its password: the one kept with --save-secret, if any.
+        Err(error @ CredentialError::PfxWrongPassword { .. }) if password.is_none() => {
+            password = saved.certificate_password()?;
+            match &password {
+                Some(p) => Certificate::from_file(path, Some(p))?,
+                None => return Err(error.into()),
+            }
+        }
+        result => result?,
+    };
+    saved.certificate(path, password.as_ref());
     Ok(ClientCredential::Certificate {
         certificate,
-        send_chain,
+        send_chain: send_chain(args, env),
     })
+}
+
+/// `--send-certificate-chain` or `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`.
+fn send_chain(args: &CredentialArgs, env: &Env) -> bool {
+    args.send_certificate_chain || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
 }
 
 /// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the

@@ -6,6 +6,7 @@ use msal::app::{ClientApplication, ClientCredentialsParameters, ConfidentialClie
 use super::super::Context;
 use super::super::args::CredentialArgs;
 use super::super::exit::UsageError;
+use super::super::keyring::{SavedSecrets, forget_secret};
 use super::super::settings::resolve_credential;
 
 /// Arguments of `msal client-credentials`.
@@ -35,6 +36,9 @@ pub struct ClientCredentialsArgs {
 /// Runs `msal client-credentials`.
 pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Result<()> {
     let settings = &context.settings;
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes: Vec<String> = args
         .scopes
         .iter()
@@ -55,7 +59,9 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
             .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
     }
     let client_id = settings.required_client_id()?;
-    let credential = resolve_credential(&args.credential, &context.env)?;
+    let saved = SavedSecrets::new(context, &args.credential.keyring, &client_id);
+    let credential = resolve_credential(&args.credential, &context.env, &saved)?;
+    saved.check(&credential)?;
     log::info!(
         "authenticating as {client_id} with {}",
         credential.describe()
@@ -68,6 +74,7 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
         force_refresh: args.force_refresh,
     };
     let result = client.acquire_token_for_client(&params).await?;
+    saved.commit()?;
     context.printer.token(&result)?;
     Ok(())
 }
