@@ -118,8 +118,20 @@ impl CacheFile {
         let target = resolve(&self.path)?;
         match self.read(&target)? {
             Contents::Missing => {
-                if self.wants_encrypted(false) {
-                    self.key(&target, false)?;
+                if let Some(encryption) = self
+                    .encryption
+                    .as_ref()
+                    .filter(|_| self.wants_encrypted(false))
+                {
+                    // Only whether the keyring answers: the key is created with the first write.
+                    encryption
+                        .keys
+                        .get(&target)
+                        .map_err(|source| CacheError::Key {
+                            path: target.clone(),
+                            encrypted: false,
+                            source,
+                        })?;
                 }
                 Ok(TokenCache::new())
             }
@@ -185,6 +197,7 @@ impl CacheFile {
                 let key = self.key(&target, true)?;
                 encryption::seal(after.as_bytes(), &key).map_err(|e| CacheError::Key {
                     path: target.clone(),
+                    encrypted,
                     source: Box::new(e),
                 })?
             } else {
@@ -215,6 +228,7 @@ impl CacheFile {
         };
         let key_error = |source| CacheError::Key {
             path: target.to_owned(),
+            encrypted: false,
             source,
         };
         match encryption.keys.get(target).map_err(key_error)? {
@@ -242,7 +256,14 @@ impl CacheFile {
             }
         };
         // Reading needs an existing key: one created now could not decrypt anything.
-        let key = self.key(target, false)?;
+        let key = self.key(target, false).map_err(|e| match e {
+            CacheError::Key { path, source, .. } => CacheError::Key {
+                path,
+                encrypted: true,
+                source,
+            },
+            other => other,
+        })?;
         let file_kid = sealed.kid().to_owned();
         let Some(plain) = encryption::open(sealed, &key) else {
             return Err(CacheError::Decrypt {

@@ -80,10 +80,19 @@ pub enum CacheError {
     },
     /// The key for an encrypted cache could not be read or stored: the keyring was unreachable,
     /// locked, or did not answer in time.
-    #[error("token cache {path}: its encryption key could not be used: {source}")]
+    #[error(
+        "token cache {path}{}: {source}",
+        if *encrypted {
+            " is encrypted, and its key could not be read (the file was left untouched)"
+        } else {
+            ": the key to encrypt it could not be read or stored"
+        }
+    )]
     Key {
         /// The cache file.
         path: PathBuf,
+        /// Whether the file is encrypted already (else the key was wanted to encrypt it).
+        encrypted: bool,
         /// What the keyring said (never the key).
         #[source]
         source: CacheKeyError,

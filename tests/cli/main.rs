@@ -17,5 +17,6 @@ mod support;
 mod client_credentials;
 mod completions;
 mod idp_selftest;
+mod keyring;
 mod properties;
 mod resilience;
