@@ -54,7 +54,7 @@ pub(crate) fn open(backend: Backend) -> Result<Arc<CredentialStore>, String> {
         Backend::Keyutils => {
             let store: Arc<CredentialStore> =
                 linux_keyutils_keyring_store::Store::new().map_err(|e| reason(&e))?;
-            canary(&store)?;
+            canary()?;
             Ok(store)
         }
         #[cfg(target_os = "macos")]
@@ -91,30 +91,52 @@ pub(crate) fn entry(
     }
 }
 
-/// Writes, reads back and deletes a throw-away entry: keyutils without a session keyring fails
-/// one of the three (which one depends on the kernel and crate version).
+/// Does what the keyutils store does with a throw-away key (add it to the session keyring, link
+/// it to the persistent keyring, find it by description, read it back), then removes it by its
+/// id. Without a real session keyring one of these steps fails (which one depends on the kernel
+/// and the crate version: AccessDenied on the link here, "not found" on the search elsewhere).
+///
+/// This uses `linux-keyutils` directly rather than the store, because the store cannot remove a
+/// key it failed to finish writing: a failed link leaves the key in the user-session keyring,
+/// and every run would leave one more behind, against the per-user quota.
 #[cfg(target_os = "linux")]
-fn canary(store: &Arc<CredentialStore>) -> Result<(), String> {
+fn canary() -> Result<(), String> {
+    use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
+
+    let failed = |step: &str, e: KeyError| format!("no usable session keyring ({step}: {e})");
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let account = format!("canary-{}-{nanos}", std::process::id());
-    let value = "msal keyring canary";
-    let failed =
-        |step: &str, e: &Error| format!("no usable session keyring ({step}: {})", reason(e));
-    let entry = store
-        .build(super::SERVICE, &account, None)
-        .map_err(|e| failed("create", &e))?;
-    entry.set_password(value).map_err(|e| failed("write", &e))?;
-    let read = entry.get_password();
-    // Delete whatever the read said, so no canary is left behind.
-    let deleted = entry.delete_credential();
-    match read {
-        Ok(text) if text == value => {}
-        Ok(_) => return Err("no usable session keyring (read back a different value)".to_owned()),
-        Err(e) => return Err(failed("read back", &e)),
+    let description = format!("msal-canary:{}-{nanos}", std::process::id());
+    let value = b"msal keyring canary";
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .map_err(|e| failed("open", e))?;
+    let persistent = KeyRing::get_persistent(KeyRingIdentifier::Session).ok();
+    let key = session
+        .add_key(&description, value)
+        .map_err(|e| failed("write", e))?;
+    let result = (|| {
+        if let Some(persistent) = persistent {
+            persistent
+                .link_key(key)
+                .map_err(|e| failed("link to the persistent keyring", e))?;
+        }
+        let found = session
+            .search(&description)
+            .map_err(|e| failed("find again", e))?;
+        let read = found.read_to_vec().map_err(|e| failed("read back", e))?;
+        if read != value {
+            return Err("no usable session keyring (read back a different value)".to_owned());
+        }
+        Ok(())
+    })();
+    // Remove it whatever happened, by id: unlinked from everything, the kernel collects it.
+    if let Some(persistent) = persistent {
+        let _ = persistent.unlink_key(key);
     }
-    deleted.map_err(|e| failed("delete", &e))
+    let _ = session.unlink_key(key);
+    let _ = key.invalidate();
+    result
 }
 
 /// A one-line description of a keyring error that cannot contain a secret: the variants that

@@ -744,5 +744,6 @@ fn a_hung_keyring_costs_one_timeout_then_the_file_is_used() {
         .env("MSAL_KEYRING_TIMEOUT", "0.5")
         .arg("--encrypt-cache")
         .run();
-    run.assert_code(1).assert_stderr_has("the key to encrypt it");
+    run.assert_code(1)
+        .assert_stderr_has("the key to encrypt it");
 }
