@@ -77,7 +77,7 @@ _msal() {
 
     case "${cmd}" in
         msal)
-            opts="-o -v -q -h -V --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version login device-code client-credentials obo silent accounts logout completions help"
+            opts="-o -v -q -h -V --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version login device-code client-credentials obo silent accounts logout completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +119,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -127,7 +131,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__accounts)
-            opts="-o -v -q -h -V --username --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-o -v -q -h -V --username --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +177,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -181,7 +189,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__client__subcmd__credentials)
-            opts="-s -o -v -q -h -V --scope --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --force-refresh --claims --no-cache --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --save-secret --forget-secret --force-refresh --claims --no-cache --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +271,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -271,7 +283,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__completions)
-            opts="-o -v -q -h -V --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version bash zsh fish powershell elvish man"
+            opts="-o -v -q -h -V --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version bash zsh fish powershell elvish man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,6 +325,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -321,7 +337,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__device__subcmd__code)
-            opts="-s -o -v -q -h -V --scope --qr --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --qr --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,6 +385,10 @@ _msal() {
                     ;;
                 --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -519,7 +539,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__login)
-            opts="-s -o -v -q -h -V --scope --extra-scope --no-browser --port --login-hint --domain-hint --prompt --claims --username --password-stdin --refresh-token-file --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --extra-scope --no-browser --port --login-hint --domain-hint --prompt --claims --username --password-stdin --refresh-token-file --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -601,6 +621,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -609,7 +633,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__logout)
-            opts="-o -v -q -h -V --username --account --all --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-o -v -q -h -V --username --account --all --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -659,6 +683,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -667,7 +695,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__obo)
-            opts="-s -o -v -q -h -V --scope --assertion-file --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --force-refresh --claims --no-cache --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --assertion-file --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --save-secret --forget-secret --force-refresh --claims --no-cache --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,6 +781,10 @@ _msal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -761,7 +793,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__silent)
-            opts="-s -o -v -q -h -V --scope --username --account --force-refresh --claims --min-validity --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --help --version"
+            opts="-s -o -v -q -h -V --scope --username --account --force-refresh --claims --min-validity --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -825,6 +857,10 @@ _msal() {
                     ;;
                 --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
                     return 0
                     ;;
                 *)
