@@ -2,7 +2,7 @@
 //! `--forget-secret` to [`msal::secret_store`]. Everything that talks to a keyring lives in the
 //! library; this file only turns options into calls and messages.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,6 +154,8 @@ pub struct SavedSecrets<'a> {
     save: bool,
     /// What `--save-secret` will keep once the token has been had.
     pending: RefCell<Option<SavedCredential>>,
+    /// Whether the credential of this run came from the keyring.
+    from_saved: Cell<bool>,
 }
 
 impl<'a> SavedSecrets<'a> {
@@ -165,6 +167,7 @@ impl<'a> SavedSecrets<'a> {
             authority: context.settings.authority.url(),
             save: args.save_secret,
             pending: RefCell::new(None),
+            from_saved: Cell::new(false),
         }
     }
 
@@ -203,6 +206,7 @@ impl<'a> SavedSecrets<'a> {
         let Some((saved, backend)) = self.lookup()? else {
             return Ok(None);
         };
+        self.from_saved.set(true);
         log::info!(
             "using the credential saved for {} at {} in {backend}",
             self.client_id,
@@ -235,6 +239,14 @@ impl<'a> SavedSecrets<'a> {
     pub fn check(&self, credential: &ClientCredential) -> Result<()> {
         if !self.save {
             return Ok(());
+        }
+        if self.from_saved.get() {
+            return Err(UsageError(
+                "--save-secret needs a credential option or variable: this run found none, and \
+                 would only keep the credential that is already saved"
+                    .into(),
+            )
+            .into());
         }
         if self.pending.borrow().is_none() {
             return Err(UsageError(format!(

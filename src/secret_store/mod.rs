@@ -183,6 +183,14 @@ impl SecretId {
         }
     }
 
+    /// What it is, for messages: the label without its `msal: ` prefix.
+    pub fn what(&self) -> String {
+        format!(
+            "the {}",
+            self.label.strip_prefix("msal: ").unwrap_or(&self.label)
+        )
+    }
+
     /// Kept only in an OS keyring, never in the 0600 file.
     pub fn keyring_only(mut self) -> Self {
         self.file_fallback = false;
@@ -338,7 +346,7 @@ impl SecretStore {
                 os::entry(backend, &store, &service, &account, &label)?.get_password()
             }) {
                 Some(Outcome::Done(value)) => {
-                    log::info!("keyring: found {} in {}", id.label, tier.backend);
+                    log::info!("keyring: found {} in {}", id.what(), tier.backend);
                     return Ok(Some(Found {
                         value: KeyringSecret::new(value),
                         backend: tier.backend,
@@ -366,7 +374,7 @@ impl SecretStore {
         {
             log::info!(
                 "keyring: found {} in {} (mode 0600)",
-                id.label,
+                id.what(),
                 file.path(id).display()
             );
             return Ok(Some(Found {
@@ -389,7 +397,7 @@ impl SecretStore {
                 os::entry(backend, &store, &service, &account, &label)?.set_password(&secret)
             }) {
                 Some(Outcome::Done(())) => {
-                    log::info!("keyring: kept {} in {}", id.label, tier.backend);
+                    log::info!("keyring: kept {} in {}", id.what(), tier.backend);
                     return Ok(tier.backend);
                 }
                 Some(Outcome::Refused(reason)) => {
@@ -412,14 +420,14 @@ impl SecretStore {
             if !self.noticed.swap(true, Ordering::Relaxed) {
                 log::warn!(
                     "no keyring reachable; keeping {} in {} (mode 0600)",
-                    id.label,
+                    id.what(),
                     path.display()
                 );
             }
         } else {
             log::info!(
                 "keyring: off; kept {} in {} (mode 0600)",
-                id.label,
+                id.what(),
                 path.display()
             );
         }

@@ -175,6 +175,10 @@ fn without_a_keyring_the_secret_goes_to_a_private_file_with_one_notice_and_is_re
     assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
     run.assert_stderr_has("keyring: found");
 
+    // --save-secret with nothing given has nothing new to keep.
+    let run = fx.cc().arg("--save-secret").run();
+    run.assert_code(2).assert_stderr_has("already saved");
+
     // Explicit options and the environment still win over the saved secret.
     let run = fx
         .cc()
@@ -422,7 +426,7 @@ fn the_secret_service_keeps_the_saved_secret_and_the_next_run_finds_it() {
     let run = service.on(fx.cc()).args(["--force-refresh", "-v"]).run();
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
-    run.assert_stderr_has("found msal: credential of client")
+    run.assert_stderr_has("found the credential of client")
         .assert_stderr_has("in the Secret Service");
     assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
 
