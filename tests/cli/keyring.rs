@@ -48,10 +48,12 @@ impl Fixture {
 
     /// `msal client-credentials` for the test client, with no credential option, and a D-Bus
     /// address where no bus listens: the clean "no keyring" environment, whatever machine the
-    /// test runs on (a CI runner may have a user bus at /run/user/UID/bus).
+    /// test runs on (a CI runner may have a user bus at /run/user/UID/bus; a desktop session a
+    /// usable session keyring, which [`hide_keyutils`] takes away).
     fn cc(&self) -> Msal<'_> {
         self.env
             .msal()
+            .wrapped_in(hide_keyutils())
             .args([
                 "client-credentials",
                 "--authority",
@@ -105,6 +107,53 @@ impl Fixture {
             .last()
             .and_then(|r| r.form("client_secret").map(str::to_owned))
     }
+}
+
+/// A wrapper that gives `msal` a session keyring it may not use, when the machine would
+/// otherwise give it a usable one (a desktop login with `pam_keyinit`): the tests of "no
+/// keyring" must not find one, nor leave test secrets in a developer's keyring. Empty where
+/// keyutils is unusable anyway (this machine, CI: root in a container, no session keyring).
+fn hide_keyutils() -> Vec<String> {
+    static WRAPPER: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    WRAPPER
+        .get_or_init(|| {
+            let env = TestEnv::new();
+            let probe = env
+                .msal()
+                .args([
+                    "client-credentials",
+                    "--authority",
+                    "https://login.microsoftonline.com/keyring-probe",
+                    "--client-id",
+                    "keyring-probe",
+                    "--forget-secret",
+                    "--keyring",
+                    "require",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+                .run();
+            if probe.code != 0 {
+                return Vec::new();
+            }
+            assert!(
+                find_program("keyctl").is_some(),
+                "this machine gives processes a usable session keyring; hiding it from the \
+                 no-keyring tests needs keyctl (apt-get install -y keyutils)"
+            );
+            // A new session keyring, then no permission on it: keyutils fails its canary.
+            [
+                "keyctl",
+                "session",
+                "-",
+                "sh",
+                "-c",
+                "keyctl setperm @s 0 >/dev/null && exec \"$@\"",
+                "sh",
+            ]
+            .map(str::to_owned)
+            .to_vec()
+        })
+        .clone()
 }
 
 /// Panics unless no secret and no issued token appears in the run's stderr, and no secret on
