@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_msal_global_optspecs
-    string join \n profile= client-id= authority= tenant= oidc-authority= no-instance-discovery cache= o/output= timeout= ca-cert= v/verbose q/quiet h/help V/version
+    string join \n profile= client-id= authority= tenant= oidc-authority= no-instance-discovery cache= o/output= timeout= ca-cert= v/verbose q/quiet keyring= encrypt-cache h/help V/version
 end
 
 function __fish_msal_needs_command
@@ -39,9 +39,13 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_needs_command" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_needs_command" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_needs_command" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_needs_command" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_needs_command" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_needs_command" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_needs_command" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
@@ -79,11 +83,15 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand login" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand login" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand login" -l no-browser -d 'Print the sign-in URL instead of opening a browser; paste the final URL on stdin'
 complete -c msal -n "__fish_msal_using_subcommand login" -l password-stdin -d 'Legacy: read the password for --username from stdin'
 complete -c msal -n "__fish_msal_using_subcommand login" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand login" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand login" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand login" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand login" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
@@ -102,10 +110,14 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l qr -d 'Also show the verification URL as a QR code'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s s -l scope -d 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default' -r
@@ -134,13 +146,19 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l no-cache -d 'Neither read nor write the token cache'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l save-secret -d 'Keep the client secret (or certificate and its password) in the OS keyring for later runs with this client id and authority, which then need no credential option'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l forget-secret -d 'Forget the credential kept by --save-secret for this client id and authority, and exit'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s s -l scope -d 'Scope of the downstream API (repeatable)' -r
@@ -170,13 +188,19 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand obo" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand obo" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand obo" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l no-cache -d 'Neither read nor write the token cache'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l save-secret -d 'Keep the client secret (or certificate and its password) in the OS keyring for later runs with this client id and authority, which then need no credential option'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l forget-secret -d 'Forget the credential kept by --save-secret for this client id and authority, and exit'
 complete -c msal -n "__fish_msal_using_subcommand obo" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand obo" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s s -l scope -d 'Scope to request (repeatable)' -r
@@ -199,10 +223,14 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand silent" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand silent" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand silent" -l force-refresh -d 'Refresh even if the cached access token is valid'
 complete -c msal -n "__fish_msal_using_subcommand silent" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand silent" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l username -d 'Only accounts with this username' -r
@@ -221,9 +249,13 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand logout" -l username -d 'The account\'s username' -r
@@ -243,10 +275,14 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand logout" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand logout" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand logout" -l all -d 'Every account'
 complete -c msal -n "__fish_msal_using_subcommand logout" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand logout" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
@@ -264,9 +300,13 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand config" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
@@ -284,9 +324,13 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand config" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand config" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand config" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand config" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand config" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand config" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand config" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand completions" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
@@ -304,9 +348,13 @@ exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
 complete -c msal -n "__fish_msal_using_subcommand completions" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
 complete -c msal -n "__fish_msal_using_subcommand completions" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand completions" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
 complete -c msal -n "__fish_msal_using_subcommand completions" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand completions" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo silent accounts logout doctor completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'

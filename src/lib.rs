@@ -19,6 +19,7 @@ pub mod error;
 pub mod flow;
 pub mod http;
 pub mod secret;
+pub mod secret_store;
 pub mod token;
 
 pub use error::{Error, Result, ServerError};

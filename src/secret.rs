@@ -84,6 +84,11 @@ secret_type!(
     /// The password protecting a PKCS#12 (PFX) certificate file.
     CertificatePassword
 );
+secret_type!(
+    /// A value kept in the OS keyring or its 0600 file fallback (a saved client credential, a
+    /// cache encryption key): see [`crate::secret_store`].
+    KeyringSecret
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::encryption::{self, CacheEncryption, Opened};
 use super::schema::ParseError;
 use super::{CacheError, TokenCache};
 
@@ -48,6 +49,9 @@ pub struct CacheFile {
     lock_timeout: Duration,
     /// Set once the loose-permissions warning has been logged, so it is logged once.
     warned_permissions: AtomicBool,
+    /// Opt-in encryption with a key in the OS keyring ([`encryption`]); `None` reads and
+    /// writes plain JSON only, and reports an encrypted file as unreadable.
+    encryption: Option<CacheEncryption>,
 }
 
 impl Clone for CacheFile {
@@ -56,6 +60,7 @@ impl Clone for CacheFile {
             path: self.path.clone(),
             lock_timeout: self.lock_timeout,
             warned_permissions: AtomicBool::new(self.warned_permissions.load(Ordering::Relaxed)),
+            encryption: self.encryption.clone(),
         }
     }
 }
@@ -63,7 +68,8 @@ impl Clone for CacheFile {
 /// What was found at the cache path.
 enum Contents {
     Missing,
-    Parsed(TokenCache),
+    /// A cache, and whether the file was encrypted.
+    Parsed(TokenCache, bool),
     Corrupt(String),
 }
 
@@ -74,7 +80,16 @@ impl CacheFile {
             path,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             warned_permissions: AtomicBool::new(false),
+            encryption: None,
         }
+    }
+
+    /// Reads encrypted files with keys from `encryption`, and writes the file encrypted or not as
+    /// its policy says ([`encryption`]). The lock, the atomic write and "write only when changed"
+    /// are the same either way: encryption happens only at the edge, on the bytes.
+    pub fn with_encryption(mut self, encryption: CacheEncryption) -> Self {
+        self.encryption = Some(encryption);
+        self
     }
 
     /// Sets how long [`update`](Self::update) waits for the lock.
@@ -93,18 +108,47 @@ impl CacheFile {
     ///
     /// A file that is not a JSON object is moved aside (under the lock) and reported, and an empty
     /// cache returned; a JSON object of an unknown shape is [`CacheError::UnknownFormat`].
+    ///
+    /// With [`EncryptionPolicy::Encrypt`](super::EncryptionPolicy::Encrypt), a plain file is
+    /// encrypted now (under the lock), and a missing one is checked to have a reachable keyring,
+    /// so that a run that cannot keep its cache encrypted stops before any request;
+    /// [`EncryptionPolicy::Decrypt`](super::EncryptionPolicy::Decrypt) turns an encrypted file
+    /// back into plain JSON.
     pub fn load(&self) -> Result<TokenCache, CacheError> {
         let target = resolve(&self.path)?;
         match self.read(&target)? {
-            Contents::Missing => Ok(TokenCache::new()),
-            Contents::Parsed(cache) => Ok(cache),
+            Contents::Missing => {
+                if let Some(encryption) = self
+                    .encryption
+                    .as_ref()
+                    .filter(|_| self.wants_encrypted(false))
+                {
+                    // Only whether the keyring answers: the key is created with the first write.
+                    encryption
+                        .keys
+                        .get(&target)
+                        .map_err(|source| CacheError::Key {
+                            path: target.clone(),
+                            encrypted: false,
+                            source,
+                        })?;
+                }
+                Ok(TokenCache::new())
+            }
+            Contents::Parsed(cache, encrypted) => {
+                if self.wants_encrypted(encrypted) != encrypted && !cache.is_empty() {
+                    // Re-reads and rewrites under the lock; nothing else changes.
+                    self.update(|_| ())?;
+                }
+                Ok(cache)
+            }
             Contents::Corrupt(_) => {
                 // Moving a file aside is a change: do it under the lock, and only if it is still
                 // corrupt once we hold it.
                 let _lock = self.lock(&target)?;
                 match self.read(&target)? {
                     Contents::Missing => Ok(TokenCache::new()),
-                    Contents::Parsed(cache) => Ok(cache),
+                    Contents::Parsed(cache, _) => Ok(cache),
                     Contents::Corrupt(detail) => {
                         move_aside(&target, &detail)?;
                         Ok(TokenCache::new())
@@ -142,6 +186,89 @@ impl CacheFile {
         })
     }
 
+    /// Whether a file that is (or is not) `encrypted` should be written encrypted.
+    fn wants_encrypted(&self, encrypted: bool) -> bool {
+        match &self.encryption {
+            Some(encryption) => encryption.wants_encrypted(encrypted),
+            None => encrypted,
+        }
+    }
+
+    /// The key for `target` from the key source; with `create`, a new one is stored when there
+    /// is none (only ever with the lock held).
+    fn key(&self, target: &Path, create: bool) -> Result<encryption::CacheKey, CacheError> {
+        let Some(encryption) = &self.encryption else {
+            return Err(CacheError::KeyMissing {
+                path: target.to_owned(),
+                looked_in: "nowhere (this program was not given a keyring)".to_owned(),
+            });
+        };
+        let key_error = |source| CacheError::Key {
+            path: target.to_owned(),
+            encrypted: false,
+            source,
+        };
+        match encryption.keys.get(target).map_err(key_error)? {
+            Some(key) => Ok(key),
+            None if create => encryption.keys.create(target).map_err(key_error),
+            None => Err(CacheError::KeyMissing {
+                path: target.to_owned(),
+                looked_in: encryption.keys.describe(target),
+            }),
+        }
+    }
+
+    /// Decrypts an encrypted file's bytes: an error when the key is missing, unreachable or
+    /// wrong, never [`Contents::Corrupt`], so an encrypted cache is never moved aside or
+    /// replaced just because its key cannot be had right now.
+    fn decrypt(&self, target: &Path, bytes: &[u8]) -> Result<Contents, CacheError> {
+        let sealed = match encryption::parse(bytes) {
+            Opened::Sealed(sealed) => sealed,
+            Opened::Corrupt(detail) => return Ok(Contents::Corrupt(detail.to_owned())),
+            Opened::UnknownVersion(detail) => {
+                return Err(CacheError::UnknownFormat {
+                    path: target.to_owned(),
+                    detail,
+                });
+            }
+        };
+        // Reading needs an existing key: one created now could not decrypt anything.
+        let key = self.key(target, false).map_err(|e| match e {
+            CacheError::Key { path, source, .. } => CacheError::Key {
+                path,
+                encrypted: true,
+                source,
+            },
+            other => other,
+        })?;
+        let file_kid = sealed.kid().to_owned();
+        let Some(plain) = encryption::open(sealed, &key) else {
+            return Err(CacheError::Decrypt {
+                path: target.to_owned(),
+                file_kid,
+                key_kid: key.kid(),
+            });
+        };
+        let Ok(text) = String::from_utf8(plain) else {
+            return Ok(Contents::Corrupt(
+                "decrypted, but not UTF-8 text".to_owned(),
+            ));
+        };
+        self.parse(target, &text, true)
+    }
+
+    /// Parses the JSON text of the cache.
+    fn parse(&self, target: &Path, text: &str, encrypted: bool) -> Result<Contents, CacheError> {
+        match TokenCache::parse(text) {
+            Ok(cache) => Ok(Contents::Parsed(cache, encrypted)),
+            Err(ParseError::Corrupt(detail)) => Ok(Contents::Corrupt(detail)),
+            Err(ParseError::UnknownFormat(detail)) => Err(CacheError::UnknownFormat {
+                path: target.to_owned(),
+                detail,
+            }),
+        }
+    }
+
     /// Reads and parses the file, tightening loose permissions on the way.
     fn read(&self, target: &Path) -> Result<Contents, CacheError> {
         let io_error = |source| CacheError::Io {
@@ -156,18 +283,14 @@ impl CacheFile {
         self.tighten_permissions(&file, target);
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_error)?;
+        if encryption::is_encrypted(&bytes) {
+            return self.decrypt(target, &bytes);
+        }
         // Invalid UTF-8 is as corrupt as invalid JSON.
         let Ok(text) = String::from_utf8(bytes) else {
             return Ok(Contents::Corrupt("not UTF-8 text".to_owned()));
         };
-        match TokenCache::parse(&text) {
-            Ok(cache) => Ok(Contents::Parsed(cache)),
-            Err(ParseError::Corrupt(detail)) => Ok(Contents::Corrupt(detail)),
-            Err(ParseError::UnknownFormat(detail)) => Err(CacheError::UnknownFormat {
-                path: target.to_owned(),
-                detail,
-            }),
-        }
+        self.parse(target, &text, false)
     }
 
     /// Tokens must be readable by their owner only (DESIGN §4). A cache another tool created
@@ -268,7 +391,7 @@ impl LockedCacheFile<'_> {
     /// cache is returned), an unknown format is an error.
     pub fn read(&self) -> Result<TokenCache, CacheError> {
         match self.file.read(&self.target)? {
-            Contents::Parsed(cache) => Ok(cache),
+            Contents::Parsed(cache, _) => Ok(cache),
             Contents::Missing => Ok(TokenCache::new()),
             Contents::Corrupt(detail) => {
                 move_aside(&self.target, &detail)?;
@@ -278,31 +401,44 @@ impl LockedCacheFile<'_> {
     }
 
     /// Read–modify–write without re-locking: re-read the file, apply `f`, and write only if
-    /// the JSON changed. Returns `f`'s result.
+    /// the JSON changed (or its encryption should). Returns `f`'s result.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
         let target = &self.target;
-        let (mut cache, before) = match self.file.read(target)? {
-            Contents::Parsed(cache) => {
+        let (mut cache, before, encrypted) = match self.file.read(target)? {
+            Contents::Parsed(cache, encrypted) => {
                 let before = cache.to_json();
-                (cache, Some(before))
+                (cache, Some(before), encrypted)
             }
-            Contents::Missing => (TokenCache::new(), None),
+            Contents::Missing => (TokenCache::new(), None, false),
             Contents::Corrupt(detail) => {
                 move_aside(target, &detail)?;
-                (TokenCache::new(), None)
+                (TokenCache::new(), None, false)
             }
         };
         let result = f(&mut cache);
         let after = cache.to_json();
+        let encrypt = self.file.wants_encrypted(encrypted);
         // Compared with what we would have written for the file as read, not with its bytes, so
-        // a file MSAL Python wrote (other key order) is not rewritten just to reformat it.
+        // a file MSAL Python wrote (other key order) is not rewritten just to reformat it. A
+        // change of format (encrypting, decrypting) is a change.
         let changed = match &before {
-            Some(before) => *before != after,
+            Some(before) => *before != after || encrypt != encrypted,
             None => !cache.is_empty(),
         };
         if changed {
+            let bytes = if encrypt {
+                // The lock is held: creating the key here cannot race another process.
+                let key = self.file.key(target, true)?;
+                encryption::seal(after.as_bytes(), &key).map_err(|e| CacheError::Key {
+                    path: target.clone(),
+                    encrypted,
+                    source: Box::new(e),
+                })?
+            } else {
+                after.into_bytes()
+            };
             remove_orphaned_temp_files(target);
-            write_atomically(target, after.as_bytes())?;
+            write_atomically(target, &bytes)?;
         }
         Ok(result)
     }

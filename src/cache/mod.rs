@@ -6,6 +6,7 @@
 //! `SerializableTokenCache` reads and writes, so MSAL Python and the Azure CLI can share a cache
 //! with `msal` (DESIGN §4).
 
+mod encryption;
 mod file;
 mod schema;
 
@@ -16,6 +17,9 @@ use std::cmp::Reverse;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use encryption::{
+    CacheEncryption, CacheKey, CacheKeyError, CacheKeySource, EncryptionPolicy, KeyFormatError,
+};
 pub use file::{CacheFile, LockedCacheFile};
 pub use schema::{
     AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry,
@@ -61,6 +65,54 @@ pub enum CacheError {
         path: PathBuf,
         /// What was not understood (section and field names only).
         detail: String,
+    },
+    /// The file is encrypted ([`EncryptionPolicy`]) and no key for it was found.
+    #[error(
+        "token cache {path} is encrypted, and its key is not in {looked_in}; the file was left \
+         untouched. If the key is gone for good (another machine or user, a keyring that was \
+         reset), move the file aside and sign in again"
+    )]
+    KeyMissing {
+        /// The cache file.
+        path: PathBuf,
+        /// Where the key was looked for.
+        looked_in: String,
+    },
+    /// The key for an encrypted cache could not be read or stored: the keyring was unreachable,
+    /// locked, or did not answer in time.
+    #[error(
+        "token cache {path}{}: {source}",
+        if *encrypted {
+            " is encrypted, and its key could not be read (the file was left untouched)"
+        } else {
+            ": the key to encrypt it could not be read or stored"
+        }
+    )]
+    Key {
+        /// The cache file.
+        path: PathBuf,
+        /// Whether the file is encrypted already (else the key was wanted to encrypt it).
+        encrypted: bool,
+        /// What the keyring said (never the key).
+        #[source]
+        source: CacheKeyError,
+    },
+    /// The file is encrypted but does not decrypt with the key found.
+    #[error(
+        "token cache {path} could not be decrypted: {}; the file was left untouched",
+        if file_kid == key_kid {
+            "it was altered after it was written".to_owned()
+        } else {
+            format!("it was encrypted with key {file_kid}, and the keyring holds key {key_kid}")
+        }
+    )]
+    Decrypt {
+        /// The cache file.
+        path: PathBuf,
+        /// The id of the key the file names.
+        file_kid: String,
+        /// The id of the key in the keyring.
+        key_kid: String,
     },
     /// Text given to [`TokenCache::from_json`] is not a cache: not a JSON object, or an object
     /// with sections of an unknown shape.

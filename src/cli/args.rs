@@ -120,6 +120,10 @@ pub struct GlobalArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// OS keyring options (src/cli/keyring.rs).
+    #[command(flatten)]
+    pub keyring: super::keyring::KeyringArgs,
 }
 
 /// `--output` formats.
@@ -193,6 +197,10 @@ pub struct CredentialArgs {
     /// document offers only client_secret_basic]
     #[arg(long, value_enum, value_name = "METHOD")]
     pub client_auth_method: Option<ClientAuthMethod>,
+
+    /// --save-secret / --forget-secret (src/cli/keyring.rs).
+    #[command(flatten)]
+    pub keyring: super::keyring::SaveSecretArgs,
 }
 
 /// `--client-auth-method`: how a client secret travels (RFC 6749 §2.3.1).

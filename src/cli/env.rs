@@ -27,6 +27,12 @@ pub const MSAL_PROFILE: &str = "MSAL_PROFILE";
 pub const MSAL_LOG: &str = "MSAL_LOG";
 /// `false`/`0` turns instance discovery off.
 pub const MSAL_INSTANCE_DISCOVERY: &str = "MSAL_INSTANCE_DISCOVERY";
+/// OS keyring use: `auto`, `require`, `off` (see `cli::keyring`).
+pub const MSAL_KEYRING: &str = "MSAL_KEYRING";
+/// `1` encrypts the token cache with a key in the OS keyring; `0` decrypts it.
+pub const MSAL_ENCRYPT_CACHE: &str = "MSAL_ENCRYPT_CACHE";
+/// Seconds each keyring call may take (default 3).
+pub const MSAL_KEYRING_TIMEOUT: &str = "MSAL_KEYRING_TIMEOUT";
 /// Client secret.
 pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
 /// Certificate file (PEM or PFX).
@@ -73,6 +79,9 @@ const ALL: &[&str] = &[
     MSAL_CONFIG,
     MSAL_PROFILE,
     MSAL_INSTANCE_DISCOVERY,
+    MSAL_KEYRING,
+    MSAL_ENCRYPT_CACHE,
+    MSAL_KEYRING_TIMEOUT,
     AZURE_CLIENT_SECRET,
     AZURE_CLIENT_CERTIFICATE_PATH,
     AZURE_CLIENT_CERTIFICATE_PASSWORD,

@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod env;
 mod exit;
+mod keyring;
 mod logger;
 mod output;
 mod settings;

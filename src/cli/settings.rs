@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result};
 use msal::app::ClientConfig;
 use msal::authority::{Authority, DEFAULT_AUTHORITY, MetadataCache};
 use msal::cache::CacheFile;
-use msal::credential::{Certificate, ClientCredential, GitHubOidc};
+use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
 use msal::http::HttpConfig;
 use msal::secret::{CertificatePassword, ClientSecret};
 
@@ -18,6 +18,7 @@ use super::args::{CredentialArgs, GlobalArgs, OutputFormat};
 use super::config::{Config, Profile};
 use super::env::{self, Env};
 use super::exit::UsageError;
+use super::keyring::{KeyringSettings, SavedSecrets};
 
 /// The Azure CLI's public client id: the default for user sign-ins, as in azure-identity.
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -59,6 +60,8 @@ pub struct Settings {
     pub config: Config,
     /// Where each setting came from, for `msal doctor`: (setting, source).
     pub sources: Vec<(&'static str, &'static str)>,
+    /// The OS keyring (saved secrets, the cache key) and the cache encryption policy.
+    pub keyring: KeyringSettings,
 }
 
 /// The first of several candidates that is set, with the name of where it came from.
@@ -197,6 +200,8 @@ impl Settings {
             (global.ca_cert.clone(), "--ca-cert"),
             (profile.ca_cert.clone(), "profile"),
         ]);
+        let keyring =
+            KeyringSettings::resolve(&global.keyring, env, dirs.as_ref().map(|d| d.config_dir()))?;
 
         Ok(Self {
             client_id,
@@ -214,6 +219,7 @@ impl Settings {
             timeout_given: timeout.map(|t| Duration::from_secs(t.0)),
             config,
             sources,
+            keyring,
         })
     }
 
@@ -240,7 +246,8 @@ impl Settings {
             authority: self.authority.clone(),
             http,
             token_cache: use_cache.then(|| {
-                let file = CacheFile::new(self.cache_path.clone());
+                let file = CacheFile::new(self.cache_path.clone())
+                    .with_encryption(self.keyring.cache_encryption());
                 match self.cache_lock_timeout {
                     Some(timeout) => file.with_lock_timeout(timeout),
                     None => file,
@@ -262,13 +269,15 @@ impl Settings {
 
 /// Resolves a confidential client's credential: at most one flag; else the azure-identity
 /// environment variables in their order (secret, certificate, federated token file); else the
-/// profile's credential source. `--client-auth-method` is accepted only with a client secret.
+/// profile's credential source; else a credential saved with `--save-secret` for this client id
+/// and authority (`saved`). `--client-auth-method` is accepted only with a client secret.
 pub fn resolve_credential(
     args: &CredentialArgs,
     env: &Env,
     profile: &Profile,
+    saved: &SavedSecrets<'_>,
 ) -> Result<ClientCredential> {
-    let credential = resolve_credential_source(args, env, profile)?;
+    let credential = resolve_credential_source(args, env, profile, saved)?;
     if args.client_auth_method.is_some() && !matches!(credential, ClientCredential::Secret(_)) {
         return Err(UsageError(format!(
             "--client-auth-method applies to client secrets only, not to a {}",
@@ -283,6 +292,7 @@ fn resolve_credential_source(
     args: &CredentialArgs,
     env: &Env,
     profile: &Profile,
+    saved: &SavedSecrets<'_>,
 ) -> Result<ClientCredential> {
     let given = [
         args.client_secret_file.is_some(),
@@ -307,20 +317,17 @@ fn resolve_credential_source(
     }
 
     if let Some(path) = &args.client_secret_file {
-        return Ok(ClientCredential::Secret(ClientSecret::new(read_secret(
-            path,
-            "client secret",
-        )?)));
+        return Ok(saved.secret(ClientSecret::new(read_secret(path, "client secret")?)));
     }
     if let Some(secret) = &args.client_secret {
         log::warn!(
             "--client-secret makes the secret visible to every user of this machine in the process list; \
              use --client-secret-file or AZURE_CLIENT_SECRET instead"
         );
-        return Ok(ClientCredential::Secret(ClientSecret::new(secret.clone())));
+        return Ok(saved.secret(ClientSecret::new(secret.clone())));
     }
     if let Some(path) = &args.certificate {
-        return certificate(path, args, env);
+        return certificate(path, args, env, saved);
     }
     if let Some(path) = &args.client_assertion_file {
         return Ok(ClientCredential::AssertionFile(path.clone()));
@@ -338,21 +345,16 @@ fn resolve_credential_source(
         return Ok(ClientCredential::GitHubActions(oidc));
     }
     if let Some(secret) = env.get(env::AZURE_CLIENT_SECRET) {
-        return Ok(ClientCredential::Secret(ClientSecret::new(
-            secret.to_owned(),
-        )));
+        return Ok(saved.secret(ClientSecret::new(secret.to_owned())));
     }
     if let Some(path) = env.get(env::AZURE_CLIENT_CERTIFICATE_PATH) {
-        return certificate(Path::new(path), args, env);
+        return certificate(Path::new(path), args, env, saved);
     }
     if let Some(path) = env.get(env::AZURE_FEDERATED_TOKEN_FILE) {
         return Ok(ClientCredential::FederatedTokenFile(PathBuf::from(path)));
     }
     if let Some(path) = &profile.client_secret_file {
-        return Ok(ClientCredential::Secret(ClientSecret::new(read_secret(
-            path,
-            "client secret",
-        )?)));
+        return Ok(saved.secret(ClientSecret::new(read_secret(path, "client secret")?)));
     }
     if let Some(path) = &profile.certificate {
         let with_profile = CredentialArgs {
@@ -364,7 +366,7 @@ fn resolve_credential_source(
                 || profile.send_certificate_chain == Some(true),
             ..CredentialArgs::default()
         };
-        return certificate(path, &with_profile, env);
+        return certificate(path, &with_profile, env, saved);
     }
     if let Some(path) = &profile.client_assertion_file {
         return Ok(ClientCredential::AssertionFile(path.clone()));
@@ -381,16 +383,25 @@ fn resolve_credential_source(
         )?;
         return Ok(ClientCredential::GitHubActions(oidc));
     }
+    if let Some(credential) = saved.credential(send_chain(args, env))? {
+        return Ok(credential);
+    }
     Err(UsageError(
         "no client credential: pass --client-secret-file, --certificate, --client-assertion-file, \
          --federated-token-file or --github-oidc, or set AZURE_CLIENT_SECRET, \
-         AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"
+         AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (--save-secret keeps one for \
+         later runs)"
             .into(),
     )
     .into())
 }
 
-fn certificate(path: &Path, args: &CredentialArgs, env: &Env) -> Result<ClientCredential> {
+fn certificate(
+    path: &Path,
+    args: &CredentialArgs,
+    env: &Env,
+    saved: &SavedSecrets<'_>,
+) -> Result<ClientCredential> {
     let password = if let Some(file) = &args.certificate_password_file {
         Some(read_secret(file, "certificate password")?)
     } else if let Some(password) = &args.certificate_password {
@@ -403,14 +414,28 @@ fn certificate(path: &Path, args: &CredentialArgs, env: &Env) -> Result<ClientCr
         env.get(env::AZURE_CLIENT_CERTIFICATE_PASSWORD)
             .map(str::to_owned)
     };
-    let password = password.map(CertificatePassword::new);
-    let certificate = Certificate::from_file(path, password.as_ref())?;
-    let send_chain = args.send_certificate_chain
-        || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true);
+    let mut password = password.map(CertificatePassword::new);
+    let certificate = match Certificate::from_file(path, password.as_ref()) {
+        // A PFX given without its password: the one kept with --save-secret, if any.
+        Err(error @ CredentialError::PfxWrongPassword { .. }) if password.is_none() => {
+            password = saved.certificate_password()?;
+            match &password {
+                Some(p) => Certificate::from_file(path, Some(p))?,
+                None => return Err(error.into()),
+            }
+        }
+        result => result?,
+    };
+    saved.certificate(path, password.as_ref());
     Ok(ClientCredential::Certificate {
         certificate,
-        send_chain,
+        send_chain: send_chain(args, env),
     })
+}
+
+/// `--send-certificate-chain` or `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`.
+fn send_chain(args: &CredentialArgs, env: &Env) -> bool {
+    args.send_certificate_chain || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
 }
 
 /// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the

@@ -25,6 +25,7 @@ mod device_code;
 mod idp_selftest;
 mod idp_user_selftest;
 mod interop;
+mod keyring;
 mod login;
 mod obo;
 mod oidc;

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::*;
 use crate::cache::{AccessTokenQuery, CacheError, CacheFile, TokenCache, TokenEvent};
 
-fn add_app_token(cache: &mut TokenCache, scope: &str) {
+pub(super) fn add_app_token(cache: &mut TokenCache, scope: &str) {
     let response = response(json!({ "access_token": format!("at-{scope}"), "expires_in": 3600 }));
     let granted = scopes(&[scope]);
     cache.add(
@@ -28,7 +28,7 @@ fn add_app_token(cache: &mut TokenCache, scope: &str) {
     );
 }
 
-fn has_app_token(cache: &TokenCache, scope: &str) -> bool {
+pub(super) fn has_app_token(cache: &TokenCache, scope: &str) -> bool {
     let wanted = scopes(&[scope]);
     let query = AccessTokenQuery {
         client_id: CLIENT,

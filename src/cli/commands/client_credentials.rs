@@ -6,6 +6,7 @@ use msal::app::{ClientApplication, ClientCredentialsParameters, ConfidentialClie
 use super::super::Context;
 use super::super::args::CredentialArgs;
 use super::super::exit::UsageError;
+use super::super::keyring::{SavedSecrets, forget_secret};
 use super::super::settings::resolve_credential;
 
 /// Arguments of `msal client-credentials`.
@@ -35,6 +36,9 @@ pub struct ClientCredentialsArgs {
 /// Runs `msal client-credentials`.
 pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Result<()> {
     let settings = &context.settings;
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError("no scope: pass --scope <resource>/.default".into()).into());
@@ -50,7 +54,14 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
             .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
     }
     let client_id = settings.required_client_id()?;
-    let credential = resolve_credential(&args.credential, &context.env, &settings.config.profile)?;
+    let saved = SavedSecrets::new(context, &args.credential.keyring, &client_id);
+    let credential = resolve_credential(
+        &args.credential,
+        &context.env,
+        &settings.config.profile,
+        &saved,
+    )?;
+    saved.check(&credential)?;
     log::info!(
         "authenticating as {client_id} with {}",
         credential.describe()
@@ -64,6 +75,7 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
         force_refresh: args.force_refresh,
     };
     let result = client.acquire_token_for_client(&params).await?;
+    saved.commit()?;
     context.printer.token(&result)?;
     Ok(())
 }

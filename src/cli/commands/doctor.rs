@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::super::Context;
 use super::super::args::{CredentialArgs, OutputFormat};
 use super::super::env;
+use super::super::keyring::{SaveSecretArgs, SavedSecrets};
 use super::super::output::write_stdout;
 use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
 
@@ -144,14 +145,37 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
             network.join(" ")
         }),
     );
+    let saved = settings
+        .client_id
+        .as_deref()
+        .map(|id| SavedSecrets::new(context, &SaveSecretArgs::default(), id));
     out.insert(
         "client credential",
-        json!(
-            match resolve_credential(&CredentialArgs::default(), &context.env, &config.profile) {
-                Ok(credential) => credential.describe(),
-                Err(_) => "(none configured)".to_owned(),
-            }
-        ),
+        json!(match saved.as_ref().map(|saved| {
+            resolve_credential(
+                &CredentialArgs::default(),
+                &context.env,
+                &config.profile,
+                saved,
+            )
+        }) {
+            Some(Ok(credential)) => credential.describe(),
+            Some(Err(_)) | None => "(none configured)".to_owned(),
+        }),
+    );
+    out.insert(
+        "keyring",
+        json!(match settings.keyring.store.keyring() {
+            Ok(backend) => format!(
+                "{backend} (mode {})",
+                format!("{:?}", settings.keyring.store.mode()).to_lowercase()
+            ),
+            Err(e) => format!("none usable: {e}"),
+        }),
+    );
+    out.insert(
+        "cache encryption",
+        json!(format!("{:?}", settings.keyring.policy).to_lowercase()),
     );
     out
 }

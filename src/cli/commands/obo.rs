@@ -9,6 +9,7 @@ use msal::secret::Assertion;
 use super::super::Context;
 use super::super::args::CredentialArgs;
 use super::super::exit::UsageError;
+use super::super::keyring::{SavedSecrets, forget_secret};
 use super::super::settings::{read_secret, resolve_credential};
 
 /// Arguments of `msal obo`.
@@ -38,6 +39,9 @@ pub struct OboArgs {
 /// Runs `msal obo`.
 pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     let settings = &context.settings;
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = context.settings.scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(UsageError("no scope: pass --scope for the downstream API, e.g. https://graph.microsoft.com/.default".into()).into());
@@ -67,7 +71,14 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     }
     let client_id = settings.required_client_id()?;
     let user_assertion = Assertion::new(read_secret(assertion_file, "user assertion")?);
-    let credential = resolve_credential(&args.credential, &context.env, &settings.config.profile)?;
+    let saved = SavedSecrets::new(context, &args.credential.keyring, &client_id);
+    let credential = resolve_credential(
+        &args.credential,
+        &context.env,
+        &settings.config.profile,
+        &saved,
+    )?;
+    saved.check(&credential)?;
     let app = ClientApplication::new(settings.client_config(client_id, !args.no_cache));
     let client = ConfidentialClient::new(app, credential)
         .with_secret_auth_method(args.credential.client_auth_method.map(Into::into));
@@ -78,6 +89,7 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
         force_refresh: args.force_refresh,
     };
     let result = client.acquire_token_on_behalf_of(&params).await?;
+    saved.commit()?;
     context.printer.token(&result)?;
     Ok(())
 }

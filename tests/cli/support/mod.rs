@@ -104,6 +104,7 @@ impl TestEnv {
             envs: Vec::new(),
             stdin: None,
             stdin_pipe: false,
+            wrapper: Vec::new(),
         }
     }
 }
@@ -137,6 +138,8 @@ pub struct Msal<'a> {
     envs: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
     stdin_pipe: bool,
+    /// A program (and its arguments) that runs `msal`, e.g. `keyctl session NAME`.
+    wrapper: Vec<OsString>,
 }
 
 impl Msal<'_> {
@@ -162,6 +165,17 @@ impl Msal<'_> {
         self
     }
 
+    /// Run `msal` through `wrapper` (a program and its arguments, then msal and its arguments),
+    /// e.g. `keyctl session NAME` to give it a session keyring.
+    pub fn wrapped_in<I, S>(mut self, wrapper: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.wrapper = wrapper.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Feed these bytes on stdin (default: /dev/null).
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
         self.stdin = Some(bytes.into());
@@ -176,7 +190,14 @@ impl Msal<'_> {
     }
 
     fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msal"));
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(env!("CARGO_BIN_EXE_msal"));
+                cmd
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_msal")),
+        };
         cmd.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);

@@ -1,0 +1,316 @@
+//! The command line's side of the OS keyring: its options, and the wiring of `--save-secret` /
+//! `--forget-secret` to [`msal::secret_store`]. Everything that talks to a keyring lives in the
+//! library; this file only turns options into calls and messages.
+
+use std::cell::{Cell, RefCell};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, ValueEnum};
+use msal::cache::{CacheEncryption, EncryptionPolicy};
+use msal::credential::{Certificate, ClientCredential};
+use msal::secret::{CertificatePassword, ClientSecret};
+use msal::secret_store::{
+    Backend, KeyringCacheKeys, KeyringMode, SavedCredential, SecretStore, SecretStoreConfig,
+};
+
+use super::Context;
+use super::env::{self, Env};
+use super::exit::UsageError;
+use super::logger::status;
+
+/// Global keyring options (valid with every subcommand).
+#[derive(Debug, Args, Default)]
+pub struct KeyringArgs {
+    /// Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail
+    /// without a keyring), off (never) [env: MSAL_KEYRING]
+    #[arg(long, global = true, value_enum, value_name = "MODE")]
+    pub keyring: Option<KeyringModeArg>,
+
+    /// Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the
+    /// Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]
+    #[arg(long, global = true)]
+    pub encrypt_cache: bool,
+}
+
+/// `--keyring` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyringModeArg {
+    /// The OS keyring when one works, else a 0600 file in the config directory
+    Auto,
+    /// The OS keyring or a clear failure
+    Require,
+    /// Never the OS keyring
+    Off,
+}
+
+/// Keeping a confidential client's credential between runs.
+#[derive(Debug, Args, Default)]
+pub struct SaveSecretArgs {
+    /// Keep the client secret (or certificate and its password) in the OS keyring for later runs
+    /// with this client id and authority, which then need no credential option
+    #[arg(long, conflicts_with_all = ["client_assertion_file", "federated_token_file", "github_oidc"])]
+    pub save_secret: bool,
+
+    /// Forget the credential kept by --save-secret for this client id and authority, and exit
+    #[arg(long, conflicts_with_all = [
+        "save_secret", "client_secret_file", "client_secret", "certificate",
+        "certificate_password_file", "certificate_password", "client_assertion_file",
+        "federated_token_file", "github_oidc",
+    ])]
+    pub forget_secret: bool,
+}
+
+/// The keyring settings of a run: the store (probed only when used) and the cache policy.
+pub struct KeyringSettings {
+    /// The tiered secret store, shared by saved credentials and the cache key.
+    pub store: Arc<SecretStore>,
+    /// What to do with the cache file's encryption.
+    pub policy: EncryptionPolicy,
+}
+
+impl KeyringSettings {
+    /// Resolves `--keyring`/`MSAL_KEYRING`, `--encrypt-cache`/`MSAL_ENCRYPT_CACHE` and
+    /// `MSAL_KEYRING_TIMEOUT`. `config_dir` is `<config dir>/msal`, home of the 0600 files.
+    pub fn resolve(args: &KeyringArgs, env: &Env, config_dir: Option<&Path>) -> Result<Self> {
+        let mode = match (args.keyring, env.get(env::MSAL_KEYRING)) {
+            (Some(KeyringModeArg::Auto), _) => KeyringMode::Auto,
+            (Some(KeyringModeArg::Require), _) => KeyringMode::Require,
+            (Some(KeyringModeArg::Off), _) => KeyringMode::Off,
+            (None, Some(text)) => text
+                .parse()
+                .map_err(|e| UsageError(format!("MSAL_KEYRING: {e}")))?,
+            (None, None) => KeyringMode::Auto,
+        };
+        let timeout = match env.get(env::MSAL_KEYRING_TIMEOUT) {
+            Some(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|secs| *secs > 0.0 && *secs <= 60.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "MSAL_KEYRING_TIMEOUT must be a number of seconds up to 60, not {text:?}"
+                    ))
+                })?,
+            None => msal::secret_store::DEFAULT_TIMEOUT,
+        };
+        let policy = if args.encrypt_cache {
+            EncryptionPolicy::Encrypt
+        } else {
+            match env.flag(env::MSAL_ENCRYPT_CACHE) {
+                Some(true) => EncryptionPolicy::Encrypt,
+                Some(false) => EncryptionPolicy::Decrypt,
+                None => EncryptionPolicy::Keep,
+            }
+        };
+        if policy == EncryptionPolicy::Encrypt && mode == KeyringMode::Off {
+            return Err(UsageError(
+                "cache encryption keeps its key in the OS keyring, which --keyring off / \
+                 MSAL_KEYRING=off turns off (a key kept next to the file it encrypts would \
+                 protect nothing)"
+                    .into(),
+            )
+            .into());
+        }
+        let store = SecretStore::new(SecretStoreConfig {
+            mode,
+            timeout,
+            file_dir: config_dir.map(|dir| dir.join("secrets")),
+        });
+        Ok(Self {
+            store: Arc::new(store),
+            policy,
+        })
+    }
+
+    /// How the cache file handles encryption: keys from the keyring, the resolved policy.
+    pub fn cache_encryption(&self) -> CacheEncryption {
+        CacheEncryption::new(
+            Arc::new(KeyringCacheKeys::new(self.store.clone())),
+            self.policy,
+        )
+    }
+}
+
+impl std::fmt::Debug for KeyringSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringSettings")
+            .field("mode", &self.store.mode())
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+/// A confidential client's saved credential for one run: looked up when no credential option
+/// is given, and kept after a successful run with `--save-secret`.
+pub struct SavedSecrets<'a> {
+    store: &'a SecretStore,
+    client_id: String,
+    authority: &'a str,
+    save: bool,
+    /// What `--save-secret` will keep once the token has been had.
+    pending: RefCell<Option<SavedCredential>>,
+    /// Whether the credential of this run came from the keyring.
+    from_saved: Cell<bool>,
+}
+
+impl<'a> SavedSecrets<'a> {
+    /// For `client_id` at the run's authority.
+    pub fn new(context: &'a Context, args: &SaveSecretArgs, client_id: &str) -> Self {
+        Self {
+            store: &context.settings.keyring.store,
+            client_id: client_id.to_owned(),
+            authority: context.settings.authority.url(),
+            save: args.save_secret,
+            pending: RefCell::new(None),
+            from_saved: Cell::new(false),
+        }
+    }
+
+    /// A client secret given on this run: kept later with `--save-secret`.
+    pub fn secret(&self, secret: ClientSecret) -> ClientCredential {
+        if self.save {
+            *self.pending.borrow_mut() = Some(SavedCredential::ClientSecret {
+                secret: secret.clone(),
+            });
+        }
+        ClientCredential::Secret(secret)
+    }
+
+    /// A certificate given on this run: its file and password are kept later with
+    /// `--save-secret`.
+    pub fn certificate(&self, path: &Path, password: Option<&CertificatePassword>) {
+        if self.save {
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+            *self.pending.borrow_mut() = Some(SavedCredential::Certificate {
+                path,
+                password: password.cloned(),
+            });
+        }
+    }
+
+    /// The saved password of a certificate, for a PFX given without one.
+    pub fn certificate_password(&self) -> Result<Option<CertificatePassword>> {
+        match self.lookup()? {
+            Some((SavedCredential::Certificate { password, .. }, _)) => Ok(password),
+            _ => Ok(None),
+        }
+    }
+
+    /// The saved credential, for a run given none.
+    pub fn credential(&self, send_chain: bool) -> Result<Option<ClientCredential>> {
+        let Some((saved, backend)) = self.lookup()? else {
+            return Ok(None);
+        };
+        self.from_saved.set(true);
+        log::info!(
+            "using the credential saved for {} at {} in {backend}",
+            self.client_id,
+            self.authority
+        );
+        match saved {
+            SavedCredential::ClientSecret { secret } => Ok(Some(ClientCredential::Secret(secret))),
+            SavedCredential::Certificate { path, password } => {
+                let certificate =
+                    Certificate::from_file(&path, password.as_ref()).with_context(|| {
+                        format!("the certificate saved with --save-secret ({backend})")
+                    })?;
+                Ok(Some(ClientCredential::Certificate {
+                    certificate,
+                    send_chain,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn lookup(&self) -> Result<Option<(SavedCredential, Backend)>> {
+        self.store
+            .saved_credential(&self.client_id, self.authority)
+            .context("could not look for a saved client credential")
+    }
+
+    /// Before any request: `--save-secret` needs something to keep, and with `--keyring
+    /// require` a keyring that works.
+    pub fn check(&self, credential: &ClientCredential) -> Result<()> {
+        if !self.save {
+            return Ok(());
+        }
+        if self.from_saved.get() {
+            return Err(UsageError(
+                "--save-secret needs a credential option or variable: this run found none, and \
+                 would only keep the credential that is already saved"
+                    .into(),
+            )
+            .into());
+        }
+        if self.pending.borrow().is_none() {
+            return Err(UsageError(format!(
+                "--save-secret keeps a client secret or a certificate given on the command line \
+                 or in the environment; {} is not one",
+                credential.describe()
+            ))
+            .into());
+        }
+        if self.store.mode() == KeyringMode::Require {
+            self.store
+                .keyring()
+                .context("--save-secret with --keyring require")?;
+        }
+        Ok(())
+    }
+
+    /// After a successful run: keeps the credential given with `--save-secret`.
+    pub fn commit(&self) -> Result<()> {
+        let Some(credential) = self.pending.borrow_mut().take() else {
+            return Ok(());
+        };
+        let backend = self
+            .store
+            .save_credential(&self.client_id, self.authority, &credential)
+            .context("could not keep the client credential (--save-secret)")?;
+        // The file fallback has already said where it went.
+        if backend != Backend::File {
+            status!(
+                "saved the credential of {} at {} in {backend}",
+                self.client_id,
+                self.authority
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `--forget-secret`: removes the saved credential of the run's client id and authority.
+pub fn forget_secret(context: &Context) -> Result<()> {
+    let settings = &context.settings;
+    if !settings.authority_given {
+        return Err(UsageError(
+            "--forget-secret needs the authority the secret was saved for: pass --tenant or \
+             --authority, or set AZURE_TENANT_ID"
+                .into(),
+        )
+        .into());
+    }
+    let client_id = settings.required_client_id()?;
+    let authority = settings.authority.url();
+    let removed = settings
+        .keyring
+        .store
+        .forget_credential(&client_id, authority)
+        .context("could not forget the saved client credential")?;
+    if removed.is_empty() {
+        status!("no saved credential for {client_id} at {authority}");
+    } else {
+        let places: Vec<String> = removed.iter().map(ToString::to_string).collect();
+        status!(
+            "forgot the credential of {client_id} at {authority} ({})",
+            places.join(", ")
+        );
+    }
+    Ok(())
+}
