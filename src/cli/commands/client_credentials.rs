@@ -1,13 +1,13 @@
 //! `msal client-credentials`: an application's own token (MSAL's `acquire_token_for_client`).
 
 use clap::Args;
-use msal::app::{ClientApplication, ClientCredentialsParameters, ConfidentialClient};
+use msal::app::ClientCredentialsParameters;
 
 use super::super::Context;
 use super::super::args::CredentialArgs;
 use super::super::exit::UsageError;
-use super::super::keyring::{SavedSecrets, forget_secret};
-use super::super::settings::resolve_credential;
+use super::super::keyring::forget_secret;
+use super::confidential::{self, Confidential};
 
 /// Arguments of `msal client-credentials`.
 #[derive(Debug, Args)]
@@ -43,32 +43,13 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
     if scopes.is_empty() {
         return Err(UsageError("no scope: pass --scope <resource>/.default".into()).into());
     }
-    if !settings.authority_given {
-        return Err(UsageError(
-            "client credentials need the application's tenant: pass --tenant or --authority, or set AZURE_TENANT_ID".into(),
-        )
-        .into());
-    }
-    if let Some(claims) = &args.claims {
-        serde_json::from_str::<serde_json::Value>(claims)
-            .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
-    }
-    let client_id = settings.required_client_id()?;
-    let saved = SavedSecrets::new(context, &args.credential.keyring, &client_id);
-    let credential = resolve_credential(
+    super::check_claims(args.claims.as_deref())?;
+    let Confidential { client, saved } = confidential::client(
+        context,
         &args.credential,
-        &context.env,
-        &settings.config.profile,
-        &saved,
+        args.no_cache,
+        "client credentials",
     )?;
-    saved.check(&credential)?;
-    log::info!(
-        "authenticating as {client_id} with {}",
-        credential.describe()
-    );
-    let app = ClientApplication::new(settings.client_config(client_id, !args.no_cache));
-    let client = ConfidentialClient::new(app, credential)
-        .with_secret_auth_method(args.credential.client_auth_method.map(Into::into));
     let params = ClientCredentialsParameters {
         scopes,
         claims: args.claims,

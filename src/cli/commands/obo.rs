@@ -3,14 +3,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use msal::app::{ClientApplication, ConfidentialClient, OnBehalfOfParameters};
+use msal::app::OnBehalfOfParameters;
 use msal::secret::Assertion;
 
 use super::super::Context;
 use super::super::args::CredentialArgs;
 use super::super::exit::UsageError;
-use super::super::keyring::{SavedSecrets, forget_secret};
-use super::super::settings::{read_secret, resolve_credential};
+use super::super::keyring::forget_secret;
+use super::super::settings::read_secret;
+use super::confidential::{self, Confidential};
 
 /// Arguments of `msal obo`.
 #[derive(Debug, Args)]
@@ -38,7 +39,6 @@ pub struct OboArgs {
 
 /// Runs `msal obo`.
 pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
-    let settings = &context.settings;
     if args.credential.keyring.forget_secret {
         return forget_secret(context);
     }
@@ -59,29 +59,14 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     {
         return Err(UsageError("only one input can be read from stdin".into()).into());
     }
-    if !settings.authority_given {
-        return Err(UsageError(
-            "on-behalf-of needs the API's tenant: pass --tenant or --authority, or set AZURE_TENANT_ID".into(),
-        )
-        .into());
-    }
-    if let Some(claims) = &args.claims {
-        serde_json::from_str::<serde_json::Value>(claims)
-            .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
-    }
-    let client_id = settings.required_client_id()?;
+    super::check_claims(args.claims.as_deref())?;
     let user_assertion = Assertion::new(read_secret(assertion_file, "user assertion")?);
-    let saved = SavedSecrets::new(context, &args.credential.keyring, &client_id);
-    let credential = resolve_credential(
+    let Confidential { client, saved } = confidential::client(
+        context,
         &args.credential,
-        &context.env,
-        &settings.config.profile,
-        &saved,
+        args.no_cache,
+        "on-behalf-of tokens",
     )?;
-    saved.check(&credential)?;
-    let app = ClientApplication::new(settings.client_config(client_id, !args.no_cache));
-    let client = ConfidentialClient::new(app, credential)
-        .with_secret_auth_method(args.credential.client_auth_method.map(Into::into));
     let params = OnBehalfOfParameters {
         user_assertion,
         scopes,

@@ -47,10 +47,7 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         }
         None => Duration::from_secs(MIN_VALIDITY_SECS),
     };
-    if let Some(claims) = &args.claims {
-        serde_json::from_str::<serde_json::Value>(claims)
-            .map_err(|e| UsageError(format!("--claims is not JSON: {e}")))?;
-    }
+    super::check_claims(args.claims.as_deref())?;
     let client = user::public_client(context);
     let params = SilentParameters {
         scopes,
