@@ -154,7 +154,7 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
     } else if code == INTERACTION_REQUIRED {
         hints.push(
-            "sign in again with `msal login` (or `msal device-code`) using the same --scope".into(),
+            "sign in with `msal login` (or `msal device-code`) using the same --scope".into(),
         );
     }
     if let Some(e) = server {
