@@ -8,13 +8,15 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::schema::ParseError;
-use super::{CacheError, TokenCache};
+use super::parse::{self, Keep, ParseError};
+use super::schema::{AccessTokenView, Sections};
+use super::stream;
+use super::{AccessTokenFilter, CacheError, CacheSnapshot, TokenCache};
 
 /// How long [`CacheFile::update`] waits for another process to release the lock by default.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,7 +65,7 @@ impl Clone for CacheFile {
 /// What was found at the cache path.
 enum Contents {
     Missing,
-    Parsed(TokenCache),
+    Parsed(Sections),
     Corrupt(String),
 }
 
@@ -88,26 +90,43 @@ impl CacheFile {
         &self.path
     }
 
-    /// A snapshot for lookups. Takes no lock: writers replace the file atomically, so a read sees
-    /// a whole file. A missing file is an empty cache.
+    /// The whole cache, to look at. Takes no lock: writers replace the file atomically, so a read
+    /// sees a whole file. A missing file is an empty cache.
     ///
     /// A file that is not a JSON object is moved aside (under the lock) and reported, and an empty
     /// cache returned; a JSON object of an unknown shape is [`CacheError::UnknownFormat`].
+    ///
+    /// For lookups, [`snapshot`](Self::snapshot) is much cheaper on a large cache; to change the
+    /// cache, use [`update`](Self::update).
     pub fn load(&self) -> Result<TokenCache, CacheError> {
+        self.load_sections(&Keep::All)
+            .map(|sections| TokenCache { sections })
+    }
+
+    /// A read-only snapshot for lookups: like [`load`](Self::load) (no lock, same errors, a
+    /// corrupt file moved aside), but of the access tokens it keeps only those `filter` accepts,
+    /// so that a cache of thousands of tokens costs little more than reading the file.
+    pub fn snapshot(&self, filter: &AccessTokenFilter<'_>) -> Result<CacheSnapshot, CacheError> {
+        let keep = |at: &AccessTokenView<'_>| filter.keeps(at);
+        self.load_sections(&Keep::AccessTokens(&keep))
+            .map(|sections| CacheSnapshot::new(sections, filter))
+    }
+
+    fn load_sections(&self, keep: &Keep<'_>) -> Result<Sections, CacheError> {
         let target = resolve(&self.path)?;
-        match self.read(&target)? {
-            Contents::Missing => Ok(TokenCache::new()),
-            Contents::Parsed(cache) => Ok(cache),
+        match self.read(&target, keep)? {
+            Contents::Missing => Ok(Sections::default()),
+            Contents::Parsed(sections) => Ok(sections),
             Contents::Corrupt(_) => {
                 // Moving a file aside is a change: do it under the lock, and only if it is still
                 // corrupt once we hold it.
                 let _lock = self.lock(&target)?;
-                match self.read(&target)? {
-                    Contents::Missing => Ok(TokenCache::new()),
-                    Contents::Parsed(cache) => Ok(cache),
+                match self.read(&target, keep)? {
+                    Contents::Missing => Ok(Sections::default()),
+                    Contents::Parsed(sections) => Ok(sections),
                     Contents::Corrupt(detail) => {
                         move_aside(&target, &detail)?;
-                        Ok(TokenCache::new())
+                        Ok(Sections::default())
                     }
                 }
             }
@@ -143,7 +162,7 @@ impl CacheFile {
     }
 
     /// Reads and parses the file, tightening loose permissions on the way.
-    fn read(&self, target: &Path) -> Result<Contents, CacheError> {
+    fn read(&self, target: &Path, keep: &Keep<'_>) -> Result<Contents, CacheError> {
         let io_error = |source| CacheError::Io {
             path: target.to_owned(),
             source,
@@ -154,14 +173,22 @@ impl CacheFile {
             Err(e) => return Err(io_error(e)),
         };
         self.tighten_permissions(&file, target);
+        // In pieces first: no buffer the size of the file, whose page faults would cost more than
+        // parsing it. A document the piecewise reader does not vouch for (not one this version
+        // understands, or not well-formed) is read again whole for the verdict.
+        if let Some(sections) =
+            stream::parse_from(&mut file, keep, stream::CHUNK).map_err(io_error)?
+        {
+            return Ok(Contents::Parsed(sections));
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        // `File::read_to_end` reserves the rest of the file's size first: one allocation. No
+        // UTF-8 pass either: the parser checks every string it reads, and anything else that is
+        // not ASCII is not JSON.
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_error)?;
-        // Invalid UTF-8 is as corrupt as invalid JSON.
-        let Ok(text) = String::from_utf8(bytes) else {
-            return Ok(Contents::Corrupt("not UTF-8 text".to_owned()));
-        };
-        match TokenCache::parse(&text) {
-            Ok(cache) => Ok(Contents::Parsed(cache)),
+        match parse::parse(&bytes, keep) {
+            Ok(sections) => Ok(Contents::Parsed(sections)),
             Err(ParseError::Corrupt(detail)) => Ok(Contents::Corrupt(detail)),
             Err(ParseError::UnknownFormat(detail)) => Err(CacheError::UnknownFormat {
                 path: target.to_owned(),
@@ -267,8 +294,8 @@ impl LockedCacheFile<'_> {
     /// The cache as it is now on disk; a corrupt file is moved aside and reported (an empty
     /// cache is returned), an unknown format is an error.
     pub fn read(&self) -> Result<TokenCache, CacheError> {
-        match self.file.read(&self.target)? {
-            Contents::Parsed(cache) => Ok(cache),
+        match self.file.read(&self.target, &Keep::All)? {
+            Contents::Parsed(sections) => Ok(TokenCache { sections }),
             Contents::Missing => Ok(TokenCache::new()),
             Contents::Corrupt(detail) => {
                 move_aside(&self.target, &detail)?;
@@ -281,8 +308,9 @@ impl LockedCacheFile<'_> {
     /// the JSON changed. Returns `f`'s result.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
         let target = &self.target;
-        let (mut cache, before) = match self.file.read(target)? {
-            Contents::Parsed(cache) => {
+        let (mut cache, before) = match self.file.read(target, &Keep::All)? {
+            Contents::Parsed(sections) => {
+                let cache = TokenCache { sections };
                 let before = cache.to_json();
                 (cache, Some(before))
             }

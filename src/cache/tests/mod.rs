@@ -4,6 +4,8 @@
 
 mod file;
 mod memory;
+mod parse;
+mod reference;
 
 use base64::Engine as _;
 use serde_json::json;
