@@ -7,7 +7,7 @@ use super::{
     freshness, now, split_scopes,
 };
 use crate::authority::Endpoints;
-use crate::cache::{AccessTokenQuery, TokenEvent};
+use crate::cache::{AccessTokenFilter, AccessTokenQuery, TokenEvent};
 use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
@@ -80,9 +80,13 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
-        let snapshot = self.app.check_cache()?;
-        let endpoints = self.app.endpoints().await?;
         let environment = config.authority.environment();
+        let snapshot = self.app.check_cache(&AccessTokenFilter {
+            client_id: &config.client_id,
+            environment: &environment,
+            scopes: &params.scopes,
+        })?;
+        let endpoints = self.app.endpoints().await?;
         let realm = endpoints.realm();
         let now = now();
 
@@ -175,11 +179,15 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
-        let snapshot = self.app.check_cache()?;
-        let endpoints = self.app.endpoints().await?;
         let environment = config.authority.environment();
-        let realm = endpoints.realm();
         let scopes = resource_scopes(&params.scopes);
+        let snapshot = self.app.check_cache(&AccessTokenFilter {
+            client_id: &config.client_id,
+            environment: &environment,
+            scopes: &scopes,
+        })?;
+        let endpoints = self.app.endpoints().await?;
+        let realm = endpoints.realm();
         let hash = on_behalf_of::assertion_hash(&params.user_assertion);
         let now = now();
 

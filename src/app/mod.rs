@@ -18,7 +18,7 @@ use crate::authority::{
     Authority, Endpoints, MetadataCache, build_discovery_request, build_instance_discovery_request,
     parse_discovery_response, parse_instance_discovery_response,
 };
-use crate::cache::{AccessTokenEntry, CacheFile};
+use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot};
 use crate::error::{Error, Result};
 use crate::flow::token::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest};
@@ -300,10 +300,14 @@ impl ClientApplication {
 
     /// Reads the cache once before any sign-in or request, so that a cache this version cannot
     /// use (an unknown format, an unreadable file) stops the run before the user or the network
-    /// is bothered, instead of a token being fetched and then lost.
-    pub(crate) fn check_cache(&self) -> Result<Option<crate::cache::TokenCache>> {
+    /// is bothered, instead of a token being fetched and then lost. The snapshot keeps the
+    /// access tokens `filter` accepts, for a lookup before the request.
+    pub(crate) fn check_cache(
+        &self,
+        filter: &AccessTokenFilter<'_>,
+    ) -> Result<Option<CacheSnapshot>> {
         match &self.config.token_cache {
-            Some(cache) => Ok(Some(cache.load()?)),
+            Some(cache) => Ok(Some(cache.snapshot(filter)?)),
             None => Ok(None),
         }
     }

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::authority::{Authority, Endpoints};
 use crate::cache::{
-    AccessTokenQuery, AccountEntry, LockedCacheFile, RefreshTokenEntry, RefreshTokenQuery,
-    TokenCache, TokenEvent,
+    AccessTokenFilter, AccessTokenQuery, AccountEntry, LockedCacheFile, RefreshTokenEntry,
+    RefreshTokenQuery, TokenCache, TokenEvent,
 };
 use crate::error::{Error, Result};
 use crate::flow::auth_code::{
@@ -238,7 +238,7 @@ impl PublicClient {
         &self,
         params: &InteractiveParameters,
     ) -> Result<InteractiveFlow> {
-        self.app.check_cache()?;
+        self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let authorization_endpoint = endpoints.authorization_url()?.ok_or_else(|| {
             Error::InvalidArgument(
@@ -322,7 +322,7 @@ impl PublicClient {
 
     /// Starts a device code sign-in (MSAL's `initiate_device_flow`).
     pub async fn initiate_device_flow(&self, scopes: &[String]) -> Result<DeviceFlow> {
-        self.app.check_cache()?;
+        self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let endpoint = endpoints.device_authorization_url()?.ok_or_else(|| {
             Error::InvalidArgument(
@@ -379,7 +379,7 @@ impl PublicClient {
         password: &Password,
         scopes: &[String],
     ) -> Result<AuthenticationResult> {
-        self.app.check_cache()?;
+        self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let request = password::build_request(
@@ -410,7 +410,7 @@ impl PublicClient {
         refresh_token: &RefreshToken,
         scopes: &[String],
     ) -> Result<AuthenticationResult> {
-        self.app.check_cache()?;
+        self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(scopes);
@@ -445,7 +445,7 @@ impl PublicClient {
             return Ok(Vec::new());
         };
         Ok(accounts_in(
-            &cache.load()?,
+            &cache.snapshot(&AccessTokenFilter::NONE)?.accounts(),
             &self.app.config().authority,
             every_host,
         ))
@@ -464,7 +464,7 @@ impl PublicClient {
         };
         let authority = &self.app.config().authority;
         let removed = cache.update(|c| {
-            let chosen: Vec<Account> = accounts_in(c, authority, every_host)
+            let chosen: Vec<Account> = accounts_in(&c.accounts(), authority, every_host)
                 .into_iter()
                 .filter(|a| selector.is_none_or(|s| s.matches(a)))
                 .collect();
@@ -490,14 +490,18 @@ impl PublicClient {
             ));
         };
         let environment = config.authority.environment();
-        let snapshot = cache.load()?;
+        let scopes = resource_scopes(&params.scopes);
+        let snapshot = cache.snapshot(&AccessTokenFilter {
+            client_id: &config.client_id,
+            environment: &environment,
+            scopes: &scopes,
+        })?;
         let account = choose_account(
-            accounts_in(&snapshot, &config.authority, false),
+            accounts_in(&snapshot.accounts(), &config.authority, false),
             params.account.as_ref(),
         )?;
         let endpoints = self.app.endpoints().await?;
         let realm = endpoints.realm();
-        let scopes = resource_scopes(&params.scopes);
         let now = now();
 
         let mut fallback = None;
@@ -721,12 +725,13 @@ fn account_authority(configured: &Authority, environment: &str, realm: &str) -> 
     }
 }
 
-/// The accounts at `authority`'s host (or every host), one per home account id (an account
-/// signed in to several tenants appears once, with the realm it was first seen in).
-fn accounts_in(cache: &TokenCache, authority: &Authority, every_host: bool) -> Vec<Account> {
+/// The accounts among `entries` (a cache's, in the order `accounts()` sorts them) at
+/// `authority`'s host (or every host), one per home account id (an account signed in to several
+/// tenants appears once, with the realm it was first seen in).
+fn accounts_in(entries: &[&AccountEntry], authority: &Authority, every_host: bool) -> Vec<Account> {
     let environment = authority.environment();
     let mut accounts: Vec<Account> = Vec::new();
-    for entry in cache.accounts() {
+    for entry in entries {
         if !every_host && !entry.environment.eq_ignore_ascii_case(&environment) {
             continue;
         }

@@ -8,14 +8,16 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::encryption::{self, CacheEncryption, Opened};
-use super::schema::ParseError;
-use super::{CacheError, TokenCache};
+use super::parse::{self, Keep, ParseError};
+use super::schema::{AccessTokenView, Sections};
+use super::stream;
+use super::{AccessTokenFilter, CacheError, CacheSnapshot, TokenCache};
 
 /// How long [`CacheFile::update`] waits for another process to release the lock by default.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -68,8 +70,8 @@ impl Clone for CacheFile {
 /// What was found at the cache path.
 enum Contents {
     Missing,
-    /// A cache, and whether the file was encrypted.
-    Parsed(TokenCache, bool),
+    /// The sections kept, and whether the file was encrypted.
+    Parsed(Sections, bool),
     Corrupt(String),
 }
 
@@ -103,8 +105,8 @@ impl CacheFile {
         &self.path
     }
 
-    /// A snapshot for lookups. Takes no lock: writers replace the file atomically, so a read sees
-    /// a whole file. A missing file is an empty cache.
+    /// The whole cache, to look at. Takes no lock: writers replace the file atomically, so a read
+    /// sees a whole file. A missing file is an empty cache.
     ///
     /// A file that is not a JSON object is moved aside (under the lock) and reported, and an empty
     /// cache returned; a JSON object of an unknown shape is [`CacheError::UnknownFormat`].
@@ -114,9 +116,26 @@ impl CacheFile {
     /// so that a run that cannot keep its cache encrypted stops before any request;
     /// [`EncryptionPolicy::Decrypt`](super::EncryptionPolicy::Decrypt) turns an encrypted file
     /// back into plain JSON.
+    ///
+    /// For lookups, [`snapshot`](Self::snapshot) is much cheaper on a large cache; to change the
+    /// cache, use [`update`](Self::update).
     pub fn load(&self) -> Result<TokenCache, CacheError> {
+        self.load_sections(&Keep::All)
+            .map(|sections| TokenCache { sections })
+    }
+
+    /// A read-only snapshot for lookups: like [`load`](Self::load) (no lock, same errors, a
+    /// corrupt file moved aside), but of the access tokens it keeps only those `filter` accepts,
+    /// so that a cache of thousands of tokens costs little more than reading the file.
+    pub fn snapshot(&self, filter: &AccessTokenFilter<'_>) -> Result<CacheSnapshot, CacheError> {
+        let keep = |at: &AccessTokenView<'_>| filter.keeps(at);
+        self.load_sections(&Keep::AccessTokens(&keep))
+            .map(|sections| CacheSnapshot::new(sections, filter))
+    }
+
+    fn load_sections(&self, keep: &Keep<'_>) -> Result<Sections, CacheError> {
         let target = resolve(&self.path)?;
-        match self.read(&target)? {
+        match self.read(&target, keep)? {
             Contents::Missing => {
                 if let Some(encryption) = self
                     .encryption
@@ -133,25 +152,25 @@ impl CacheFile {
                             source,
                         })?;
                 }
-                Ok(TokenCache::new())
+                Ok(Sections::default())
             }
-            Contents::Parsed(cache, encrypted) => {
-                if self.wants_encrypted(encrypted) != encrypted && !cache.is_empty() {
+            Contents::Parsed(sections, encrypted) => {
+                if self.wants_encrypted(encrypted) != encrypted && !sections.is_empty() {
                     // Re-reads and rewrites under the lock; nothing else changes.
                     self.update(|_| ())?;
                 }
-                Ok(cache)
+                Ok(sections)
             }
             Contents::Corrupt(_) => {
                 // Moving a file aside is a change: do it under the lock, and only if it is still
                 // corrupt once we hold it.
                 let _lock = self.lock(&target)?;
-                match self.read(&target)? {
-                    Contents::Missing => Ok(TokenCache::new()),
-                    Contents::Parsed(cache, _) => Ok(cache),
+                match self.read(&target, keep)? {
+                    Contents::Missing => Ok(Sections::default()),
+                    Contents::Parsed(sections, _) => Ok(sections),
                     Contents::Corrupt(detail) => {
                         move_aside(&target, &detail)?;
-                        Ok(TokenCache::new())
+                        Ok(Sections::default())
                     }
                 }
             }
@@ -221,7 +240,12 @@ impl CacheFile {
     /// Decrypts an encrypted file's bytes: an error when the key is missing, unreachable or
     /// wrong, never [`Contents::Corrupt`], so an encrypted cache is never moved aside or
     /// replaced just because its key cannot be had right now.
-    fn decrypt(&self, target: &Path, bytes: &[u8]) -> Result<Contents, CacheError> {
+    fn decrypt(
+        &self,
+        target: &Path,
+        bytes: &[u8],
+        keep: &Keep<'_>,
+    ) -> Result<Contents, CacheError> {
         let sealed = match encryption::parse(bytes) {
             Opened::Sealed(sealed) => sealed,
             Opened::Corrupt(detail) => return Ok(Contents::Corrupt(detail.to_owned())),
@@ -249,18 +273,18 @@ impl CacheFile {
                 key_kid: key.kid(),
             });
         };
-        let Ok(text) = String::from_utf8(plain) else {
-            return Ok(Contents::Corrupt(
-                "decrypted, but not UTF-8 text".to_owned(),
-            ));
-        };
-        self.parse(target, &text, true)
+        Self::parsed(target, &plain, keep, true)
     }
 
-    /// Parses the JSON text of the cache.
-    fn parse(&self, target: &Path, text: &str, encrypted: bool) -> Result<Contents, CacheError> {
-        match TokenCache::parse(text) {
-            Ok(cache) => Ok(Contents::Parsed(cache, encrypted)),
+    /// Parses the JSON bytes of the cache.
+    fn parsed(
+        target: &Path,
+        bytes: &[u8],
+        keep: &Keep<'_>,
+        encrypted: bool,
+    ) -> Result<Contents, CacheError> {
+        match parse::parse(bytes, keep) {
+            Ok(sections) => Ok(Contents::Parsed(sections, encrypted)),
             Err(ParseError::Corrupt(detail)) => Ok(Contents::Corrupt(detail)),
             Err(ParseError::UnknownFormat(detail)) => Err(CacheError::UnknownFormat {
                 path: target.to_owned(),
@@ -269,8 +293,9 @@ impl CacheFile {
         }
     }
 
-    /// Reads and parses the file, tightening loose permissions on the way.
-    fn read(&self, target: &Path) -> Result<Contents, CacheError> {
+    /// Reads and parses the file, tightening loose permissions on the way. An encrypted file is
+    /// not JSON, so the piecewise reader declines it and the whole-file path decrypts it.
+    fn read(&self, target: &Path, keep: &Keep<'_>) -> Result<Contents, CacheError> {
         let io_error = |source| CacheError::Io {
             path: target.to_owned(),
             source,
@@ -281,16 +306,24 @@ impl CacheFile {
             Err(e) => return Err(io_error(e)),
         };
         self.tighten_permissions(&file, target);
+        // In pieces first: no buffer the size of the file, whose page faults would cost more than
+        // parsing it. A document the piecewise reader does not vouch for (not one this version
+        // understands, or not well-formed) is read again whole for the verdict.
+        if let Some(sections) =
+            stream::parse_from(&mut file, keep, stream::CHUNK).map_err(io_error)?
+        {
+            return Ok(Contents::Parsed(sections, false));
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        // `File::read_to_end` reserves the rest of the file's size first: one allocation. No
+        // UTF-8 pass either: the parser checks every string it reads, and anything else that is
+        // not ASCII is not JSON.
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_error)?;
         if encryption::is_encrypted(&bytes) {
-            return self.decrypt(target, &bytes);
+            return self.decrypt(target, &bytes, keep);
         }
-        // Invalid UTF-8 is as corrupt as invalid JSON.
-        let Ok(text) = String::from_utf8(bytes) else {
-            return Ok(Contents::Corrupt("not UTF-8 text".to_owned()));
-        };
-        self.parse(target, &text, false)
+        Self::parsed(target, &bytes, keep, false)
     }
 
     /// Tokens must be readable by their owner only (DESIGN §4). A cache another tool created
@@ -390,8 +423,8 @@ impl LockedCacheFile<'_> {
     /// The cache as it is now on disk; a corrupt file is moved aside and reported (an empty
     /// cache is returned), an unknown format is an error.
     pub fn read(&self) -> Result<TokenCache, CacheError> {
-        match self.file.read(&self.target)? {
-            Contents::Parsed(cache, _) => Ok(cache),
+        match self.file.read(&self.target, &Keep::All)? {
+            Contents::Parsed(sections, _) => Ok(TokenCache { sections }),
             Contents::Missing => Ok(TokenCache::new()),
             Contents::Corrupt(detail) => {
                 move_aside(&self.target, &detail)?;
@@ -404,8 +437,9 @@ impl LockedCacheFile<'_> {
     /// the JSON changed (or its encryption should). Returns `f`'s result.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
         let target = &self.target;
-        let (mut cache, before, encrypted) = match self.file.read(target)? {
-            Contents::Parsed(cache, encrypted) => {
+        let (mut cache, before, encrypted) = match self.file.read(target, &Keep::All)? {
+            Contents::Parsed(sections, encrypted) => {
+                let cache = TokenCache { sections };
                 let before = cache.to_json();
                 (cache, Some(before), encrypted)
             }

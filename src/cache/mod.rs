@@ -1,5 +1,5 @@
-//! The token cache: MSAL's unified schema in memory ([`TokenCache`]), and its file on disk
-//! ([`CacheFile`]).
+//! The token cache: MSAL's unified schema in memory ([`TokenCache`]), read-only snapshots of it
+//! for lookups ([`CacheSnapshot`]), and its file on disk ([`CacheFile`]).
 //!
 //! The in-memory part is pure: it never reads a clock (callers pass `now`, epoch seconds) and
 //! never touches a file. The JSON it reads and writes is what MSAL Python's
@@ -8,7 +8,10 @@
 
 mod encryption;
 mod file;
+mod parse;
 mod schema;
+mod snapshot;
+mod stream;
 
 #[cfg(test)]
 mod tests;
@@ -25,7 +28,10 @@ pub use schema::{
     AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry,
 };
 
-use schema::{Sections, Timestamp};
+pub use snapshot::{AccessTokenFilter, CacheSnapshot};
+
+use parse::{Keep, ParseError};
+use schema::{AccessTokenView, Sections, Timestamp};
 
 use crate::secret::RefreshToken;
 use crate::token::{ClientInfo, IdTokenClaims, TokenResponse};
@@ -219,15 +225,13 @@ impl TokenCache {
 
     /// Reads a cache from MSAL's JSON. Empty or blank text is an empty cache.
     pub fn from_json(text: &str) -> Result<Self, CacheError> {
-        Sections::parse(text)
-            .map(|sections| Self { sections })
-            .map_err(|e| CacheError::Invalid {
-                detail: e.detail().to_owned(),
-            })
+        Self::parse(text.as_bytes()).map_err(|e| CacheError::Invalid {
+            detail: e.detail().to_owned(),
+        })
     }
 
-    pub(crate) fn parse(text: &str) -> Result<Self, schema::ParseError> {
-        Sections::parse(text).map(|sections| Self { sections })
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        parse::parse(bytes, &Keep::All).map(|sections| Self { sections })
     }
 
     /// The cache as MSAL Python writes it: JSON with a 4-space indent, ASCII only.
@@ -421,25 +425,14 @@ impl TokenCache {
         if query.scopes.is_empty() {
             return None;
         }
-        let wanted: Vec<String> = query.scopes.iter().map(|s| s.to_lowercase()).collect();
         self.sections
             .access_tokens
             .values()
             .filter(|at| {
-                at.credential_type
-                    .eq_ignore_ascii_case(schema::ACCESS_TOKEN)
-                    && at.token_type.eq_ignore_ascii_case("bearer")
-                    && !at.extra.contains_key("key_id")
-                    && !at.secret.secret().is_empty()
-                    && at.client_id == query.client_id
-                    && at.environment.eq_ignore_ascii_case(query.environment)
+                can_answer(&at.view(), query.client_id, query.environment, query.scopes)
                     && at.realm.eq_ignore_ascii_case(query.realm)
                     && account(at)
                     && at.expires_on() > now
-            })
-            .filter(|at| {
-                let granted: Vec<String> = at.scopes().map(str::to_lowercase).collect();
-                wanted.iter().all(|scope| granted.contains(scope))
             })
             .max_by_key(|at| at.expires_on())
     }
@@ -582,6 +575,40 @@ impl TokenCache {
     /// How many access tokens the cache holds, expired or not.
     pub fn access_token_count(&self) -> usize {
         self.sections.access_tokens.len()
+    }
+}
+
+/// Whether an access token can answer lookups of `client_id` in `environment` for `scopes`,
+/// whatever the realm, account and time: a bearer token with a secret (not another SDK's token
+/// bound to a key), for this client and environment, granted every scope asked for. Lookups and
+/// [`CacheSnapshot`]s both decide with this, so a snapshot keeps every token a lookup may find.
+fn can_answer(
+    at: &AccessTokenView<'_>,
+    client_id: &str,
+    environment: &str,
+    scopes: &[String],
+) -> bool {
+    at.credential_type
+        .eq_ignore_ascii_case(schema::ACCESS_TOKEN)
+        && at.token_type.eq_ignore_ascii_case("bearer")
+        && !at.bound_to_key
+        && at.has_secret
+        && at.client_id == client_id
+        && at.environment.eq_ignore_ascii_case(environment)
+        && scopes.iter().all(|wanted| {
+            at.target
+                .split_whitespace()
+                .any(|granted| same_scope(granted, wanted))
+        })
+}
+
+/// Scopes compare case-insensitively, by their Unicode lowercase; without allocating when both
+/// are ASCII, as they nearly always are.
+fn same_scope(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
     }
 }
 

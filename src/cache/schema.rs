@@ -1,7 +1,7 @@
 //! MSAL's unified token cache schema: the five entry types, their keys, and the JSON text MSAL
-//! Python's `SerializableTokenCache` reads and writes (DESIGN §4).
+//! Python's `SerializableTokenCache` reads and writes (DESIGN §4). Reading the text is `parse.rs`.
 //!
-//! Entries are parsed by hand rather than with `serde` derive for three reasons: a missing field
+//! Entries are typed by hand rather than with `serde` derive for three reasons: a missing field
 //! and a `null` must be told apart from a field of the wrong type (the first is tolerated, the
 //! second means "a format we do not understand"); error messages must name the field without
 //! quoting the value (it may be a token); and every field we do not know is kept verbatim, because
@@ -27,7 +27,7 @@ pub(crate) const APP_METADATA: &str = "AppMetadata";
 /// The text read is kept as is (numbers become their decimal text), so a value some other SDK
 /// wrote in a shape we cannot parse is written back unchanged instead of being replaced.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Timestamp(String);
+pub(crate) struct Timestamp(pub(super) String);
 
 impl Timestamp {
     pub(crate) fn from_secs(secs: u64) -> Self {
@@ -129,24 +129,6 @@ impl AccessTokenEntry {
         ])
     }
 
-    fn parse(fields: &mut Fields) -> Result<Self, String> {
-        Ok(Self {
-            credential_type: fields.string_or("credential_type", ACCESS_TOKEN)?,
-            secret: AccessToken::new(fields.string("secret")?),
-            home_account_id: fields.opt_string("home_account_id")?,
-            environment: fields.string("environment")?,
-            client_id: fields.string("client_id")?,
-            realm: fields.string("realm")?,
-            target: fields.string("target")?,
-            token_type: fields.string_or("token_type", "Bearer")?,
-            cached_at: fields.timestamp("cached_at")?,
-            expires_on: fields.timestamp("expires_on")?,
-            extended_expires_on: fields.timestamp("extended_expires_on")?,
-            refresh_on: fields.timestamp("refresh_on")?,
-            extra: fields.rest(),
-        })
-    }
-
     fn to_value(&self) -> Value {
         let mut map = self.extra.clone();
         put(&mut map, "credential_type", &self.credential_type);
@@ -166,6 +148,36 @@ impl AccessTokenEntry {
         );
         put_timestamp(&mut map, "refresh_on", self.refresh_on.as_ref());
         Value::Object(map)
+    }
+}
+
+/// The fields of an access token that decide whether it can answer a lookup, borrowed: from an
+/// [`AccessTokenEntry`], or straight from the cache text while it is read (`parse.rs`), so that
+/// both are judged by the same code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AccessTokenView<'a> {
+    pub(crate) credential_type: &'a str,
+    pub(crate) token_type: &'a str,
+    /// The secret is not empty (the view never holds the secret itself).
+    pub(crate) has_secret: bool,
+    pub(crate) client_id: &'a str,
+    pub(crate) environment: &'a str,
+    pub(crate) target: &'a str,
+    /// The entry has a `key_id`: another SDK's token bound to a key (proof of possession).
+    pub(crate) bound_to_key: bool,
+}
+
+impl AccessTokenEntry {
+    pub(crate) fn view(&self) -> AccessTokenView<'_> {
+        AccessTokenView {
+            credential_type: &self.credential_type,
+            token_type: &self.token_type,
+            has_secret: !self.secret.secret().is_empty(),
+            client_id: &self.client_id,
+            environment: &self.environment,
+            target: &self.target,
+            bound_to_key: self.extra.contains_key("key_id"),
+        }
     }
 }
 
@@ -231,20 +243,6 @@ impl RefreshTokenEntry {
             "",
             &self.target,
         ])
-    }
-
-    fn parse(fields: &mut Fields) -> Result<Self, String> {
-        Ok(Self {
-            credential_type: fields.string_or("credential_type", REFRESH_TOKEN)?,
-            secret: RefreshToken::new(fields.string("secret")?),
-            home_account_id: fields.opt_string("home_account_id")?,
-            environment: fields.string("environment")?,
-            client_id: fields.string("client_id")?,
-            target: fields.string("target")?,
-            family_id: fields.opt_string("family_id")?,
-            last_modification_time: fields.timestamp("last_modification_time")?,
-            extra: fields.rest(),
-        })
     }
 
     fn to_value(&self) -> Value {
@@ -315,18 +313,6 @@ impl IdTokenEntry {
         ])
     }
 
-    fn parse(fields: &mut Fields) -> Result<Self, String> {
-        Ok(Self {
-            credential_type: fields.string_or("credential_type", ID_TOKEN)?,
-            secret: IdToken::new(fields.string("secret")?),
-            home_account_id: fields.opt_string("home_account_id")?,
-            environment: fields.string("environment")?,
-            realm: fields.string("realm")?,
-            client_id: fields.string("client_id")?,
-            extra: fields.rest(),
-        })
-    }
-
     fn to_value(&self) -> Value {
         let mut map = self.extra.clone();
         put(&mut map, "credential_type", &self.credential_type);
@@ -385,19 +371,6 @@ impl AccountEntry {
         ])
     }
 
-    fn parse(fields: &mut Fields) -> Result<Self, String> {
-        Ok(Self {
-            home_account_id: fields.opt_string("home_account_id")?,
-            environment: fields.string("environment")?,
-            realm: fields.string("realm")?,
-            local_account_id: fields.opt_string("local_account_id")?,
-            username: fields.string("username")?,
-            authority_type: fields.string("authority_type")?,
-            account_source: fields.opt_string("account_source")?,
-            extra: fields.rest(),
-        })
-    }
-
     fn to_value(&self) -> Value {
         let mut map = self.extra.clone();
         put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
@@ -452,15 +425,6 @@ impl AppMetadataEntry {
         format!("appmetadata-{}-{}", self.environment, self.client_id)
     }
 
-    fn parse(fields: &mut Fields) -> Result<Self, String> {
-        Ok(Self {
-            client_id: fields.string("client_id")?,
-            environment: fields.string("environment")?,
-            family_id: fields.opt_string("family_id")?,
-            extra: fields.rest(),
-        })
-    }
-
     fn to_value(&self) -> Value {
         let mut map = self.extra.clone();
         put(&mut map, "client_id", &self.client_id);
@@ -504,24 +468,6 @@ pub(crate) struct Sections {
     pub(crate) other: Map<String, Value>,
 }
 
-/// Why a text could not be read as a cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ParseError {
-    /// Not JSON at all, or JSON but not an object: the file is corrupt.
-    Corrupt(String),
-    /// A JSON object whose known sections have a shape this version does not understand, e.g.
-    /// written by a newer schema: it must not be overwritten.
-    UnknownFormat(String),
-}
-
-impl ParseError {
-    pub(crate) fn detail(&self) -> &str {
-        match self {
-            Self::Corrupt(detail) | Self::UnknownFormat(detail) => detail,
-        }
-    }
-}
-
 impl Sections {
     pub(crate) fn is_empty(&self) -> bool {
         self.access_tokens.is_empty()
@@ -530,45 +476,6 @@ impl Sections {
             && self.accounts.is_empty()
             && self.app_metadata.is_empty()
             && self.other.is_empty()
-    }
-
-    /// Parses a cache document. Empty or blank text is an empty cache, as MSAL Python's
-    /// `deserialize` treats it.
-    pub(crate) fn parse(text: &str) -> Result<Self, ParseError> {
-        // A byte-order mark is not JSON, but some Windows editors add one; it is not a reason to
-        // call the file corrupt.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if text.trim().is_empty() {
-            return Ok(Self::default());
-        }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            // Built from the position only: serde_json's messages are fixed strings today, but a
-            // cache is full of tokens and an error message must never quote one.
-            ParseError::Corrupt(format!(
-                "not JSON ({:?} error at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            ))
-        })?;
-        let Value::Object(mut root) = value else {
-            return Err(ParseError::Corrupt(format!(
-                "the JSON document is {}, not an object",
-                kind(&value)
-            )));
-        };
-        let unknown = ParseError::UnknownFormat;
-        Ok(Self {
-            access_tokens: section(&mut root, ACCESS_TOKEN, AccessTokenEntry::parse)
-                .map_err(unknown)?,
-            refresh_tokens: section(&mut root, REFRESH_TOKEN, RefreshTokenEntry::parse)
-                .map_err(unknown)?,
-            id_tokens: section(&mut root, ID_TOKEN, IdTokenEntry::parse).map_err(unknown)?,
-            accounts: section(&mut root, ACCOUNT, AccountEntry::parse).map_err(unknown)?,
-            app_metadata: section(&mut root, APP_METADATA, AppMetadataEntry::parse)
-                .map_err(unknown)?,
-            other: root,
-        })
     }
 
     /// The document as MSAL Python's `json.dumps(cache, indent=4)` would write it. Empty known
@@ -601,35 +508,6 @@ impl Sections {
     }
 }
 
-fn section<T>(
-    root: &mut Map<String, Value>,
-    name: &'static str,
-    parse: fn(&mut Fields) -> Result<T, String>,
-) -> Result<BTreeMap<String, T>, String> {
-    let entries = match root.remove(name) {
-        None | Some(Value::Null) => return Ok(BTreeMap::new()),
-        Some(Value::Object(entries)) => entries,
-        Some(other) => {
-            return Err(format!(
-                "section `{name}` is {}, expected an object",
-                kind(&other)
-            ));
-        }
-    };
-    let mut parsed = BTreeMap::new();
-    for (key, entry) in entries {
-        let Value::Object(map) = entry else {
-            return Err(format!(
-                "an entry of `{name}` is {}, expected an object",
-                kind(&entry)
-            ));
-        };
-        let mut fields = Fields { map, section: name };
-        parsed.insert(key, parse(&mut fields)?);
-    }
-    Ok(parsed)
-}
-
 fn insert_section<T>(
     root: &mut Map<String, Value>,
     name: &str,
@@ -645,75 +523,6 @@ fn insert_section<T>(
         .map(|(key, entry)| (key.clone(), to_value(entry)))
         .collect();
     root.insert(name.to_owned(), Value::Object(section));
-}
-
-/// An entry's fields, taken out one by one; what is left is kept as unknown fields.
-struct Fields {
-    map: Map<String, Value>,
-    section: &'static str,
-}
-
-impl Fields {
-    /// A string field; missing or `null` reads as `""` (MSAL Python's key makers do the same).
-    fn string(&mut self, name: &'static str) -> Result<String, String> {
-        self.string_or(name, "")
-    }
-
-    fn string_or(&mut self, name: &'static str, default: &str) -> Result<String, String> {
-        Ok(self.opt_string(name)?.unwrap_or_else(|| default.to_owned()))
-    }
-
-    fn opt_string(&mut self, name: &'static str) -> Result<Option<String>, String> {
-        match self.map.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text)),
-            Some(other) => Err(self.wrong_type(name, &other, "a string")),
-        }
-    }
-
-    /// A timestamp: MSAL writes strings, but numbers are accepted and written back as strings.
-    fn timestamp(&mut self, name: &'static str) -> Result<Option<Timestamp>, String> {
-        match self.map.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(Timestamp(text))),
-            Some(Value::Number(number)) => {
-                let text = if let Some(n) = number.as_u64() {
-                    n.to_string()
-                } else if let Some(n) = number.as_i64() {
-                    n.to_string()
-                } else {
-                    // Finite by construction (JSON has no NaN); the cast saturates.
-                    (number.as_f64().unwrap_or(0.0).trunc() as i64).to_string()
-                };
-                Ok(Some(Timestamp(text)))
-            }
-            Some(other) => Err(self.wrong_type(name, &other, "a string or a number")),
-        }
-    }
-
-    fn wrong_type(&self, name: &str, value: &Value, expected: &str) -> String {
-        format!(
-            "field `{name}` of an entry of `{}` is {}, expected {expected}",
-            self.section,
-            kind(value)
-        )
-    }
-
-    fn rest(&mut self) -> Map<String, Value> {
-        std::mem::take(&mut self.map)
-    }
-}
-
-/// The JSON type of a value, for error messages that must not quote the value itself.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn put(map: &mut Map<String, Value>, name: &str, value: &str) {

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use msal::Error;
 use msal::authority::{Authority, build_discovery_request, parse_discovery_response};
-use msal::cache::TokenCache;
+use msal::cache::{AccessTokenFilter, AccessTokenQuery, CacheSnapshot, TokenCache};
 use msal::credential::Certificate;
 use msal::flow::auth_code::{Redirect, parse_redirect};
 use msal::flow::device_code;
@@ -192,6 +192,43 @@ proptest! {
     }
 
     #[test]
+    fn cache_snapshots_find_what_the_whole_cache_finds(
+        bytes in mutated(&["cache-user-and-app.json", "cache-empty.json"]),
+        client_id in prop::sample::select(vec!["c1", "C1", "c2"]),
+        environment in prop::sample::select(vec!["login.microsoftonline.com", "LOGIN.microsoftonline.com", "login.example.com"]),
+        scope in prop::sample::select(vec!["User.Read", "user.read", "api://x/.default", "Mail.Read"]),
+        more in prop::collection::vec(prop::sample::select(vec!["user.read", "openid", "Mail.Read"]), 0..2),
+    ) {
+        // The fast path of `msal silent`: a snapshot that keeps only the access tokens a lookup
+        // can use must be refused exactly when the whole cache is, and find exactly what it finds.
+        let text = String::from_utf8_lossy(&bytes);
+        let scopes = vec![scope.to_owned()];
+        let filter = AccessTokenFilter { client_id, environment, scopes: &scopes };
+        match (TokenCache::from_json(&text), CacheSnapshot::from_json(&text, &filter)) {
+            (Ok(cache), Ok(snapshot)) => {
+                let mut asked = scopes.clone();
+                asked.extend(more.iter().map(|s| (*s).to_owned()));
+                for realm in ["t1", "T1", "t2"] {
+                    for home_account_id in [None, Some("u1.t1"), Some("u2.t1")] {
+                        for now in [0, 1_790_000_000, 1_790_003_600] {
+                            let query = AccessTokenQuery {
+                                client_id, environment, realm, home_account_id, scopes: &asked,
+                            };
+                            prop_assert_eq!(
+                                snapshot.find_access_token(&query, now),
+                                cache.find_access_token(&query, now)
+                            );
+                        }
+                    }
+                }
+                prop_assert_eq!(snapshot.accounts(), cache.accounts());
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "cache {:?}, snapshot {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+
+    #[test]
     fn cache_of_any_json_shape_never_panics(value in json()) {
         let text = value.to_string();
         if let Ok(cache) = TokenCache::from_json(&text) {
@@ -310,9 +347,23 @@ proptest! {
 #[test]
 fn every_seed_parses_as_intended() {
     // The corpus is only useful if the unmutated seeds reach the deep paths.
-    assert!(
-        TokenCache::from_json(&String::from_utf8_lossy(&seed("cache-user-and-app.json"))).is_ok()
-    );
+    let cache = String::from_utf8_lossy(&seed("cache-user-and-app.json")).into_owned();
+    assert!(TokenCache::from_json(&cache).is_ok());
+    let scopes = vec!["user.read".to_owned()];
+    let filter = AccessTokenFilter {
+        client_id: "c1",
+        environment: "login.microsoftonline.com",
+        scopes: &scopes,
+    };
+    let query = AccessTokenQuery {
+        client_id: "c1",
+        environment: "login.microsoftonline.com",
+        realm: "t1",
+        home_account_id: Some("u1.t1"),
+        scopes: &scopes,
+    };
+    let snapshot = CacheSnapshot::from_json(&cache, &filter).unwrap();
+    assert!(snapshot.find_access_token(&query, 1_790_000_000).is_some());
     assert!(token_exchange(200, seed("token-success.json")).is_ok());
     assert!(matches!(
         token_exchange(400, seed("token-error.json")),

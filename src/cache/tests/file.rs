@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::*;
-use crate::cache::{AccessTokenQuery, CacheError, CacheFile, TokenCache, TokenEvent};
+use crate::cache::{
+    AccessTokenFilter, AccessTokenQuery, CacheError, CacheFile, TokenCache, TokenEvent,
+};
 
 pub(super) fn add_app_token(cache: &mut TokenCache, scope: &str) {
     let response = response(json!({ "access_token": format!("at-{scope}"), "expires_in": 3600 }));
@@ -274,4 +276,66 @@ fn concurrent_updates_lose_nothing() {
             "scope-{i} lost"
         );
     }
+}
+
+#[test]
+fn snapshots_read_files_as_load_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let file = CacheFile::new(path.clone());
+    // Enough tokens that the file is read in several pieces.
+    file.update(|cache| {
+        for i in 0..300 {
+            add_app_token(cache, &format!("scope-{i}"));
+        }
+    })
+    .unwrap();
+    assert!(fs::metadata(&path).unwrap().len() > crate::cache::stream::CHUNK as u64);
+    let wanted = scopes(&["SCOPE-7"]);
+    let filter = AccessTokenFilter {
+        client_id: CLIENT,
+        environment: ENV,
+        scopes: &wanted,
+    };
+    let query = AccessTokenQuery {
+        client_id: CLIENT,
+        environment: ENV,
+        realm: TENANT,
+        home_account_id: None,
+        scopes: &wanted,
+    };
+    let snapshot = file.snapshot(&filter).unwrap();
+    let cache = file.load().unwrap();
+    let found = snapshot.find_access_token(&query, NOW).unwrap();
+    assert_eq!(found.secret.secret(), "at-scope-7");
+    assert_eq!(Some(found), cache.find_access_token(&query, NOW));
+    assert!(format!("{snapshot:?}").contains("access_tokens_kept: 1"));
+
+    // What the piecewise reader leaves to the whole-file parser (a duplicate section whose
+    // first copy is not understood) reads the same way too.
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("{{\"AccessToken\": 1, {}", &text[1..])).unwrap();
+    let snapshot = file.snapshot(&filter).unwrap();
+    assert_eq!(
+        Some(snapshot.find_access_token(&query, NOW).unwrap()),
+        file.load().unwrap().find_access_token(&query, NOW)
+    );
+
+    // A missing file is an empty snapshot; a corrupt one is moved aside; an unknown format is
+    // an error and left alone.
+    fs::remove_file(&path).unwrap();
+    assert!(file.snapshot(&filter).unwrap().accounts().is_empty());
+    fs::write(&path, "{\"AccessToken\": {tru").unwrap();
+    assert!(
+        file.snapshot(&filter)
+            .unwrap()
+            .find_access_token(&query, NOW)
+            .is_none()
+    );
+    assert!(!path.exists());
+    let text = r#"{"AccessToken": {"k": {"client_id": "client-1", "secret": 5}}}"#;
+    fs::write(&path, text).unwrap();
+    let err = file.snapshot(&filter).unwrap_err();
+    assert!(matches!(err, CacheError::UnknownFormat { .. }), "{err:?}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
 }

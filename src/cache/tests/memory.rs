@@ -693,9 +693,9 @@ fn rejects_shapes_it_does_not_understand_without_quoting_them() {
             false,
         ),
     ] {
-        let err = TokenCache::parse(text).unwrap_err();
+        let err = TokenCache::parse(text.as_bytes()).unwrap_err();
         assert_eq!(
-            matches!(err, crate::cache::schema::ParseError::Corrupt(_)),
+            matches!(err, crate::cache::parse::ParseError::Corrupt(_)),
             corrupt,
             "{text}"
         );

@@ -5,6 +5,8 @@
 mod encrypted;
 mod file;
 mod memory;
+mod parse;
+mod reference;
 
 use base64::Engine as _;
 use serde_json::json;
