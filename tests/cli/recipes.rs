@@ -150,3 +150,43 @@ fn github_actions_recipe_runs_as_written() {
     );
     assert!(!stderr.contains(&github_token) && !stderr.contains("runtime-request-token"));
 }
+
+#[test]
+fn kubeconfig_user_recipe_serves_the_signed_in_users_token() {
+    use crate::support::users::{ALICE, ALICE_PASSWORD, CLIENT, UserFx};
+    let fx = UserFx::new();
+    let args = kubeconfig_args(&recipe("kubeconfig-user"));
+    let scope_at = args
+        .iter()
+        .position(|a| a == "--scope")
+        .expect("the recipe names a scope")
+        + 1;
+    // "Sign in once with msal login --scope <the recipe's scope>".
+    fx.msal("login")
+        .args([
+            "--scope",
+            &args[scope_at],
+            "--username",
+            ALICE,
+            "--password-stdin",
+            "-o",
+            "none",
+        ])
+        .stdin(format!("{ALICE_PASSWORD}\n"))
+        .run()
+        .assert_success();
+    let token = fx.last_issued().access_token;
+    fx.idp.clear_requests();
+    // kubectl runs the plugin with its own environment, which names the authority and client.
+    let run = fx
+        .env
+        .msal()
+        .args(&args)
+        .env("MSAL_AUTHORITY", fx.authority())
+        .env("MSAL_CLIENT_ID", CLIENT)
+        .env("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#)
+        .run();
+    run.assert_success();
+    assert_exec_credential(&run.stdout, &token);
+    assert_eq!(fx.idp.request_count(), 0, "served from the cache");
+}
