@@ -13,7 +13,7 @@
 use url::Url;
 
 use super::CredentialError;
-use crate::http::{HttpRequest, HttpResponse, endpoint_of};
+use crate::http::{FormValue, HttpRequest, HttpResponse, endpoint_of};
 use crate::secret::{AccessToken, Assertion};
 
 /// The audience Entra ID expects in federated tokens, and GitHub's default for Azure login.
@@ -104,10 +104,14 @@ pub fn token_request(oidc: &GitHubOidc, audience: &str) -> Result<HttpRequest, C
             .extend_pairs(kept)
             .append_pair("audience", audience);
     }
-    Ok(HttpRequest::get(url).header(
-        "Authorization",
-        format!("Bearer {}", oidc.request_token.secret()),
-    ))
+    // The bearer token goes in the request's redacted `authorization` slot, never in the plain
+    // header list that `Debug` shows.
+    let mut request = HttpRequest::get(url);
+    request.authorization = Some(FormValue::Secret(format!(
+        "Bearer {}",
+        oidc.request_token.secret()
+    )));
+    Ok(request)
 }
 
 /// Reads GitHub's answer `{"value": "<JWT>"}` as the client assertion. A non-2xx status gives

@@ -690,12 +690,19 @@ mod github_actions {
             request.url.as_str(),
             "https://pipelines.example/abc/idtoken?api-version=2.0&audience=api%3A%2F%2FAzureADTokenExchange"
         );
+        assert!(
+            request.headers.is_empty(),
+            "the bearer token is not a plain header"
+        );
         assert_eq!(
-            request.headers,
-            [(
-                "Authorization".to_owned(),
+            request.authorization,
+            Some(crate::http::FormValue::Secret(
                 "Bearer request-token".to_owned()
-            )]
+            ))
+        );
+        assert!(
+            !format!("{request:?}").contains("request-token"),
+            "redacted in Debug"
         );
         assert!(request.form.is_empty());
         assert!(!format!("{:?}", oidc("https://x.example/")).contains("request-token"));
