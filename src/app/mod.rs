@@ -89,6 +89,11 @@ impl AuthenticationResult {
         }
     }
 
+    /// Seconds of validity left now.
+    pub fn expires_in(&self) -> u64 {
+        self.expires_on.saturating_sub(now())
+    }
+
     pub(crate) fn with_account(mut self, account: Account) -> Self {
         self.account = Some(account);
         self

@@ -504,28 +504,29 @@ impl PublicClient {
         let realm = endpoints.realm();
         let now = now();
 
+        let query = AccessTokenQuery {
+            client_id: &config.client_id,
+            environment: &environment,
+            realm: &realm,
+            home_account_id: Some(&account.home_account_id),
+            scopes: &scopes,
+        };
         let mut fallback = None;
-        if !params.force_refresh && params.claims.is_none() && !scopes.is_empty() {
-            let query = AccessTokenQuery {
-                client_id: &config.client_id,
-                environment: &environment,
-                realm: &realm,
-                home_account_id: Some(&account.home_account_id),
-                scopes: &scopes,
-            };
-            if let Some(entry) = snapshot.find_access_token(&query, now) {
-                match freshness(entry, now, params.min_validity.as_secs()) {
-                    Freshness::Fresh => {
-                        log::info!("serving the access token from the cache");
-                        return Ok(AuthenticationResult::from_cache(entry).with_account(account));
-                    }
-                    Freshness::RefreshDue => {
-                        fallback = Some(
-                            AuthenticationResult::from_cache(entry).with_account(account.clone()),
-                        )
-                    }
-                    Freshness::Stale => {}
+        if !params.force_refresh
+            && params.claims.is_none()
+            && !scopes.is_empty()
+            && let Some(entry) = snapshot.find_access_token(&query, now)
+        {
+            match freshness(entry, now, params.min_validity.as_secs()) {
+                Freshness::Fresh => {
+                    log::info!("serving the access token from the cache");
+                    return Ok(AuthenticationResult::from_cache(entry).with_account(account));
                 }
+                Freshness::RefreshDue => {
+                    fallback =
+                        Some(AuthenticationResult::from_cache(entry).with_account(account.clone()))
+                }
+                Freshness::Stale => {}
             }
         }
 
@@ -535,13 +536,6 @@ impl PublicClient {
         let token_url = endpoints.token_url()?;
         let locked = cache.lock_exclusive()?;
         let current = locked.read()?;
-        let query = AccessTokenQuery {
-            client_id: &config.client_id,
-            environment: &environment,
-            realm: &realm,
-            home_account_id: Some(&account.home_account_id),
-            scopes: &scopes,
-        };
         if !params.force_refresh
             && params.claims.is_none()
             && let Some(entry) = current.find_access_token(&query, now)

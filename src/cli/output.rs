@@ -33,11 +33,11 @@ impl Printer {
 
     /// Writes the token to stdout. A closed pipe (`msal … | head -c0`) is not an error.
     pub fn token(&self, result: &AuthenticationResult) -> std::io::Result<()> {
-        let text = self.render(result, msal_now());
+        let text = self.render(result);
         write_stdout(&text)
     }
 
-    fn render(&self, result: &AuthenticationResult, now: u64) -> String {
+    fn render(&self, result: &AuthenticationResult) -> String {
         let token = result.access_token.secret();
         match self.format {
             OutputFormat::Token => format!("{token}\n"),
@@ -53,7 +53,7 @@ impl Printer {
                     "access_token": token,
                     "token_type": result.token_type,
                     "expires_on": result.expires_on,
-                    "expires_in": result.expires_on.saturating_sub(now),
+                    "expires_in": result.expires_in(),
                     "scope": result.scopes.join(" "),
                     "tenant_id": result.tenant_id,
                     "token_source": match result.source {
@@ -129,13 +129,6 @@ pub fn rfc3339(epoch: u64) -> String {
 /// Single-quotes a value for POSIX shells.
 fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-fn msal_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

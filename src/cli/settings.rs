@@ -225,11 +225,7 @@ impl Settings {
 
     /// The scopes of a command: its `--scope` options, else the profile's `scopes`.
     pub fn scopes(&self, args: &[String]) -> Vec<String> {
-        let given: Vec<String> = args
-            .iter()
-            .flat_map(|s| s.split_whitespace())
-            .map(str::to_owned)
-            .collect();
+        let given = flatten_scopes(args);
         if given.is_empty() {
             self.config.profile.scopes.clone().unwrap_or_default()
         } else {
@@ -265,6 +261,15 @@ impl Settings {
                 .into()
         })
     }
+}
+
+/// Scope arguments are repeatable and each may hold several: `--scope "a b" --scope c` is
+/// `[a, b, c]`.
+pub fn flatten_scopes(args: &[String]) -> Vec<String> {
+    args.iter()
+        .flat_map(|s| s.split_whitespace())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Resolves a confidential client's credential: at most one flag; else the azure-identity

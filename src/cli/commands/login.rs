@@ -15,8 +15,8 @@ use msal::secret::{Password, RefreshToken};
 use super::super::Context;
 use super::super::exit::UsageError;
 use super::super::logger::status;
-use super::super::settings::read_secret;
-use super::{scopes, user};
+use super::super::settings::{flatten_scopes, read_secret};
+use super::user;
 
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]
@@ -99,7 +99,7 @@ async fn interactive(
     };
     let params = InteractiveParameters {
         scopes,
-        extra_scopes: scopes::flatten(&args.extra_scope),
+        extra_scopes: flatten_scopes(&args.extra_scope),
         login_hint: args.login_hint.clone(),
         domain_hint: args.domain_hint.clone(),
         prompt: args.prompt.clone(),

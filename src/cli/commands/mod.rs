@@ -10,7 +10,6 @@ pub mod doctor;
 pub mod login;
 pub mod logout;
 pub mod obo;
-pub mod scopes;
 pub mod silent;
 mod user;
 
