@@ -5,29 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::*;
-use crate::cache::{
-    AccessTokenFilter, AccessTokenQuery, CacheError, CacheFile, TokenCache, TokenEvent,
-};
+use crate::cache::{AccessTokenFilter, AccessTokenQuery, CacheError, CacheFile, TokenCache};
 
+/// Adds an app-only token for `scope`, valid for an hour.
 pub(super) fn add_app_token(cache: &mut TokenCache, scope: &str) {
-    let response = response(json!({ "access_token": format!("at-{scope}"), "expires_in": 3600 }));
-    let granted = scopes(&[scope]);
-    cache.add(
-        &TokenEvent {
-            client_id: CLIENT,
-            environment: ENV,
-            realm: TENANT,
-            scopes: &granted,
-            grant_type: "client_credentials",
-            response: &response,
-            id_token_claims: None,
-            username_hint: None,
-        },
-        NOW,
-    );
+    add_app_token_expiring(cache, &format!("at-{scope}"), &[scope], 3600);
 }
 
 pub(super) fn has_app_token(cache: &TokenCache, scope: &str) -> bool {

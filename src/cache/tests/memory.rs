@@ -20,25 +20,6 @@ fn json_of(cache: &TokenCache) -> Value {
     serde_json::from_str(&cache.to_json()).unwrap()
 }
 
-/// Adds an app-only access token expiring at `NOW + expires_in`.
-fn add_app_token(cache: &mut TokenCache, secret: &str, granted: &[&str], expires_in: u64) {
-    let response = response(json!({ "access_token": secret, "expires_in": expires_in }));
-    let granted = scopes(granted);
-    cache.add(
-        &TokenEvent {
-            client_id: CLIENT,
-            environment: ENV,
-            realm: TENANT,
-            scopes: &granted,
-            grant_type: "client_credentials",
-            response: &response,
-            id_token_claims: None,
-            username_hint: None,
-        },
-        NOW,
-    );
-}
-
 /// Adds a user's tokens as the authorization code grant returns them.
 fn add_user(cache: &mut TokenCache, uid: &str, client_id: &str, foci: Option<&str>, now: u64) {
     let mut body = json!({
@@ -356,8 +337,8 @@ fn add_derives_account_fields_like_msal_python() {
 #[test]
 fn add_replaces_entries_with_the_same_key() {
     let mut cache = TokenCache::new();
-    add_app_token(&mut cache, "first", &["a"], 100);
-    add_app_token(&mut cache, "second", &["a"], 200);
+    add_app_token_expiring(&mut cache, "first", &["a"], 100);
+    add_app_token_expiring(&mut cache, "second", &["a"], 200);
     assert_eq!(cache.access_token_count(), 1);
     let wanted = scopes(&["a"]);
     let query = AccessTokenQuery {
@@ -378,9 +359,9 @@ fn add_replaces_entries_with_the_same_key() {
 #[test]
 fn access_token_lookup() {
     let mut cache = TokenCache::new();
-    add_app_token(&mut cache, "short", &["Scope.A", "scope.b", "scope.c"], 100);
-    add_app_token(&mut cache, "long", &["scope.a", "scope.b"], 300);
-    add_app_token(&mut cache, "expired", &["scope.a", "scope.b", "scope.d"], 0);
+    add_app_token_expiring(&mut cache, "short", &["Scope.A", "scope.b", "scope.c"], 100);
+    add_app_token_expiring(&mut cache, "long", &["scope.a", "scope.b"], 300);
+    add_app_token_expiring(&mut cache, "expired", &["scope.a", "scope.b", "scope.d"], 0);
     fn app(wanted: &[String]) -> AccessTokenQuery<'_> {
         AccessTokenQuery {
             home_account_id: None,
@@ -626,8 +607,8 @@ fn accounts_sorted_by_username_then_environment_then_realm() {
 #[test]
 fn remove_expired_access_tokens() {
     let mut cache = TokenCache::new();
-    add_app_token(&mut cache, "a", &["a"], 10);
-    add_app_token(&mut cache, "b", &["b"], 20);
+    add_app_token_expiring(&mut cache, "a", &["a"], 10);
+    add_app_token_expiring(&mut cache, "b", &["b"], 20);
     assert_eq!(cache.remove_expired_access_tokens(NOW + 10), 1);
     assert_eq!(cache.access_token_count(), 1);
     assert!(!cache.is_empty());

@@ -11,6 +11,7 @@ mod reference;
 use base64::Engine as _;
 use serde_json::json;
 
+use crate::cache::{TokenCache, TokenEvent};
 use crate::token::{IdTokenClaims, TokenResponse};
 
 /// A cache file exactly as MSAL Python writes it (`json.dumps(cache, indent=4)`; keys sorted
@@ -37,4 +38,28 @@ pub(super) fn response(body: serde_json::Value) -> TokenResponse {
 
 pub(super) fn claims(body: serde_json::Value) -> IdTokenClaims {
     serde_json::from_value(body).unwrap()
+}
+
+/// Adds an app-only access token expiring at `NOW + expires_in`.
+pub(super) fn add_app_token_expiring(
+    cache: &mut TokenCache,
+    secret: &str,
+    granted: &[&str],
+    expires_in: u64,
+) {
+    let response = response(json!({ "access_token": secret, "expires_in": expires_in }));
+    let granted = scopes(granted);
+    cache.add(
+        &TokenEvent {
+            client_id: CLIENT,
+            environment: ENV,
+            realm: TENANT,
+            scopes: &granted,
+            grant_type: "client_credentials",
+            response: &response,
+            id_token_claims: None,
+            username_hint: None,
+        },
+        NOW,
+    );
 }
