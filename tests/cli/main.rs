@@ -3,7 +3,7 @@
 //!
 //! One test binary (`cargo test --test cli`). The `msal login` tests play the browser with
 //! `tests/cli/fake_browser.py` (set as `$BROWSER`), so they need `python3` on `PATH`; the
-//! `interop` tests also need MSAL Python in it (`python3 -m pip install msal==1.39.0`).
+//! `interop` tests also need MSAL Python in it (`.venv/`, see `support/python.rs`).
 
 // Tests fail by panicking, and the harness prints stderr of failed runs on purpose (never stdout,
 // which carries tokens): the crate-wide lints that forbid this in product code do not apply here.

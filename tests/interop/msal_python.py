@@ -192,8 +192,9 @@ def main():
     except ImportError as e:
         emit({"error": "msal_python_missing", "detail": str(e), "python": sys.executable})
         sys.stderr.write(
-            "MSAL Python is not installed for %s (%s): run `%s -m pip install msal==1.39.0`\n"
-            % (sys.executable, e, os.path.basename(sys.executable) or "python3"))
+            "MSAL Python is not installed for %s (%s): run `python3 -m venv .venv && "
+            ".venv/bin/python3 -m pip install -r tests/requirements.txt`\n"
+            % (sys.executable, e))
         return MISSING_EXIT
     global MSAL_VERSION
     MSAL_VERSION = getattr(msal, "__version__", "unknown")

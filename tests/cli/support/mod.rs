@@ -11,6 +11,7 @@ pub mod http;
 pub mod idp;
 pub mod msal_python;
 pub mod oidc;
+pub mod python;
 pub mod users;
 
 use std::ffi::OsString;

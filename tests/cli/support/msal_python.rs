@@ -1,5 +1,6 @@
 //! MSAL Python (PyPI `msal`) as a peer of `msal` on one token cache: runs
-//! `tests/interop/msal_python.py` with `python3` from `PATH` and reads the JSON lines it prints.
+//! `tests/interop/msal_python.py` with the tests' Python ([`super::python::interpreter`]) and
+//! reads the JSON lines it prints.
 //!
 //! The script never prints a token: it reports the SHA-256 of an access token
 //! ([`token_sha256`] computes the same for the token a test expects). Its stderr (messages and
@@ -23,8 +24,7 @@ use serde_json::Value;
 use super::idp::TestIdp;
 use super::{SINKHOLE_PROXY, TestEnv};
 
-/// How `.ci/run` installs MSAL Python (and what a developer runs), pinned.
-pub const INSTALL_COMMAND: &str = "python3 -m pip install msal==1.39.0";
+pub use super::python::INSTALL_COMMAND;
 
 /// How long one run of the script may take before it is killed and the test fails.
 const PY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -71,7 +71,7 @@ impl MsalPython {
     }
 
     fn command(&self, subcommand: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new("python3");
+        let mut cmd = Command::new(super::python::interpreter());
         cmd.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
@@ -112,8 +112,9 @@ impl MsalPython {
     pub fn spawn(&self, subcommand: &str, args: &[&str]) -> PyRunning {
         let mut child = self.command(subcommand, args).spawn().unwrap_or_else(|e| {
             panic!(
-                "cannot run python3 ({e}): the interop tests need python3 with MSAL Python \
-                 (`{INSTALL_COMMAND}`)"
+                "cannot run {} ({e}): the interop tests need Python with MSAL Python \
+                 (`{INSTALL_COMMAND}`)",
+                super::python::interpreter().display()
             )
         });
         let stdin = child.stdin.take();
@@ -193,8 +194,9 @@ impl PyRunning {
         let stderr = self.stderr();
         if status == Some(MISSING_EXIT) || stderr.contains("MSAL Python is not installed") {
             panic!(
-                "MSAL Python is not installed for the python3 on PATH; install it with \
-                 `{INSTALL_COMMAND}` (.ci/run does). stderr:\n{stderr}"
+                "MSAL Python is not installed for {}; install it with `{INSTALL_COMMAND}` \
+                 (.ci/run does). stderr:\n{stderr}",
+                super::python::interpreter().display()
             );
         }
         panic!(
