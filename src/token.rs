@@ -43,6 +43,20 @@ pub struct TokenResponse {
     pub foci: Option<String>,
 }
 
+impl TokenResponse {
+    /// The signed-in account this answer names (MSAL's `home_account_id`): `{uid}.{utid}` from
+    /// Entra's `client_info`, else the ID token's `sub` (AD FS and other OpenID providers);
+    /// `None` when it names no user (an app-only answer, or a refresh answer without an ID token,
+    /// which OpenID Connect Core §12.2 allows).
+    pub fn home_account_id(&self, claims: Option<&IdTokenClaims>) -> Option<String> {
+        self.client_info
+            .as_deref()
+            .and_then(ClientInfo::decode)
+            .map(|info| info.home_account_id())
+            .or_else(|| claims.and_then(|c| c.sub.clone()))
+    }
+}
+
 fn bearer() -> String {
     "Bearer".to_owned()
 }

@@ -7,7 +7,7 @@ use super::{
     freshness, now, split_scopes,
 };
 use crate::authority::Endpoints;
-use crate::cache::{AccessTokenFilter, AccessTokenQuery, TokenEvent};
+use crate::cache::{AccessTokenQuery, TokenEvent};
 use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
@@ -80,14 +80,9 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
-        let environment = config.authority.environment();
-        let snapshot = self.app.check_cache(&AccessTokenFilter {
-            client_id: &config.client_id,
-            environment: &environment,
-            scopes: &params.scopes,
-        })?;
+        let snapshot = self.app.check_cache(&self.app.filter(&params.scopes))?;
         let endpoints = self.app.endpoints().await?;
-        let realm = endpoints.realm();
+        let realm = self.app.realm(&endpoints);
         let now = now();
 
         let mut fallback = None;
@@ -96,7 +91,7 @@ impl ConfidentialClient {
         {
             let query = AccessTokenQuery {
                 client_id: &config.client_id,
-                environment: &environment,
+                issuer: self.app.issuer(),
                 realm: &realm,
                 home_account_id: None,
                 scopes: &params.scopes,
@@ -148,13 +143,15 @@ impl ConfidentialClient {
             cache.add(
                 &TokenEvent {
                     client_id: &config.client_id,
-                    environment: &environment,
+                    issuer: self.app.issuer(),
                     realm: &realm,
                     scopes: &scopes,
                     grant_type: client_credentials::GRANT_TYPE,
                     response: &response,
+                    home_account_id: None,
                     id_token_claims: None,
                     username_hint: None,
+                    user_assertion_hash: None,
                 },
                 now,
             );
@@ -179,15 +176,10 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
-        let environment = config.authority.environment();
         let scopes = resource_scopes(&params.scopes);
-        let snapshot = self.app.check_cache(&AccessTokenFilter {
-            client_id: &config.client_id,
-            environment: &environment,
-            scopes: &scopes,
-        })?;
+        let snapshot = self.app.check_cache(&self.app.filter(&scopes))?;
         let endpoints = self.app.endpoints().await?;
-        let realm = endpoints.realm();
+        let realm = self.app.realm(&endpoints);
         let hash = on_behalf_of::assertion_hash(&params.user_assertion);
         let now = now();
 
@@ -196,7 +188,7 @@ impl ConfidentialClient {
         {
             let query = AccessTokenQuery {
                 client_id: &config.client_id,
-                environment: &environment,
+                issuer: self.app.issuer(),
                 realm: &realm,
                 home_account_id: None,
                 scopes: &scopes,
@@ -231,18 +223,25 @@ impl ConfidentialClient {
                 .map(split_scopes)
                 .unwrap_or_else(|| scopes.clone()),
         );
+        // Keyed by the user the answer names or, when it names none, by the assertion: never
+        // as the app's own token, which has no account.
+        let home_account_id = response
+            .home_account_id(claims.as_ref())
+            .unwrap_or_else(|| hash.clone());
         self.app.save(|cache| {
             let event = TokenEvent {
                 client_id: &config.client_id,
-                environment: &environment,
+                issuer: self.app.issuer(),
                 realm: &realm,
                 scopes: &granted,
                 grant_type: on_behalf_of::GRANT_TYPE,
                 response: &response,
+                home_account_id: Some(&home_account_id),
                 id_token_claims: claims.as_ref(),
                 username_hint: None,
+                user_assertion_hash: Some(&hash),
             };
-            cache.add_on_behalf_of(&event, &hash, now);
+            cache.add(&event, now);
             cache.remove_expired_access_tokens(now);
         });
         Ok(AuthenticationResult::from_response(

@@ -18,7 +18,7 @@ use crate::authority::{
     Authority, Endpoints, MetadataCache, build_discovery_request, build_instance_discovery_request,
     parse_discovery_response, parse_instance_discovery_response,
 };
-use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot};
+use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot, TokenIssuer};
 use crate::error::{Error, Result};
 use crate::flow::token::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest};
@@ -187,6 +187,15 @@ pub(crate) fn checked_id_token_claims(
     Ok(Some(claims))
 }
 
+/// The issuer cache entries of `authority` are bound to: a generic OpenID provider by its exact
+/// issuer, an Entra-shaped authority by its cloud host (MSAL's `environment`) and origin.
+pub fn token_issuer(authority: &Authority) -> TokenIssuer {
+    match authority.expected_issuer() {
+        Some(issuer) => TokenIssuer::openid(issuer, &authority.origin()),
+        None => TokenIssuer::entra(&authority.origin(), &authority.environment()),
+    }
+}
+
 /// Scopes from a space-separated string (RFC 6749 §3.3).
 pub fn split_scopes(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
@@ -205,6 +214,7 @@ pub(crate) fn now() -> u64 {
 #[derive(Debug)]
 pub struct ClientApplication {
     config: ClientConfig,
+    issuer: TokenIssuer,
     http: OnceLock<HttpClient>,
     endpoints: OnceLock<Endpoints>,
 }
@@ -213,6 +223,7 @@ impl ClientApplication {
     /// A client application.
     pub fn new(config: ClientConfig) -> Self {
         Self {
+            issuer: token_issuer(&config.authority),
             config,
             http: OnceLock::new(),
             endpoints: OnceLock::new(),
@@ -222,6 +233,31 @@ impl ClientApplication {
     /// Its configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// The issuer its cache entries are bound to.
+    pub fn issuer(&self) -> &TokenIssuer {
+        &self.issuer
+    }
+
+    /// The cache `realm` of this client's entries: the tenant segment of the discovered token
+    /// endpoint for Entra-shaped authorities (as MSAL derives it); fixed for generic providers,
+    /// whose issuer the `environment` names.
+    pub(crate) fn realm(&self, endpoints: &Endpoints) -> String {
+        match self.issuer.fixed_realm() {
+            Some(realm) => realm.to_owned(),
+            None => endpoints.realm(),
+        }
+    }
+
+    /// The filter for a snapshot of the cache that can answer this client's lookups for
+    /// `scopes`.
+    pub(crate) fn filter<'a>(&'a self, scopes: &'a [String]) -> AccessTokenFilter<'a> {
+        AccessTokenFilter {
+            client_id: &self.config.client_id,
+            environment: self.issuer.environment(),
+            scopes,
+        }
     }
 
     pub(crate) fn http(&self) -> Result<&HttpClient> {

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::authority::{Authority, Endpoints};
 use crate::cache::{
-    AccessTokenFilter, AccessTokenQuery, AccountEntry, LockedCacheFile, RefreshTokenEntry,
+    AccessTokenFilter, AccessTokenQuery, AccountEntry, LockedCacheFile, ORIGIN, RefreshTokenEntry,
     RefreshTokenQuery, TokenCache, TokenEvent,
 };
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
 use crate::flow::{password, refresh};
 use crate::secret::{Password, RefreshToken};
-use crate::token::{ClientInfo, IdTokenClaims, TokenResponse};
+use crate::token::{IdTokenClaims, TokenResponse};
 
 /// Scopes every user sign-in adds: an ID token, the profile claims, and a refresh token.
 pub const RESERVED_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
@@ -70,12 +70,13 @@ pub struct Account {
 
 impl Account {
     fn from_entry(entry: &AccountEntry, configured: &Authority) -> Option<Self> {
+        let origin = entry.extra.get(ORIGIN).and_then(serde_json::Value::as_str);
         Some(Self {
             username: entry.username.clone(),
             home_account_id: entry.home_account_id.clone().filter(|id| !id.is_empty())?,
             environment: entry.environment.clone(),
             tenant: entry.realm.clone(),
-            authority: account_authority(configured, &entry.environment, &entry.realm),
+            authority: account_authority(configured, origin, &entry.environment, &entry.realm),
             account_source: entry.account_source.clone(),
         })
     }
@@ -309,7 +310,7 @@ impl PublicClient {
             flow.authorization
                 .check_id_token(claims, &self.app.config().client_id)?;
         }
-        Ok(self.store_user_tokens(
+        self.store_user_tokens(
             &endpoints,
             &flow.scopes,
             auth_code::GRANT_TYPE,
@@ -317,7 +318,7 @@ impl PublicClient {
             claims.as_ref(),
             None,
             None,
-        ))
+        )
     }
 
     /// Starts a device code sign-in (MSAL's `initiate_device_flow`).
@@ -361,7 +362,7 @@ impl PublicClient {
         )
         .await?;
         let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        Ok(self.store_user_tokens(
+        self.store_user_tokens(
             &endpoints,
             &flow.scopes,
             device_code::GRANT_TYPE,
@@ -369,7 +370,7 @@ impl PublicClient {
             claims.as_ref(),
             None,
             None,
-        ))
+        )
     }
 
     /// Legacy username/password sign-in (MSAL's `acquire_token_by_username_password`).
@@ -392,7 +393,7 @@ impl PublicClient {
         );
         let response = self.app.request_token(&request).await?;
         let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        Ok(self.store_user_tokens(
+        self.store_user_tokens(
             &endpoints,
             scopes,
             password::GRANT_TYPE,
@@ -400,7 +401,7 @@ impl PublicClient {
             claims.as_ref(),
             Some(username),
             None,
-        ))
+        )
     }
 
     /// Imports a refresh token obtained elsewhere (MSAL's `acquire_token_by_refresh_token`):
@@ -427,7 +428,7 @@ impl PublicClient {
         .build();
         let response = self.app.request_token(&request).await?;
         let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        Ok(self.store_user_tokens(
+        self.store_user_tokens(
             &endpoints,
             scopes,
             refresh::GRANT_TYPE,
@@ -435,7 +436,7 @@ impl PublicClient {
             claims.as_ref(),
             None,
             None,
-        ))
+        )
     }
 
     /// The accounts in the cache, one per home account id (MSAL's `get_accounts`): those at this
@@ -446,7 +447,7 @@ impl PublicClient {
         };
         Ok(accounts_in(
             &cache.snapshot(&AccessTokenFilter::NONE)?.accounts(),
-            &self.app.config().authority,
+            &self.app,
             every_host,
         ))
     }
@@ -462,14 +463,16 @@ impl PublicClient {
         let Some(cache) = &self.app.config().token_cache else {
             return Ok(Vec::new());
         };
-        let authority = &self.app.config().authority;
+        // At this authority: its issuer's entries only. At every host: every entry of the
+        // accounts chosen, wherever it was issued.
+        let issuer = (!every_host).then(|| self.app.issuer());
         let removed = cache.update(|c| {
-            let chosen: Vec<Account> = accounts_in(&c.accounts(), authority, every_host)
+            let chosen: Vec<Account> = accounts_in(&c.accounts(), &self.app, every_host)
                 .into_iter()
                 .filter(|a| selector.is_none_or(|s| s.matches(a)))
                 .collect();
             for account in &chosen {
-                c.remove_account(&account.home_account_id, Some(&account.environment));
+                c.remove_account(&account.home_account_id, issuer);
             }
             chosen
         })?;
@@ -489,24 +492,19 @@ impl PublicClient {
                 "the token cache is disabled, so there is no signed-in account",
             ));
         };
-        let environment = config.authority.environment();
         let scopes = resource_scopes(&params.scopes);
-        let snapshot = cache.snapshot(&AccessTokenFilter {
-            client_id: &config.client_id,
-            environment: &environment,
-            scopes: &scopes,
-        })?;
+        let snapshot = cache.snapshot(&self.app.filter(&scopes))?;
         let account = choose_account(
-            accounts_in(&snapshot.accounts(), &config.authority, false),
+            accounts_in(&snapshot.accounts(), &self.app, false),
             params.account.as_ref(),
         )?;
         let endpoints = self.app.endpoints().await?;
-        let realm = endpoints.realm();
+        let realm = self.app.realm(&endpoints);
         let now = now();
 
         let query = AccessTokenQuery {
             client_id: &config.client_id,
-            environment: &environment,
+            issuer: self.app.issuer(),
             realm: &realm,
             home_account_id: Some(&account.home_account_id),
             scopes: &scopes,
@@ -547,7 +545,7 @@ impl PublicClient {
         let refresh_tokens: Vec<RefreshTokenEntry> = current
             .find_refresh_tokens(&RefreshTokenQuery {
                 client_id: &config.client_id,
-                environment: &environment,
+                issuer: self.app.issuer(),
                 home_account_id: &account.home_account_id,
                 family_id: None,
             })
@@ -596,7 +594,7 @@ impl PublicClient {
                         claims.as_ref(),
                         None,
                         Some((&locked, used)),
-                    );
+                    )?;
                     return Ok(result.with_account(account));
                 }
                 // Another refresh token of the same account may still work (MSAL tries them in
@@ -627,7 +625,9 @@ impl PublicClient {
     }
 
     /// Stores a user token response and describes the result. `refreshed` is the held cache
-    /// lock and the refresh token that was spent, when this answers a refresh.
+    /// lock and the refresh token that was spent, when this answers a refresh: the answer then
+    /// belongs to that token's account whether or not it names one (OpenID Connect Core §12.2
+    /// lets a refresh answer omit the ID token), and one that names another account is refused.
     #[allow(clippy::too_many_arguments)] // each is one fact about the answer being stored
     fn store_user_tokens(
         &self,
@@ -638,11 +638,24 @@ impl PublicClient {
         claims: Option<&IdTokenClaims>,
         username_hint: Option<&str>,
         refreshed: Option<(&LockedCacheFile<'_>, &RefreshTokenEntry)>,
-    ) -> AuthenticationResult {
+    ) -> Result<AuthenticationResult> {
         let config = self.app.config();
-        let environment = config.authority.environment();
-        let realm = endpoints.realm();
+        let realm = self.app.realm(endpoints);
         let now = now();
+        let named = response.home_account_id(claims);
+        let home_account_id = match refreshed.and_then(|(_, used)| used.home_account_id.clone()) {
+            Some(spent) if named.as_ref().is_some_and(|named| *named != spent) => {
+                return Err(Error::UnexpectedResponse {
+                    endpoint: endpoint_of_token(endpoints),
+                    status: 200,
+                    detail: "the answer to a refresh names another account than the one whose \
+                             refresh token was spent; nothing was stored"
+                        .into(),
+                });
+            }
+            Some(spent) => Some(spent),
+            None => named,
+        };
         let granted = response
             .scope
             .as_deref()
@@ -651,13 +664,15 @@ impl PublicClient {
         let granted = resource_scopes(&granted);
         let event = TokenEvent {
             client_id: &config.client_id,
-            environment: &environment,
+            issuer: self.app.issuer(),
             realm: &realm,
             scopes: &granted,
             grant_type,
             response,
+            home_account_id: home_account_id.as_deref(),
             id_token_claims: claims,
             username_hint,
+            user_assertion_hash: None,
         };
         let write = |cache: &mut TokenCache| {
             cache.add(&event, now);
@@ -678,28 +693,38 @@ impl PublicClient {
                 self.app.save(write);
             }
         }
-        let home_account_id = response
-            .client_info
-            .as_deref()
-            .and_then(ClientInfo::decode)
-            .map(|info| info.home_account_id())
-            .or_else(|| claims.and_then(|c| c.sub.clone()));
+        let issuer = self.app.issuer();
         let account = home_account_id.map(|home_account_id| Account {
             username: claims
                 .and_then(IdTokenClaims::username)
                 .or(username_hint)
                 .unwrap_or_default()
                 .to_owned(),
-            authority: account_authority(&config.authority, &environment, &realm),
+            authority: account_authority(
+                &config.authority,
+                Some(issuer.origin()),
+                issuer.environment(),
+                &realm,
+            ),
             home_account_id,
-            environment: environment.clone(),
+            environment: issuer.environment().to_owned(),
             tenant: realm.clone(),
             account_source: None,
         });
         let mut result = AuthenticationResult::from_response(response, granted, realm, now);
         result.account = account;
-        result
+        Ok(result)
     }
+}
+
+/// The token endpoint without query or fragment, for error messages.
+fn endpoint_of_token(endpoints: &Endpoints) -> String {
+    endpoints
+        .token_endpoint
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn interaction(reason: &str) -> Error {
@@ -709,27 +734,42 @@ fn interaction(reason: &str) -> Error {
     }
 }
 
-/// Where an account lives, as a URL: the configured authority's scheme and port when it is the
-/// same host, else https.
-fn account_authority(configured: &Authority, environment: &str, realm: &str) -> String {
-    if configured.environment().eq_ignore_ascii_case(environment) {
+/// Where an account lives, as a URL: a generic provider's issuer (its `environment`), else the
+/// origin the entry recorded and its tenant; for entries other clients wrote, the configured
+/// authority's scheme and port when it is the same host, else https.
+fn account_authority(
+    configured: &Authority,
+    origin: Option<&str>,
+    environment: &str,
+    realm: &str,
+) -> String {
+    if environment.contains("://") {
+        environment.to_owned()
+    } else if let Some(origin) = origin.filter(|o| !o.is_empty()) {
+        format!("{origin}/{realm}")
+    } else if configured.environment().eq_ignore_ascii_case(environment) {
         format!("{}/{realm}", configured.origin())
     } else {
         format!("https://{environment}/{realm}")
     }
 }
 
-/// The accounts among `entries` (a cache's, in the order `accounts()` sorts them) at
-/// `authority`'s host (or every host), one per home account id (an account signed in to several
-/// tenants appears once, with the realm it was first seen in).
-fn accounts_in(entries: &[&AccountEntry], authority: &Authority, every_host: bool) -> Vec<Account> {
-    let environment = authority.environment();
+/// The accounts among `entries` (a cache's, in the order `accounts()` sorts them) at `app`'s
+/// issuer (or every issuer), one per home account id (an account signed in to several tenants
+/// appears once, with the realm it was first seen in).
+fn accounts_in(
+    entries: &[&AccountEntry],
+    app: &ClientApplication,
+    every_host: bool,
+) -> Vec<Account> {
+    let issuer = app.issuer();
     let mut accounts: Vec<Account> = Vec::new();
     for entry in entries {
-        if !every_host && !entry.environment.eq_ignore_ascii_case(&environment) {
+        let origin = entry.extra.get(ORIGIN).and_then(serde_json::Value::as_str);
+        if !every_host && !issuer.owns(&entry.environment, Some(&entry.realm), origin) {
             continue;
         }
-        let Some(account) = Account::from_entry(entry, authority) else {
+        let Some(account) = Account::from_entry(entry, &app.config().authority) else {
             continue;
         };
         if !accounts

@@ -8,6 +8,7 @@
 
 mod encryption;
 mod file;
+mod issuer;
 mod parse;
 mod schema;
 mod snapshot;
@@ -24,6 +25,7 @@ pub use encryption::{
     CacheEncryption, CacheKey, CacheKeyError, CacheKeySource, EncryptionPolicy, KeyFormatError,
 };
 pub use file::{CacheFile, LockedCacheFile};
+pub use issuer::{ORIGIN, TokenIssuer};
 pub use schema::{
     AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry,
 };
@@ -34,7 +36,7 @@ use parse::{Keep, ParseError};
 use schema::{AccessTokenView, Sections, Timestamp};
 
 use crate::secret::RefreshToken;
-use crate::token::{ClientInfo, IdTokenClaims, TokenResponse};
+use crate::token::{IdTokenClaims, TokenResponse};
 
 /// Why the cache could not be used. Messages name the file but never quote its content.
 #[derive(Debug, thiserror::Error)]
@@ -135,9 +137,10 @@ pub enum CacheError {
 pub struct TokenEvent<'a> {
     /// The application (client) id.
     pub client_id: &'a str,
-    /// The authority host, lowercase, without port, e.g. `login.microsoftonline.com`.
-    pub environment: &'a str,
-    /// The tenant segment of the discovered token endpoint.
+    /// The identity provider that answered.
+    pub issuer: &'a TokenIssuer,
+    /// The tenant segment of the discovered token endpoint (Entra-shaped authorities); generic
+    /// providers and managed identity use [`TokenIssuer::fixed_realm`] instead.
     pub realm: &'a str,
     /// The granted scopes (the response's `scope` split, else the request's); the cache sorts
     /// and joins them.
@@ -146,20 +149,34 @@ pub struct TokenEvent<'a> {
     pub grant_type: &'a str,
     /// The response itself.
     pub response: &'a TokenResponse,
-    /// The ID token's claims, already decoded by the caller.
+    /// Whose tokens these are: the signed-in account's `home_account_id` (decided by the caller:
+    /// a refresh answer belongs to the account whose refresh token was spent, whatever it
+    /// contains), `None` for the application's own tokens.
+    pub home_account_id: Option<&'a str>,
+    /// The ID token's claims, already decoded and checked by the caller.
     pub id_token_claims: Option<&'a IdTokenClaims>,
     /// The username typed for the password grant, used when the ID token names none.
     pub username_hint: Option<&'a str>,
+    /// For on-behalf-of answers, the hash of the incoming assertion
+    /// ([`USER_ASSERTION_HASH`]): such tokens are served only to the same assertion, never as
+    /// the app's own or a signed-in user's.
+    pub user_assertion_hash: Option<&'a str>,
 }
 
-/// What an access token must match (DESIGN §4).
+impl TokenEvent<'_> {
+    fn realm(&self) -> &str {
+        self.issuer.fixed_realm().unwrap_or(self.realm)
+    }
+}
+
+/// What an access token must match.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessTokenQuery<'a> {
     /// The application (client) id; compared exactly.
     pub client_id: &'a str,
-    /// The authority host; compared case-insensitively.
-    pub environment: &'a str,
-    /// The tenant; compared case-insensitively.
+    /// The identity provider.
+    pub issuer: &'a TokenIssuer,
+    /// The tenant; compared case-insensitively (ignored where the issuer fixes the realm).
     pub realm: &'a str,
     /// The account; `None` asks for an app-only token.
     pub home_account_id: Option<&'a str>,
@@ -167,13 +184,20 @@ pub struct AccessTokenQuery<'a> {
     pub scopes: &'a [String],
 }
 
-/// What a refresh token must match (DESIGN §4): environment and account, not realm.
+impl AccessTokenQuery<'_> {
+    fn realm(&self) -> &str {
+        self.issuer.fixed_realm().unwrap_or(self.realm)
+    }
+}
+
+/// What a refresh token must match: issuer and account, not realm (Entra refresh tokens work in
+/// every tenant of their cloud).
 #[derive(Debug, Clone, Copy)]
 pub struct RefreshTokenQuery<'a> {
     /// The application (client) id.
     pub client_id: &'a str,
-    /// The authority host; compared case-insensitively.
-    pub environment: &'a str,
+    /// The identity provider.
+    pub issuer: &'a TokenIssuer,
     /// The account.
     pub home_account_id: &'a str,
     /// Also match tokens of this family of client ids (FOCI), whatever their client id.
@@ -246,27 +270,21 @@ impl TokenCache {
 
     /// Records a token response, as MSAL Python's `TokenCache.add` does: an access token, an
     /// account and ID token when the response identifies a user, a refresh token when one came,
-    /// and the app's metadata. Entries with the same key are replaced.
+    /// and the app's metadata. Entries with the same key are replaced; every entry records the
+    /// issuer's origin ([`ORIGIN`]), and on-behalf-of entries the assertion hash.
+    ///
+    /// An answer without an ID token (a refresh, OpenID Connect Core §12.2) leaves the account
+    /// entry as it was: it would otherwise lose the username.
     pub fn add(&mut self, event: &TokenEvent<'_>, now: u64) {
-        self.add_tagged(event, None, now);
-    }
-
-    /// Records an on-behalf-of response like [`Self::add`], tagging its access and refresh
-    /// tokens with `user_assertion_hash` (the field MSAL.NET uses) so that
-    /// [`Self::find_access_token_on_behalf_of`] serves them only for the same incoming assertion.
-    pub fn add_on_behalf_of(
-        &mut self,
-        event: &TokenEvent<'_>,
-        user_assertion_hash: &str,
-        now: u64,
-    ) {
-        self.add_tagged(event, Some(user_assertion_hash), now);
-    }
-
-    fn add_tagged(&mut self, event: &TokenEvent<'_>, user_assertion_hash: Option<&str>, now: u64) {
-        let tag = || {
+        let tag = |with_assertion: bool| {
             let mut extra = serde_json::Map::new();
-            if let Some(hash) = user_assertion_hash {
+            if !event.issuer.origin().is_empty() {
+                extra.insert(
+                    ORIGIN.to_owned(),
+                    serde_json::Value::String(event.issuer.origin().to_owned()),
+                );
+            }
+            if let Some(hash) = event.user_assertion_hash.filter(|_| with_assertion) {
                 extra.insert(
                     USER_ASSERTION_HASH.to_owned(),
                     serde_json::Value::String(hash.to_owned()),
@@ -276,14 +294,9 @@ impl TokenCache {
         };
         let response = event.response;
         let claims = event.id_token_claims;
-        // MSAL Python `__parse_account`: client_info first, then the ID token's subject (ADFS
-        // and other providers without client_info); neither means an app-only token.
-        let home_account_id = response
-            .client_info
-            .as_deref()
-            .and_then(ClientInfo::decode)
-            .map(|info| info.home_account_id())
-            .or_else(|| claims.and_then(|c| c.sub.clone()));
+        let environment = event.issuer.environment();
+        let realm = event.realm();
+        let home_account_id = event.home_account_id.map(str::to_owned);
         let mut scopes: Vec<&str> = event.scopes.iter().map(String::as_str).collect();
         scopes.sort_unstable();
         let target = scopes.join(" ");
@@ -295,9 +308,9 @@ impl TokenCache {
                 credential_type: schema::ACCESS_TOKEN.to_owned(),
                 secret: response.access_token.clone(),
                 home_account_id: home_account_id.clone(),
-                environment: event.environment.to_owned(),
+                environment: environment.to_owned(),
                 client_id: event.client_id.to_owned(),
-                realm: event.realm.to_owned(),
+                realm: realm.to_owned(),
                 target: target.clone(),
                 token_type: response.token_type.clone(),
                 cached_at: Some(Timestamp::from_secs(now)),
@@ -306,34 +319,44 @@ impl TokenCache {
                 refresh_on: response
                     .refresh_in
                     .map(|refresh_in| Timestamp::from_secs(now.saturating_add(refresh_in))),
-                extra: tag(),
+                extra: tag(true),
             };
             self.sections.access_tokens.insert(entry.key(), entry);
         }
 
-        if let Some(home_account_id) = &home_account_id {
+        // An account needs something that names the user: an ID token, Entra's client_info or
+        // the username typed. An on-behalf-of answer with none of them is keyed by its
+        // assertion, not by a user.
+        let identified = claims.is_some()
+            || event.username_hint.is_some()
+            || (response.client_info.is_some() && event.user_assertion_hash.is_none());
+        if let Some(home_account_id) = home_account_id.as_ref().filter(|_| identified) {
             let username = claims
                 .and_then(IdTokenClaims::username)
                 .or(event.username_hint)
                 .unwrap_or_default();
-            let authority_type = if event.realm.eq_ignore_ascii_case("adfs") {
+            let authority_type = if realm.eq_ignore_ascii_case("adfs") {
                 "ADFS"
             } else {
                 "MSSTS"
             };
             let entry = AccountEntry {
                 home_account_id: Some(home_account_id.clone()),
-                environment: event.environment.to_owned(),
-                realm: event.realm.to_owned(),
+                environment: environment.to_owned(),
+                realm: realm.to_owned(),
                 local_account_id: claims.and_then(|c| c.oid.clone().or_else(|| c.sub.clone())),
                 username: username.to_owned(),
                 authority_type: authority_type.to_owned(),
                 account_source: ACCOUNT_SOURCES
                     .contains(&event.grant_type)
                     .then(|| event.grant_type.to_owned()),
-                extra: Default::default(),
+                extra: tag(false),
             };
-            self.sections.accounts.insert(entry.key(), entry);
+            let key = entry.key();
+            let keep_existing = claims.is_none() && self.sections.accounts.contains_key(&key);
+            if !keep_existing {
+                self.sections.accounts.insert(key, entry);
+            }
 
             if let Some(id_token) = response
                 .id_token
@@ -344,10 +367,10 @@ impl TokenCache {
                     credential_type: schema::ID_TOKEN.to_owned(),
                     secret: id_token.clone(),
                     home_account_id: Some(home_account_id.clone()),
-                    environment: event.environment.to_owned(),
-                    realm: event.realm.to_owned(),
+                    environment: environment.to_owned(),
+                    realm: realm.to_owned(),
                     client_id: event.client_id.to_owned(),
-                    extra: Default::default(),
+                    extra: tag(false),
                 };
                 self.sections.id_tokens.insert(entry.key(), entry);
             }
@@ -362,38 +385,41 @@ impl TokenCache {
                 credential_type: schema::REFRESH_TOKEN.to_owned(),
                 secret: refresh_token.clone(),
                 home_account_id: home_account_id.clone(),
-                environment: event.environment.to_owned(),
+                environment: environment.to_owned(),
                 client_id: event.client_id.to_owned(),
                 target,
                 family_id: response.foci.clone(),
                 last_modification_time: Some(Timestamp::from_secs(now)),
-                extra: tag(),
+                extra: tag(true),
             };
             self.sections.refresh_tokens.insert(entry.key(), entry);
         }
 
         let entry = AppMetadataEntry {
             client_id: event.client_id.to_owned(),
-            environment: event.environment.to_owned(),
+            environment: environment.to_owned(),
             family_id: response.foci.clone(),
-            extra: Default::default(),
+            extra: tag(false),
         };
         self.sections.app_metadata.insert(entry.key(), entry);
     }
 
-    /// The usable access token with the latest expiry that matches `query` (DESIGN §4).
+    /// The usable access token with the latest expiry that matches `query`: same client,
+    /// issuer, realm, account and scopes (a subset of its target).
     ///
     /// Tokens with `expires_on <= now` never match; the caller applies the 5-minute margin and
     /// `refresh_on` itself. Only bearer tokens match: entries bound to a key (another SDK's
-    /// proof-of-possession or SSH certificate tokens) are skipped. An empty scope list matches
-    /// nothing rather than any token.
+    /// proof-of-possession or SSH certificate tokens) are skipped, and so are on-behalf-of
+    /// tokens, which only [`Self::find_access_token_on_behalf_of`] serves. An empty scope list
+    /// matches nothing rather than any token.
     pub fn find_access_token(
         &self,
         query: &AccessTokenQuery<'_>,
         now: u64,
     ) -> Option<&AccessTokenEntry> {
         self.find_access_token_where(query, now, |at| {
-            account_matches(at.home_account_id.as_deref(), query.home_account_id)
+            !at.extra.contains_key(USER_ASSERTION_HASH)
+                && account_matches(at.home_account_id.as_deref(), query.home_account_id)
         })
     }
 
@@ -407,12 +433,10 @@ impl TokenCache {
         now: u64,
     ) -> Option<&AccessTokenEntry> {
         self.find_access_token_where(query, now, |at| {
-            at.home_account_id.is_some()
-                && at
-                    .extra
-                    .get(USER_ASSERTION_HASH)
-                    .and_then(serde_json::Value::as_str)
-                    == Some(user_assertion_hash)
+            at.extra
+                .get(USER_ASSERTION_HASH)
+                .and_then(serde_json::Value::as_str)
+                == Some(user_assertion_hash)
         })
     }
 
@@ -425,12 +449,20 @@ impl TokenCache {
         if query.scopes.is_empty() {
             return None;
         }
+        let realm = query.realm();
         self.sections
             .access_tokens
             .values()
             .filter(|at| {
-                can_answer(&at.view(), query.client_id, query.environment, query.scopes)
-                    && at.realm.eq_ignore_ascii_case(query.realm)
+                can_answer(
+                    &at.view(),
+                    query.client_id,
+                    query.issuer.environment(),
+                    query.scopes,
+                ) && query
+                    .issuer
+                    .owns(&at.environment, Some(&at.realm), origin_of(&at.extra))
+                    && at.realm.eq_ignore_ascii_case(realm)
                     && account(at)
                     && at.expires_on() > now
             })
@@ -438,7 +470,8 @@ impl TokenCache {
     }
 
     /// Refresh tokens usable for `query`, newest (`last_modification_time`) first; at equal
-    /// times the app's own tokens come before its family's.
+    /// times the app's own tokens come before its family's. On-behalf-of refresh tokens belong
+    /// to their assertion and are never offered.
     pub fn find_refresh_tokens(&self, query: &RefreshTokenQuery<'_>) -> Vec<&RefreshTokenEntry> {
         let mut found: Vec<&RefreshTokenEntry> = self
             .sections
@@ -448,7 +481,10 @@ impl TokenCache {
                 rt.credential_type
                     .eq_ignore_ascii_case(schema::REFRESH_TOKEN)
                     && !rt.secret.secret().is_empty()
-                    && rt.environment.eq_ignore_ascii_case(query.environment)
+                    && query
+                        .issuer
+                        .owns(&rt.environment, None, origin_of(&rt.extra))
+                    && !rt.extra.contains_key(USER_ASSERTION_HASH)
                     && rt.home_account_id.as_deref() == Some(query.home_account_id)
                     && (rt.client_id == query.client_id
                         || query
@@ -465,18 +501,19 @@ impl TokenCache {
         found
     }
 
-    /// The ID token of an account for a client in a tenant.
+    /// The ID token of an account for a client in a tenant of `issuer`.
     pub fn find_id_token(
         &self,
         home_account_id: &str,
-        environment: &str,
+        issuer: &TokenIssuer,
         realm: &str,
         client_id: &str,
     ) -> Option<&IdTokenEntry> {
+        let realm = issuer.fixed_realm().unwrap_or(realm);
         self.sections.id_tokens.values().find(|idt| {
             idt.credential_type.eq_ignore_ascii_case(schema::ID_TOKEN)
                 && idt.home_account_id.as_deref() == Some(home_account_id)
-                && idt.environment.eq_ignore_ascii_case(environment)
+                && issuer.owns(&idt.environment, Some(&idt.realm), origin_of(&idt.extra))
                 && idt.realm.eq_ignore_ascii_case(realm)
                 && idt.client_id == client_id
         })
@@ -538,25 +575,43 @@ impl TokenCache {
         entry.last_modification_time = Some(Timestamp::from_secs(now));
     }
 
-    /// Removes every access token, refresh token, ID token and account entry of an account, in
-    /// one environment or (`None`) all. App metadata stays: it describes the app, not the user.
-    /// Returns how many entries went.
-    pub fn remove_account(&mut self, home_account_id: &str, environment: Option<&str>) -> usize {
-        let mine = |entry_account: Option<&str>, entry_environment: &str| {
-            entry_account == Some(home_account_id)
-                && environment.is_none_or(|env| env.eq_ignore_ascii_case(entry_environment))
+    /// Removes every access token, refresh token, ID token and account entry of an account at
+    /// `issuer` (or, with `None`, at every issuer). App metadata stays: it describes the app, not
+    /// the user. Returns how many entries went.
+    pub fn remove_account(&mut self, home_account_id: &str, issuer: Option<&TokenIssuer>) -> usize {
+        let mine = |account: Option<&str>, environment: &str, realm: Option<&str>, extra: &Map| {
+            account == Some(home_account_id)
+                && issuer.is_none_or(|i| i.owns(environment, realm, origin_of(extra)))
         };
         let s = &mut self.sections;
         let before =
             s.access_tokens.len() + s.refresh_tokens.len() + s.id_tokens.len() + s.accounts.len();
-        s.access_tokens
-            .retain(|_, e| !mine(e.home_account_id.as_deref(), &e.environment));
+        s.access_tokens.retain(|_, e| {
+            !mine(
+                e.home_account_id.as_deref(),
+                &e.environment,
+                Some(&e.realm),
+                &e.extra,
+            )
+        });
         s.refresh_tokens
-            .retain(|_, e| !mine(e.home_account_id.as_deref(), &e.environment));
-        s.id_tokens
-            .retain(|_, e| !mine(e.home_account_id.as_deref(), &e.environment));
-        s.accounts
-            .retain(|_, e| !mine(e.home_account_id.as_deref(), &e.environment));
+            .retain(|_, e| !mine(e.home_account_id.as_deref(), &e.environment, None, &e.extra));
+        s.id_tokens.retain(|_, e| {
+            !mine(
+                e.home_account_id.as_deref(),
+                &e.environment,
+                Some(&e.realm),
+                &e.extra,
+            )
+        });
+        s.accounts.retain(|_, e| {
+            !mine(
+                e.home_account_id.as_deref(),
+                &e.environment,
+                Some(&e.realm),
+                &e.extra,
+            )
+        });
         let after =
             s.access_tokens.len() + s.refresh_tokens.len() + s.id_tokens.len() + s.accounts.len();
         before - after
@@ -580,8 +635,9 @@ impl TokenCache {
 
 /// Whether an access token can answer lookups of `client_id` in `environment` for `scopes`,
 /// whatever the realm, account and time: a bearer token with a secret (not another SDK's token
-/// bound to a key), for this client and environment, granted every scope asked for. Lookups and
-/// [`CacheSnapshot`]s both decide with this, so a snapshot keeps every token a lookup may find.
+/// bound to a key), for this client and environment, granted every scope asked for.
+/// Lookups and [`CacheSnapshot`]s both decide with this, so a snapshot keeps every token a lookup
+/// may find; lookups then check the issuer and realm exactly ([`TokenIssuer::owns`]).
 fn can_answer(
     at: &AccessTokenView<'_>,
     client_id: &str,
@@ -617,3 +673,10 @@ fn same_scope(a: &str, b: &str) -> bool {
 fn account_matches(entry: Option<&str>, wanted: Option<&str>) -> bool {
     entry.filter(|id| !id.is_empty()) == wanted
 }
+
+/// The issuer origin an entry recorded ([`ORIGIN`]), if it is a string.
+fn origin_of(extra: &Map) -> Option<&str> {
+    extra.get(ORIGIN).and_then(serde_json::Value::as_str)
+}
+
+type Map = serde_json::Map<String, serde_json::Value>;

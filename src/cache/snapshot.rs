@@ -134,7 +134,10 @@ impl CacheSnapshot {
     /// Whether every access token `query` can match was kept.
     fn covers(&self, query: &AccessTokenQuery<'_>) -> bool {
         let covered = query.client_id == self.client_id
-            && query.environment.eq_ignore_ascii_case(&self.environment)
+            && query
+                .issuer
+                .environment()
+                .eq_ignore_ascii_case(&self.environment)
             && !self.scopes.is_empty()
             && self
                 .scopes

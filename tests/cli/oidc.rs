@@ -273,17 +273,20 @@ fn client_secret_post() {
         "no Entra client_info for a generic provider"
     );
 
-    // The app token is cached, without an account, under the provider's host.
+    // The app token is cached, without an account, under the provider's exact issuer (MSAL's
+    // host-only environment cannot tell two issuers on one host apart).
     let cache = fx.env.read_cache_json();
     let tokens = section(&cache, "AccessToken");
     assert_eq!(tokens.len(), 1, "one access token cached");
     let (key, entry) = &tokens[0];
     assert!(
-        key.starts_with(&format!("-127.0.0.1-accesstoken-{POST_CLIENT}-")),
+        key.starts_with(&format!("-{}-accesstoken-{POST_CLIENT}--", fx.op.issuer())),
         "{key}"
     );
     assert!(entry["home_account_id"].is_null());
-    assert_eq!(entry["environment"], "127.0.0.1");
+    assert_eq!(entry["environment"], fx.op.issuer());
+    assert_eq!(entry["realm"], "");
+    assert_eq!(entry["origin"], fx.op.base_url());
     assert_eq!(entry["target"], API_SCOPE);
 
     // A second run is served from the cache.
@@ -491,14 +494,15 @@ fn assert_user_cached(fx: &Fixture, issued: &Value, target: &str) {
     let accounts = section(&cache, "Account");
     assert_eq!(accounts.len(), 1, "one account");
     let (key, account) = &accounts[0];
-    assert!(key.starts_with(&format!("{ALICE_SUB}-127.0.0.1-")), "{key}");
+    assert_eq!(key, &format!("{ALICE_SUB}-{}-", fx.op.issuer()));
     assert_eq!(
         account["home_account_id"], ALICE_SUB,
         "keyed by the ID token's sub"
     );
     assert_eq!(account["local_account_id"], ALICE_SUB);
     assert_eq!(account["username"], ALICE_USERNAME);
-    assert_eq!(account["environment"], "127.0.0.1");
+    assert_eq!(account["environment"], fx.op.issuer());
+    assert_eq!(account["origin"], fx.op.base_url());
 
     let tokens = section(&cache, "AccessToken");
     assert_eq!(tokens.len(), 1, "one access token");

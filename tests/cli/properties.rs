@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use msal::Error;
 use msal::authority::{Authority, build_discovery_request, parse_discovery_response};
-use msal::cache::{AccessTokenFilter, AccessTokenQuery, CacheSnapshot, TokenCache};
+use msal::cache::{AccessTokenFilter, AccessTokenQuery, CacheSnapshot, TokenCache, TokenIssuer};
 use msal::credential::Certificate;
 use msal::flow::auth_code::{Redirect, parse_redirect};
 use msal::flow::device_code;
@@ -204,6 +204,7 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes);
         let scopes = vec![scope.to_owned()];
         let filter = AccessTokenFilter { client_id, environment, scopes: &scopes };
+        let issuer = TokenIssuer::entra("https://login.microsoftonline.com", environment);
         match (TokenCache::from_json(&text), CacheSnapshot::from_json(&text, &filter)) {
             (Ok(cache), Ok(snapshot)) => {
                 let mut asked = scopes.clone();
@@ -212,7 +213,7 @@ proptest! {
                     for home_account_id in [None, Some("u1.t1"), Some("u2.t1")] {
                         for now in [0, 1_790_000_000, 1_790_003_600] {
                             let query = AccessTokenQuery {
-                                client_id, environment, realm, home_account_id, scopes: &asked,
+                                client_id, issuer: &issuer, realm, home_account_id, scopes: &asked,
                             };
                             prop_assert_eq!(
                                 snapshot.find_access_token(&query, now),
@@ -355,9 +356,13 @@ fn every_seed_parses_as_intended() {
         environment: "login.microsoftonline.com",
         scopes: &scopes,
     };
+    let issuer = TokenIssuer::entra(
+        "https://login.microsoftonline.com",
+        "login.microsoftonline.com",
+    );
     let query = AccessTokenQuery {
         client_id: "c1",
-        environment: "login.microsoftonline.com",
+        issuer: &issuer,
         realm: "t1",
         home_account_id: Some("u1.t1"),
         scopes: &scopes,

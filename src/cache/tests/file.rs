@@ -17,7 +17,7 @@ pub(super) fn has_app_token(cache: &TokenCache, scope: &str) -> bool {
     let wanted = scopes(&[scope]);
     let query = AccessTokenQuery {
         client_id: CLIENT,
-        environment: ENV,
+        issuer: entra(),
         realm: TENANT,
         home_account_id: None,
         scopes: &wanted,
@@ -282,7 +282,7 @@ fn snapshots_read_files_as_load_does() {
     };
     let query = AccessTokenQuery {
         client_id: CLIENT,
-        environment: ENV,
+        issuer: entra(),
         realm: TENANT,
         home_account_id: None,
         scopes: &wanted,

@@ -3,13 +3,14 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::cache::TokenIssuer;
 use crate::cache::{AccessTokenQuery, RefreshTokenQuery, TokenCache, TokenEvent};
 use crate::secret::RefreshToken;
 
 fn user_query<'a>(scopes: &'a [String]) -> AccessTokenQuery<'a> {
     AccessTokenQuery {
         client_id: CLIENT,
-        environment: ENV,
+        issuer: entra(),
         realm: TENANT,
         home_account_id: Some("uid-1.utid-1"),
         scopes,
@@ -38,13 +39,15 @@ fn add_user(cache: &mut TokenCache, uid: &str, client_id: &str, foci: Option<&st
     cache.add(
         &TokenEvent {
             client_id,
-            environment: ENV,
+            issuer: entra(),
             realm: TENANT,
             scopes: &granted,
             grant_type: "authorization_code",
             response: &response,
+            home_account_id: home(&response, Some(&claims)),
             id_token_claims: Some(&claims),
             username_hint: None,
+            user_assertion_hash: None,
         },
         now,
     );
@@ -91,7 +94,7 @@ fn reads_msal_python_cache_and_writes_it_back_byte_for_byte() {
     );
     let rts = cache.find_refresh_tokens(&RefreshTokenQuery {
         client_id: CLIENT,
-        environment: ENV,
+        issuer: entra(),
         home_account_id: "uid-1.utid-1",
         family_id: None,
     });
@@ -99,7 +102,7 @@ fn reads_msal_python_cache_and_writes_it_back_byte_for_byte() {
     assert_eq!(rts[0].last_modification_time(), Some(NOW));
     assert_eq!(rts[0].family_id.as_deref(), Some("1"));
     let idt = cache
-        .find_id_token("uid-1.utid-1", ENV, "TENANT-1", CLIENT)
+        .find_id_token("uid-1.utid-1", entra(), "TENANT-1", CLIENT)
         .unwrap();
     assert_eq!(idt.secret.secret(), "header.payload.signature");
     let accounts = cache.accounts();
@@ -146,13 +149,15 @@ fn add_app_only_response() {
     cache.add(
         &TokenEvent {
             client_id: CLIENT,
-            environment: ENV,
+            issuer: entra(),
             realm: TENANT,
             scopes: &granted,
             grant_type: "client_credentials",
             response: &response,
+            home_account_id: home(&response, None),
             id_token_claims: None,
             username_hint: None,
+            user_assertion_hash: None,
         },
         NOW,
     );
@@ -200,13 +205,15 @@ fn add_user_response_with_client_info_and_id_token() {
     cache.add(
         &TokenEvent {
             client_id: CLIENT,
-            environment: ENV,
+            issuer: entra(),
             realm: TENANT,
             scopes: &granted,
             grant_type: "authorization_code",
             response: &response,
+            home_account_id: home(&response, Some(&claims)),
             id_token_claims: Some(&claims),
             username_hint: None,
+            user_assertion_hash: None,
         },
         NOW,
     );
@@ -282,13 +289,15 @@ fn add_derives_account_fields_like_msal_python() {
     let granted = scopes(&["openid"]);
     let event = TokenEvent {
         client_id: CLIENT,
-        environment: "adfs.fabrikam.example",
+        issuer: &TokenIssuer::entra("", "adfs.fabrikam.example"),
         realm: "adfs",
         scopes: &granted,
         grant_type: "refresh_token",
         response: &adfs_response,
+        home_account_id: home(&adfs_response, Some(&claims)),
         id_token_claims: Some(&claims),
         username_hint: None,
+        user_assertion_hash: None,
     };
     cache.add(&event, NOW);
     let value = json_of(&cache);
@@ -320,7 +329,8 @@ fn add_derives_account_fields_like_msal_python() {
             username_hint: Some("carol@contoso.example"),
             id_token_claims: None,
             response: &ropc_response,
-            environment: ENV,
+            home_account_id: home(&ropc_response, None),
+            issuer: entra(),
             realm: TENANT,
             ..event
         },
@@ -409,7 +419,7 @@ fn access_token_lookup() {
             ..base
         },
         AccessTokenQuery {
-            environment: "login.microsoftonline.us",
+            issuer: &TokenIssuer::entra("", "login.microsoftonline.us"),
             ..base
         },
         AccessTokenQuery {
@@ -422,7 +432,7 @@ fn access_token_lookup() {
     }
     let loud = AccessTokenQuery {
         realm: "TENANT-1",
-        environment: "Login.MicrosoftOnline.com",
+        issuer: &TokenIssuer::entra("", "Login.MicrosoftOnline.com"),
         ..base
     };
     assert!(cache.find_access_token(&loud, NOW).is_some());
@@ -463,7 +473,7 @@ fn refresh_token_lookup_newest_first_and_family() {
     add_user(&mut cache, "uid-2", CLIENT, Some("1"), NOW + 30);
     let query = RefreshTokenQuery {
         client_id: CLIENT,
-        environment: "LOGIN.microsoftonline.com",
+        issuer: &TokenIssuer::entra("", "LOGIN.microsoftonline.com"),
         home_account_id: "uid-1.utid",
         family_id: None,
     };
@@ -494,7 +504,7 @@ fn refresh_token_lookup_newest_first_and_family() {
     );
     assert_eq!(
         secrets(RefreshTokenQuery {
-            environment: "login.windows.net",
+            issuer: &TokenIssuer::entra("", "login.windows.net"),
             ..query
         })
         .len(),
@@ -507,7 +517,7 @@ fn rotated_refresh_token_replaces_the_old_one() {
     let mut cache = TokenCache::from_json(MSAL_PYTHON_CACHE).unwrap();
     let query = RefreshTokenQuery {
         client_id: CLIENT,
-        environment: ENV,
+        issuer: entra(),
         home_account_id: "uid-1.utid-1",
         family_id: None,
     };
@@ -534,11 +544,17 @@ fn remove_account_removes_only_that_account() {
     let mut cache = TokenCache::from_json(MSAL_PYTHON_CACHE).unwrap();
     add_user(&mut cache, "uid-2", CLIENT, None, NOW);
     assert_eq!(
-        cache.remove_account("uid-1.utid-1", Some("login.windows.net")),
+        cache.remove_account(
+            "uid-1.utid-1",
+            Some(&TokenIssuer::entra("", "login.windows.net"))
+        ),
         0
     );
     assert_eq!(
-        cache.remove_account("uid-1.utid-1", Some("LOGIN.microsoftonline.com")),
+        cache.remove_account(
+            "uid-1.utid-1",
+            Some(&TokenIssuer::entra("", "LOGIN.microsoftonline.com"))
+        ),
         4
     );
     let value = json_of(&cache);
@@ -577,13 +593,15 @@ fn accounts_sorted_by_username_then_environment_then_realm() {
         cache.add(
             &TokenEvent {
                 client_id: CLIENT,
-                environment: ENV,
+                issuer: entra(),
                 realm,
                 scopes: &granted,
                 grant_type: "authorization_code",
                 response: &response,
+                home_account_id: home(&response, Some(&claims)),
                 id_token_claims: Some(&claims),
                 username_hint: None,
+                user_assertion_hash: None,
             },
             NOW,
         );
@@ -649,7 +667,7 @@ fn tolerates_what_other_sdks_write() {
     assert!(rt.get("last_modification_time").is_none());
     let rts = cache.find_refresh_tokens(&RefreshTokenQuery {
         client_id: CLIENT,
-        environment: ENV,
+        issuer: entra(),
         home_account_id: "h",
         family_id: None,
     });

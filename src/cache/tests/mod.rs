@@ -11,7 +11,7 @@ mod reference;
 use base64::Engine as _;
 use serde_json::json;
 
-use crate::cache::{TokenCache, TokenEvent};
+use crate::cache::{TokenCache, TokenEvent, TokenIssuer};
 use crate::token::{IdTokenClaims, TokenResponse};
 
 /// A cache file exactly as MSAL Python writes it (`json.dumps(cache, indent=4)`; keys sorted
@@ -22,6 +22,22 @@ pub(super) const NOW: u64 = 1_700_000_000;
 pub(super) const ENV: &str = "login.microsoftonline.com";
 pub(super) const CLIENT: &str = "client-1";
 pub(super) const TENANT: &str = "tenant-1";
+
+/// An Entra issuer that records no origin: entries exactly as MSAL Python writes them.
+pub(super) fn entra() -> &'static TokenIssuer {
+    static ENTRA: std::sync::OnceLock<TokenIssuer> = std::sync::OnceLock::new();
+    ENTRA.get_or_init(|| TokenIssuer::entra("", ENV))
+}
+
+/// The account a response names (leaked: test-only, for the `&str` a [`TokenEvent`] borrows).
+pub(super) fn home(
+    response: &TokenResponse,
+    claims: Option<&IdTokenClaims>,
+) -> Option<&'static str> {
+    response
+        .home_account_id(claims)
+        .map(|id| &*Box::leak(id.into_boxed_str()))
+}
 
 pub(super) fn scopes(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
@@ -52,13 +68,15 @@ pub(super) fn add_app_token_expiring(
     cache.add(
         &TokenEvent {
             client_id: CLIENT,
-            environment: ENV,
+            issuer: entra(),
             realm: TENANT,
             scopes: &granted,
             grant_type: "client_credentials",
             response: &response,
+            home_account_id: home(&response, None),
             id_token_claims: None,
             username_hint: None,
+            user_assertion_hash: None,
         },
         NOW,
     );

@@ -9,6 +9,7 @@ use proptest::test_runner::TestCaseError;
 
 use super::reference;
 use super::{MSAL_PYTHON_CACHE, NOW};
+use crate::cache::TokenIssuer;
 use crate::cache::parse::{self, Keep, ParseError};
 use crate::cache::schema::{AccessTokenView, Sections};
 use crate::cache::stream;
@@ -155,7 +156,7 @@ fn snapshot_agrees(
         for home_account_id in ACCOUNTS {
             let query = AccessTokenQuery {
                 client_id: filter.client_id,
-                environment: filter.environment,
+                issuer: &TokenIssuer::entra("", filter.environment),
                 realm,
                 home_account_id,
                 scopes: &scopes,
@@ -603,7 +604,7 @@ fn seeds_agree_and_their_tokens_are_found_through_snapshots() {
     let snapshot = CacheSnapshot::from_json(MSAL_PYTHON_CACHE, &filter).unwrap();
     let query = AccessTokenQuery {
         client_id: "client-1",
-        environment: "login.microsoftonline.com",
+        issuer: &TokenIssuer::entra("", "login.microsoftonline.com"),
         realm: "tenant-1",
         home_account_id: Some("uid-1.utid-1"),
         scopes: &scopes,

@@ -56,7 +56,11 @@ fn table(accounts: &[Account]) -> String {
             } else {
                 a.username.clone()
             },
-            a.tenant.clone(),
+            if a.tenant.is_empty() {
+                "-".into()
+            } else {
+                a.tenant.clone()
+            },
             a.environment.clone(),
             a.home_account_id.clone(),
         ]

@@ -31,7 +31,11 @@ pub fn finish_sign_in(result: &AuthenticationResult, context: &Context) -> anyho
         } else {
             &account.username
         };
-        status!("signed in as {name} (tenant {})", account.tenant);
+        if account.tenant.is_empty() {
+            status!("signed in as {name} at {}", account.authority);
+        } else {
+            status!("signed in as {name} (tenant {})", account.tenant);
+        }
     }
     let to_terminal = std::io::stdout().is_terminal();
     if context.settings.output_given
