@@ -35,3 +35,4 @@ mod resilience;
 mod secrets;
 mod silent;
 mod terminal;
+mod token_identity;

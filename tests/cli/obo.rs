@@ -247,3 +247,67 @@ fn the_assertion_can_come_from_a_file() {
     fx.assert_clean(&run, &assertion);
     assert!(run.stdout.trim() == fx.users.last_issued().access_token);
 }
+
+/// `msal client-credentials` for the middle-tier API itself, for the same downstream scope.
+fn app_token(fx: &Fx) -> Run {
+    let secret = fx.users.env.write_file("api-secret", API_SECRET);
+    fx.users
+        .env
+        .msal()
+        .args([
+            "client-credentials",
+            "--authority",
+            &fx.users.authority(),
+            "--client-id",
+            API,
+            "--scope",
+            DOWNSTREAM,
+            "-o",
+            "json",
+        ])
+        .arg("--client-secret-file")
+        .arg(secret)
+        .run()
+}
+
+#[test]
+fn a_delegated_token_and_the_apps_own_token_never_meet() {
+    let fx = Fx::new();
+    let alice = fx.user_token_for_api(ALICE, ALICE_PASSWORD);
+    let bob = fx.user_token_for_api(BOB, "Bob-Pa55word!");
+    // Answers with neither client_info nor an ID token: nothing in them names the user.
+    fx.users
+        .idp
+        .set_anonymous_answers(&["urn:ietf:params:oauth:grant-type:jwt-bearer"]);
+
+    let for_alice = fx.obo(&alice).run();
+    for_alice.assert_success();
+    let alice_token = for_alice.stdout_json()["access_token"].clone();
+
+    // The app's own token is asked for, not Alice's delegated one served.
+    let app = app_token(&fx);
+    app.assert_success();
+    let app_json = app.stdout_json();
+    assert_eq!(app_json["token_source"], "identity_provider");
+    assert!(app_json["access_token"] != alice_token, "not Alice's token");
+    assert_eq!(fx.users.last_issued().grant_type, "client_credentials");
+
+    // The other way round: an exchange for Bob neither gets nor replaces the app's token.
+    let for_bob = fx.obo(&bob).run();
+    for_bob.assert_success();
+    let bob_json = for_bob.stdout_json();
+    assert_eq!(bob_json["token_source"], "identity_provider");
+    assert!(bob_json["access_token"] != app_json["access_token"]);
+    let app_again = app_token(&fx);
+    app_again.assert_success();
+    assert_eq!(app_again.stdout_json()["token_source"], "cache");
+    assert!(app_again.stdout_json()["access_token"] == app_json["access_token"]);
+
+    // And each assertion still gets its own user's token from the cache.
+    let alice_again = fx.obo(&alice).run();
+    assert_eq!(alice_again.stdout_json()["token_source"], "cache");
+    assert!(alice_again.stdout_json()["access_token"] == alice_token);
+    let bob_again = fx.obo(&bob).run();
+    assert_eq!(bob_again.stdout_json()["token_source"], "cache");
+    assert!(bob_again.stdout_json()["access_token"] == bob_json["access_token"]);
+}

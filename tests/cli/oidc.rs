@@ -681,3 +681,109 @@ fn the_issuer_must_be_given_exactly() {
     cc(&slash).assert_code(1);
     assert_eq!(fx.op.token_exchanges().len(), 1);
 }
+
+// ----- several issuers on one host ---------------------------------------------------------------
+
+/// Two realms on one port, as Keycloak serves them: MSAL's host and first path segment
+/// (`127.0.0.1`, `realms`) are the same for both.
+const DEV: &str = "/realms/dev";
+const PROD: &str = "/realms/prod";
+
+fn realms() -> Fixture {
+    Fixture::with(config().issuer_paths(&[DEV, PROD]))
+}
+
+#[test]
+fn an_app_token_of_one_issuer_is_never_served_to_a_wrong_secret_at_another_on_the_same_host() {
+    let fx = realms();
+    assert_eq!(fx.op.issuer(), fx.op.issuer_at(DEV));
+    let at_dev = fx.cc_secret(POST_CLIENT).run();
+    at_dev.assert_success();
+    let dev_token = fx.last_issued()["access_token"].clone();
+    let exchanges = fx.op.token_exchanges().len();
+
+    let wrong = fx.env.write_file("wrong-secret", "not-the-secret\n");
+    let at_prod = fx
+        .env
+        .msal()
+        .args(["--oidc-authority", &fx.op.issuer_at(PROD)])
+        .args(["client-credentials", "--client-id", POST_CLIENT])
+        .args(["--scope", API_SCOPE, "-o", "token", "--client-secret-file"])
+        .arg(wrong)
+        .run();
+    at_prod.assert_code(4).assert_stdout_eq("", "no token");
+    at_prod.assert_not_leaked(dev_token.as_str().expect("a token"), "dev's access token");
+    let exchange = fx.op.last_token_exchange();
+    assert_eq!(
+        fx.op.token_exchanges().len(),
+        exchanges + 1,
+        "prod was asked"
+    );
+    assert_eq!(exchange["issuer"], fx.op.issuer_at(PROD));
+    assert_eq!(exchange["status"], 401);
+}
+
+#[test]
+fn a_user_signed_in_at_one_issuer_is_not_signed_in_at_another_on_the_same_host() {
+    let fx = realms();
+    fx.device_code_sign_in(&["email"]);
+    let issued = fx.last_issued();
+    let exchanges = fx.op.token_exchanges().len();
+    let prod = fx.op.issuer_at(PROD);
+    for extra in [&[][..], &["--force-refresh"][..]] {
+        let run = fx
+            .env
+            .msal()
+            .args([
+                "--oidc-authority",
+                &prod,
+                "silent",
+                "--client-id",
+                PUBLIC_CLIENT,
+            ])
+            .args(["--scope", "email", "-o", "token"])
+            .args(extra)
+            .run();
+        run.assert_code(3).assert_stdout_eq("", "no token");
+        assert_stderr_clean(&run, &issued);
+    }
+    assert_eq!(
+        fx.op.token_exchanges().len(),
+        exchanges,
+        "no refresh token went to either issuer"
+    );
+    let listed = fx
+        .env
+        .msal()
+        .args([
+            "--oidc-authority",
+            &prod,
+            "accounts",
+            "--client-id",
+            PUBLIC_CLIENT,
+        ])
+        .args(["-o", "json"])
+        .run();
+    listed.assert_success();
+    assert_eq!(listed.stdout_json(), json!([]));
+
+    // At dev she is signed in, and the account says where.
+    let at_dev = fx
+        .msal()
+        .args([
+            "silent",
+            "--client-id",
+            PUBLIC_CLIENT,
+            "--scope",
+            "email",
+            "-o",
+            "token",
+        ])
+        .run();
+    assert_token_stdout(&at_dev, &issued);
+    let listed = fx
+        .msal()
+        .args(["accounts", "--client-id", PUBLIC_CLIENT, "-o", "json"])
+        .run();
+    assert_eq!(listed.stdout_json()[0]["authority"], fx.op.issuer_at(DEV));
+}

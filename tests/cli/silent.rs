@@ -267,3 +267,58 @@ fn rotation_across_scopes_never_strands_the_user() {
         .collect();
     assert!(!live.is_empty(), "the cache holds the live refresh token");
 }
+
+#[test]
+fn a_refresh_answer_without_an_id_token_stays_with_the_account_whose_token_was_spent() {
+    let fx = UserFx::new();
+    fx.idp.set_access_token_lifetime(200);
+    fx.sign_in();
+    // From now on: hour-long tokens, and refresh answers that name nobody (no ID token, no
+    // client_info), as OpenID Connect Core §12.2 allows.
+    fx.idp.set_access_token_lifetime(3600);
+    fx.idp.set_anonymous_answers(&["refresh_token"]);
+
+    let run = fx.silent().run();
+    let refreshed = fx.last_issued();
+    assert_prints(&run, &refreshed.access_token);
+    assert_eq!(refreshes(&fx).len(), 1);
+    let cache = fx.cache();
+    assert_eq!(
+        secrets_in(&cache, "RefreshToken"),
+        vec![refreshed.refresh_token.clone().unwrap()],
+        "the spent refresh token was replaced"
+    );
+    for section in ["AccessToken", "RefreshToken"] {
+        for entry in cache[section].as_object().unwrap().values() {
+            assert_eq!(
+                entry["home_account_id"],
+                fx.alice.home_account_id(),
+                "every {section} is Alice's"
+            );
+        }
+    }
+    let account = cache["Account"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(account["username"], ALICE, "the account keeps its name");
+
+    // The new token is the one served next, with no request.
+    let again = fx.silent().run();
+    assert_prints(&again, &refreshed.access_token);
+    assert_eq!(refreshes(&fx).len(), 1, "no second refresh");
+
+    // Logging out leaves none of Alice's tokens behind.
+    fx.msal("logout").arg("--all").run().assert_success();
+    let cache = fx.cache();
+    assert!(
+        secrets_in(&cache, "AccessToken").is_empty(),
+        "an access token is left"
+    );
+    assert!(
+        secrets_in(&cache, "RefreshToken").is_empty(),
+        "a refresh token is left"
+    );
+}

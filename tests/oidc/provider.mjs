@@ -16,6 +16,10 @@
 //                                   different one makes discovery disagree with the address used
 //     id_token_profile_claims       optional, default true: put the scope claims
 //                                   (preferred_username, email…) in the ID token as well
+//     issuer_paths                  optional, default [""]: serve one independent provider per
+//                                   path on the same port (issuer `http://HOST:PORT/PATH`), as
+//                                   Keycloak serves realms; the first line of stdout is then the
+//                                   first path's issuer. Clients and accounts are the same in each.
 //
 // Beyond stock oidc-provider, for the tests only:
 // - the token endpoint is strict about client authentication: a client must use exactly the
@@ -54,7 +58,8 @@ await new Promise((resolve, reject) => {
   server.listen(0, '127.0.0.1', resolve);
 });
 const { port } = server.address();
-const issuer = `http://${config.issuer_host ?? '127.0.0.1'}:${port}`;
+const origin = `http://${config.issuer_host ?? '127.0.0.1'}:${port}`;
+const issuerPaths = config.issuer_paths ?? [''];
 
 const accounts = new Map((config.accounts ?? []).map((account) => [account.sub, account]));
 
@@ -66,167 +71,189 @@ const clients = (config.clients ?? []).map(({ certificate_pem: pem, ...metadata 
   return metadata;
 });
 
-const provider = new Provider(issuer, {
-  clients,
-  async findAccount(_ctx, sub) {
-    const account = accounts.get(sub);
-    if (!account) {
-      return undefined;
-    }
-    return { accountId: sub, async claims() { return { ...account, sub }; } };
-  },
-  claims: {
-    openid: ['sub'],
-    profile: ['name', 'preferred_username'],
-    email: ['email', 'email_verified'],
-  },
-  conformIdTokenClaims: !(config.id_token_profile_claims ?? true),
-  ...(config.token_endpoint_auth_methods
-    ? { clientAuthMethods: config.token_endpoint_auth_methods }
-    : {}),
-  features: {
-    clientCredentials: { enabled: true },
-    deviceFlow: { enabled: true },
-    devInteractions: { enabled: true },
-  },
-  cookies: { keys: [randomBytes(32).toString('base64url')] },
-  ttl: {
-    AccessToken: 3600,
-    ClientCredentials: 3600,
-    DeviceCode: 600,
-    IdToken: 3600,
-    RefreshToken: 86400,
-  },
-});
-
 const log = [];
 
-/// What client authentication a token request used (OpenID Connect Core §9 names).
-function authMethod(headers, body) {
-  if (headers.authorization !== undefined) {
-    return /^basic /i.test(headers.authorization) ? 'client_secret_basic' : 'unknown';
-  }
-  if (body.client_secret !== undefined) {
-    return 'client_secret_post';
-  }
-  if (body.client_assertion !== undefined) {
-    return 'client_assertion';
-  }
-  return 'none';
-}
+function makeProvider(issuer) {
+  const provider = new Provider(issuer, {
+    clients,
+    async findAccount(_ctx, sub) {
+      const account = accounts.get(sub);
+      if (!account) {
+        return undefined;
+      }
+      return { accountId: sub, async claims() { return { ...account, sub }; } };
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    conformIdTokenClaims: !(config.id_token_profile_claims ?? true),
+    ...(config.token_endpoint_auth_methods
+      ? { clientAuthMethods: config.token_endpoint_auth_methods }
+      : {}),
+    features: {
+      clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      devInteractions: { enabled: true },
+    },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    ttl: {
+      AccessToken: 3600,
+      ClientCredentials: 3600,
+      DeviceCode: 600,
+      IdToken: 3600,
+      RefreshToken: 86400,
+    },
+  });
 
-/// The client id a token request claims, by the means it authenticated with.
-function claimedClientId(headers, body) {
-  if (/^basic /i.test(headers.authorization ?? '')) {
-    const basic = Buffer.from(headers.authorization.slice(6).trim(), 'base64').toString('utf8');
-    const id = basic.slice(0, Math.max(basic.indexOf(':'), 0));
-    try {
-      return decodeURIComponent(id.replace(/\+/g, '%20'));
-    } catch {
-      return undefined;
+  /// What client authentication a token request used (OpenID Connect Core §9 names).
+  function authMethod(headers, body) {
+    if (headers.authorization !== undefined) {
+      return /^basic /i.test(headers.authorization) ? 'client_secret_basic' : 'unknown';
     }
-  }
-  if (body.client_assertion !== undefined) {
-    try {
-      const payload = body.client_assertion.split('.')[1];
-      return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).sub;
-    } catch {
-      return undefined;
+    if (body.client_secret !== undefined) {
+      return 'client_secret_post';
     }
-  }
-  return body.client_id;
-}
-
-/// The header and claims of a JWT, unverified (oidc-provider verifies it; this only records).
-function jwtParts(jwt) {
-  try {
-    const [header, claims] = jwt.split('.').slice(0, 2)
-      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
-    return { header, claims };
-  } catch {
-    return undefined;
-  }
-}
-
-async function readBody(req) {
-  const chunks = [];
-  for await (const chunk of req) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-provider.use(async (ctx, next) => {
-  if (ctx.method === 'GET' && ctx.path === '/auth') {
-    // OpenID Connect Core §11: offline_access needs prompt=consent "unless other conditions for
-    // processing the request permitting offline access … are in place". Here they are (native
-    // clients always see the consent page, which names offline access), as with Entra, which
-    // issues refresh tokens for offline_access without prompt=consent; oidc-provider would
-    // otherwise drop offline_access and issue no refresh token.
-    const query = new URLSearchParams(ctx.querystring);
-    log.push({ authorization_request: Object.fromEntries(query) });
-    if (query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
-      query.set('prompt', 'consent');
-      ctx.querystring = query.toString();
-    }
-  }
-
-  if (ctx.method === 'GET' && ctx.path === '/test/log') {
-    ctx.body = log;
-    return;
-  }
-
-  if (ctx.method === 'POST' && ctx.path === '/token') {
-    const raw = await readBody(ctx.req);
-    // oidc-provider reads an already-read body from here (with a one-time notice on stderr).
-    ctx.req.body = raw;
-    const body = parseQuery(raw);
-    const used = authMethod(ctx.headers, body);
-    const clientId = claimedClientId(ctx.headers, body);
-    const entry = {
-      grant_type: body.grant_type,
-      client_id: clientId,
-      auth_method: used,
-      scope: body.scope,
-      client_info: body.client_info,
-      code: body.code,
-      code_verifier: body.code_verifier,
-      redirect_uri: body.redirect_uri,
-    };
     if (body.client_assertion !== undefined) {
-      entry.client_assertion = jwtParts(body.client_assertion);
+      return 'client_assertion';
     }
-    log.push(entry);
+    return 'none';
+  }
 
-    const client = clientId === undefined ? undefined : await provider.Client.find(clientId);
-    const registered = client?.clientAuthMethod;
-    const expected = ['private_key_jwt', 'client_secret_jwt'].includes(registered)
-      ? 'client_assertion'
-      : registered;
-    if (client && used !== expected) {
-      ctx.status = 401;
-      ctx.body = {
-        error: 'invalid_client',
-        error_description: `client ${clientId} is registered for ${registered} but used ${used}`,
+  /// The client id a token request claims, by the means it authenticated with.
+  function claimedClientId(headers, body) {
+    if (/^basic /i.test(headers.authorization ?? '')) {
+      const basic = Buffer.from(headers.authorization.slice(6).trim(), 'base64').toString('utf8');
+      const id = basic.slice(0, Math.max(basic.indexOf(':'), 0));
+      try {
+        return decodeURIComponent(id.replace(/\+/g, '%20'));
+      } catch {
+        return undefined;
+      }
+    }
+    if (body.client_assertion !== undefined) {
+      try {
+        const payload = body.client_assertion.split('.')[1];
+        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).sub;
+      } catch {
+        return undefined;
+      }
+    }
+    return body.client_id;
+  }
+
+  /// The header and claims of a JWT, unverified (oidc-provider verifies it; this only records).
+  function jwtParts(jwt) {
+    try {
+      const [header, claims] = jwt.split('.').slice(0, 2)
+        .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+      return { header, claims };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function readBody(req) {
+    const chunks = [];
+    for await (const chunk of req) {
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  provider.use(async (ctx, next) => {
+      if (ctx.method === 'GET' && ctx.path === '/auth') {
+      // OpenID Connect Core §11: offline_access needs prompt=consent "unless other conditions for
+      // processing the request permitting offline access … are in place". Here they are (native
+      // clients always see the consent page, which names offline access), as with Entra, which
+      // issues refresh tokens for offline_access without prompt=consent; oidc-provider would
+      // otherwise drop offline_access and issue no refresh token.
+      const query = new URLSearchParams(ctx.querystring);
+      log.push({ issuer, authorization_request: Object.fromEntries(query) });
+      if (query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
+        query.set('prompt', 'consent');
+        ctx.querystring = query.toString();
+      }
+    }
+
+    if (ctx.method === 'POST' && ctx.path === '/token') {
+      const raw = await readBody(ctx.req);
+      // oidc-provider reads an already-read body from here (with a one-time notice on stderr).
+      ctx.req.body = raw;
+      const body = parseQuery(raw);
+      const used = authMethod(ctx.headers, body);
+      const clientId = claimedClientId(ctx.headers, body);
+      const entry = {
+        issuer,
+        grant_type: body.grant_type,
+        client_id: clientId,
+        auth_method: used,
+        scope: body.scope,
+        client_info: body.client_info,
+        code: body.code,
+        code_verifier: body.code_verifier,
+        redirect_uri: body.redirect_uri,
       };
+      if (body.client_assertion !== undefined) {
+        entry.client_assertion = jwtParts(body.client_assertion);
+      }
+      log.push(entry);
+
+      const client = clientId === undefined ? undefined : await provider.Client.find(clientId);
+      const registered = client?.clientAuthMethod;
+      const expected = ['private_key_jwt', 'client_secret_jwt'].includes(registered)
+        ? 'client_assertion'
+        : registered;
+      if (client && used !== expected) {
+        ctx.status = 401;
+        ctx.body = {
+          error: 'invalid_client',
+          error_description: `client ${clientId} is registered for ${registered} but used ${used}`,
+        };
+        entry.status = ctx.status;
+        entry.response = ctx.body;
+        return;
+      }
+
+      await next();
       entry.status = ctx.status;
       entry.response = ctx.body;
       return;
     }
 
     await next();
-    entry.status = ctx.status;
-    entry.response = ctx.body;
+
+    if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200) {
+      ctx.body = { ...ctx.body, interval: 1 };
+      log.push({ issuer, device_authorization: ctx.body });
+    }
+  });
+
+  return provider;
+}
+
+// One provider per issuer path, the longest path first, each given the request with its path
+// stripped (oidc-provider finds its mount path from `originalUrl`).
+const providers = issuerPaths
+  .map((path) => [path, makeProvider(`${origin}${path}`).callback()])
+  .sort(([a], [b]) => b.length - a.length);
+server.on('request', (req, res) => {
+  if (req.method === 'GET' && req.url === '/test/log') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(log));
     return;
   }
-
-  await next();
-
-  if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200) {
-    ctx.body = { ...ctx.body, interval: 1 };
-    log.push({ device_authorization: ctx.body });
+  for (const [path, callback] of providers) {
+    const rest = req.url.slice(path.length);
+    if (req.url.startsWith(path) && (path === '' || rest === '' || /^[/?]/.test(rest))) {
+      req.originalUrl = req.url;
+      req.url = rest === '' ? '/' : rest;
+      callback(req, res);
+      return;
+    }
   }
+  res.statusCode = 404;
+  res.end();
 });
-
-server.on('request', provider.callback());
-process.stdout.write(`${issuer}\n`);
+process.stdout.write(`${origin}${issuerPaths[0]}\n`);

@@ -71,6 +71,14 @@ impl OidcConfig {
         self
     }
 
+    /// Serves one independent provider per path on the same port (issuers
+    /// `http://127.0.0.1:PORT/PATH`, like Keycloak's realms); [`OidcProvider::issuer`] is the
+    /// first one's, [`OidcProvider::issuer_at`] names the others.
+    pub fn issuer_paths(mut self, paths: &[&str]) -> Self {
+        self.json["issuer_paths"] = json!(paths);
+        self
+    }
+
     /// Whether the ID token carries the scope claims (`preferred_username`, `email`); without
     /// them it has only `sub` and the protocol claims, as OpenID Connect Core §5.4 has it.
     pub fn id_token_profile_claims(mut self, on: bool) -> Self {
@@ -178,10 +186,17 @@ impl OidcProvider {
         &self.issuer
     }
 
-    /// `http://127.0.0.1:PORT`, whatever host the issuer names.
+    /// `http://127.0.0.1:PORT`, whatever host and path the issuer names.
     pub fn base_url(&self) -> String {
-        let port = self.issuer.rsplit(':').next().expect("a port");
+        let authority = self.issuer.trim_start_matches("http://");
+        let host_port = authority.split('/').next().expect("a host");
+        let port = host_port.rsplit(':').next().expect("a port");
         format!("http://127.0.0.1:{port}")
+    }
+
+    /// The issuer served at `path` (one of [`OidcConfig::issuer_paths`]).
+    pub fn issuer_at(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
     }
 
     /// The token endpoint.

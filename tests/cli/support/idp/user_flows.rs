@@ -212,6 +212,7 @@ pub(super) struct UserState {
     forced_slow_down_poll: Option<u32>,
     claims_challenge: Option<String>,
     id_token_fault: Option<IdTokenFault>,
+    anonymous_grants: Vec<String>,
 }
 
 impl Default for UserState {
@@ -230,6 +231,7 @@ impl Default for UserState {
             forced_slow_down_poll: None,
             claims_challenge: None,
             id_token_fault: None,
+            anonymous_grants: Vec::new(),
         }
     }
 }
@@ -317,6 +319,14 @@ impl TestIdp {
     /// Put this defect into ID tokens issued from now on (`None`: correct tokens).
     pub fn set_id_token_fault(&self, fault: Option<IdTokenFault>) {
         self.server.state().users.id_token_fault = fault;
+    }
+
+    /// Answers to these grant types (`refresh_token`, the jwt-bearer on-behalf-of grant) carry
+    /// neither an ID token nor `client_info` from now on, as several certified OpenID providers
+    /// answer refreshes (OpenID Connect Core §12.2 allows it): nothing in them names the user.
+    pub fn set_anonymous_answers(&self, grant_types: &[&str]) {
+        self.server.state().users.anonymous_grants =
+            grant_types.iter().map(|g| (*g).to_owned()).collect();
     }
 
     /// While set, every refresh token grant is answered with `interaction_required`, suberror
@@ -1404,6 +1414,8 @@ fn issue_user_tokens(
         sign_rs256(&claims)
     });
     let grant_type = req.form("grant_type").unwrap_or("").to_owned();
+    let anonymous = state.users.anonymous_grants.contains(&grant_type);
+    let id_token = id_token.filter(|_| !anonymous);
     state.issued.push(IssuedToken {
         access_token: access_token.clone(),
         client_id: ctx.client_id.clone(),
@@ -1429,7 +1441,7 @@ fn issue_user_tokens(
     if let Some(idt) = id_token {
         body["id_token"] = json!(idt);
     }
-    if req.form("client_info") == Some("1") {
+    if req.form("client_info") == Some("1") && !anonymous {
         body["client_info"] = json!(client_info_value(user));
     }
     Response::json(200, &body)
