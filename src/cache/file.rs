@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::encryption::{self, CacheEncryption, Opened};
 use super::parse::{self, Keep, ParseError};
+use super::peer_lock::PeerLock;
 use super::schema::{AccessTokenView, Sections};
 use super::stream;
 use super::{AccessTokenFilter, CacheError, CacheSnapshot, TokenCache};
@@ -70,6 +71,9 @@ impl Clone for CacheFile {
 /// What was found at the cache path.
 enum Contents {
     Missing,
+    /// A file of 0 bytes: an empty cache, or another MSAL client's in-place rewrite caught
+    /// between its truncation and its write.
+    Blank,
     /// The sections kept, and whether the file was encrypted.
     Parsed(Sections, bool),
     Corrupt(String),
@@ -161,20 +165,44 @@ impl CacheFile {
                 }
                 Ok(sections)
             }
-            Contents::Corrupt(_) => {
-                // Moving a file aside is a change: do it under the lock, and only if it is still
-                // corrupt once we hold it.
-                let _lock = self.lock(&target)?;
+            // Possibly a torn read: msal-extensions truncates and rewrites the file in place,
+            // under its lock file. Wait for that lock, then look again.
+            Contents::Blank => {
+                let peer = PeerLock::acquire(&target, self.deadline())?;
                 match self.read(&target, keep)? {
-                    Contents::Missing => Ok(Sections::default()),
                     Contents::Parsed(sections, _) => Ok(sections),
-                    Contents::Corrupt(detail) => {
-                        move_aside(&target, &detail)?;
-                        Ok(Sections::default())
+                    Contents::Missing | Contents::Blank => Ok(Sections::default()),
+                    Contents::Corrupt(_) => {
+                        // Our own lock comes first, always: never wait for it holding theirs.
+                        drop(peer);
+                        self.load_corrupt(&target, keep)
                     }
                 }
             }
+            Contents::Corrupt(_) => self.load_corrupt(&target, keep),
         }
+    }
+
+    /// A file that did not parse: perhaps another MSAL client's rewrite caught half-way, so look
+    /// again under both locks; a file still corrupt then is moved aside.
+    fn load_corrupt(&self, target: &Path, keep: &Keep<'_>) -> Result<Sections, CacheError> {
+        // Moving a file aside is a change: do it under the lock, and only if it is still
+        // corrupt once we hold it.
+        let _lock = self.lock(target)?;
+        let _peer = PeerLock::acquire(target, self.deadline())?;
+        match self.read(target, keep)? {
+            Contents::Missing | Contents::Blank => Ok(Sections::default()),
+            Contents::Parsed(sections, _) => Ok(sections),
+            Contents::Corrupt(detail) => {
+                move_aside(target, &detail)?;
+                Ok(Sections::default())
+            }
+        }
+    }
+
+    /// When a wait for a lock that starts now must end.
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.lock_timeout
     }
 
     /// Read–modify–write under the exclusive cross-process lock: lock, re-read the file, apply
@@ -306,6 +334,9 @@ impl CacheFile {
             Err(e) => return Err(io_error(e)),
         };
         self.tighten_permissions(&file, target);
+        if file.metadata().map_err(io_error)?.len() == 0 {
+            return Ok(Contents::Blank);
+        }
         // In pieces first: no buffer the size of the file, whose page faults would cost more than
         // parsing it. A document the piecewise reader does not vouch for (not one this version
         // understands, or not well-formed) is read again whole for the verdict.
@@ -423,9 +454,10 @@ impl LockedCacheFile<'_> {
     /// The cache as it is now on disk; a corrupt file is moved aside and reported (an empty
     /// cache is returned), an unknown format is an error.
     pub fn read(&self) -> Result<TokenCache, CacheError> {
+        let _peer = PeerLock::acquire(&self.target, self.file.deadline())?;
         match self.file.read(&self.target, &Keep::All)? {
             Contents::Parsed(sections, _) => Ok(TokenCache { sections }),
-            Contents::Missing => Ok(TokenCache::new()),
+            Contents::Missing | Contents::Blank => Ok(TokenCache::new()),
             Contents::Corrupt(detail) => {
                 move_aside(&self.target, &detail)?;
                 Ok(TokenCache::new())
@@ -437,13 +469,17 @@ impl LockedCacheFile<'_> {
     /// the JSON changed (or its encryption should). Returns `f`'s result.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
         let target = &self.target;
+        // Other MSAL clients' lock too, from the read to the rename: they rewrite the file in
+        // place, so without it the read could catch a half-written file, and our write could
+        // land between their read and their write and be lost.
+        let _peer = PeerLock::acquire(target, self.file.deadline())?;
         let (mut cache, before, encrypted) = match self.file.read(target, &Keep::All)? {
             Contents::Parsed(sections, encrypted) => {
                 let cache = TokenCache { sections };
                 let before = cache.to_json();
                 (cache, Some(before), encrypted)
             }
-            Contents::Missing => (TokenCache::new(), None, false),
+            Contents::Missing | Contents::Blank => (TokenCache::new(), None, false),
             Contents::Corrupt(detail) => {
                 move_aside(target, &detail)?;
                 (TokenCache::new(), None, false)
@@ -641,10 +677,18 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     }
     temp.write_all(bytes).map_err(io_error(temp.path()))?;
     temp.as_file().sync_all().map_err(io_error(temp.path()))?;
-    temp.persist(target).map_err(|e| CacheError::Io {
+    let file = temp.persist(target).map_err(|e| CacheError::Io {
         path: target.to_owned(),
         source: e.error,
     })?;
+    // A rename keeps the temporary file's mtime, from before the rename; msal-extensions reloads
+    // only a file modified after its last load, so stamp the time the new content took effect.
+    if let Err(e) = file.set_modified(SystemTime::now()) {
+        log::debug!(
+            "could not set the modification time of {}: {e}",
+            target.display()
+        );
+    }
     #[cfg(unix)]
     {
         // Best effort: some file systems refuse fsync on a directory. The new file is in place

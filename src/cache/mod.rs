@@ -10,6 +10,7 @@ mod encryption;
 mod file;
 mod issuer;
 mod parse;
+mod peer_lock;
 mod schema;
 mod snapshot;
 mod stream;
@@ -58,6 +59,20 @@ pub enum CacheError {
     )]
     LockTimeout {
         /// The cache file.
+        path: PathBuf,
+        /// How long this process waited.
+        waited: Duration,
+    },
+    /// A program using msal-extensions (the Azure CLI, azure-identity) held the cache's
+    /// `<cache>.lockfile` for longer than the deadline.
+    #[error(
+        "{path}: gave up waiting for this lock file after {} s; another program (the Azure CLI, \
+         azure-identity or another MSAL app) is updating the token cache, or left the file \
+         behind: if none is running, delete it",
+        waited.as_secs()
+    )]
+    PeerLockTimeout {
+        /// The lock file.
         path: PathBuf,
         /// How long this process waited.
         waited: Duration,

@@ -33,6 +33,7 @@ mod properties;
 mod recipes;
 mod resilience;
 mod secrets;
+mod shared_cache;
 mod silent;
 mod terminal;
 mod token_identity;
