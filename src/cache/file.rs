@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::encryption::{self, CacheEncryption, Opened};
+use super::encryption::{self, CacheEncryption, EncryptionPolicy, Opened};
 use super::parse::{self, Keep, ParseError};
 use super::peer_lock::PeerLock;
 use super::schema::{AccessTokenView, Sections};
@@ -24,6 +24,8 @@ use super::{AccessTokenFilter, CacheError, CacheSnapshot, TokenCache};
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Polling for the lock starts fast (updates take milliseconds) and backs off to this.
 const MAX_LOCK_POLL: Duration = Duration::from_millis(50);
+/// The suffix of the marker file that says msal keeps the cache beside it encrypted.
+const ENCRYPTED_MARKER: &str = ".encrypted";
 /// Symbolic links followed at most, like the kernel's `ELOOP` limit.
 const MAX_SYMLINKS: usize = 40;
 
@@ -159,6 +161,9 @@ impl CacheFile {
                 Ok(Sections::default())
             }
             Contents::Parsed(sections, encrypted) => {
+                if !encrypted {
+                    self.check_plain_allowed(&target)?;
+                }
                 if self.wants_encrypted(encrypted) != encrypted && !sections.is_empty() {
                     // Re-reads and rewrites under the lock; nothing else changes.
                     self.update(|_| ())?;
@@ -197,6 +202,73 @@ impl CacheFile {
                 move_aside(target, &detail)?;
                 Ok(Sections::default())
             }
+        }
+    }
+
+    /// Refuses a plain-JSON file where msal keeps an encrypted cache whose key is still in the
+    /// keyring: something replaced the file (another program, a mistaken copy), and writing
+    /// tokens into it would turn an encrypted cache into plaintext without anyone asking. Only
+    /// when the file is to stay as it is ([`EncryptionPolicy::Keep`]); a marker file beside the
+    /// cache ([`ENCRYPTED_MARKER`]) says msal encrypted it, so plain caches never pay for a
+    /// keyring call.
+    fn check_plain_allowed(&self, target: &Path) -> Result<(), CacheError> {
+        let Some(encryption) = self
+            .encryption
+            .as_ref()
+            .filter(|e| e.policy == EncryptionPolicy::Keep)
+        else {
+            return Ok(());
+        };
+        if !self.was_encrypted(target) {
+            return Ok(());
+        }
+        match encryption.keys.get(target) {
+            Ok(Some(_)) => Err(CacheError::PlainWhereEncrypted {
+                path: target.to_owned(),
+                looked_in: encryption.keys.describe(target),
+            }),
+            // The key was removed on purpose: the cache is plain from now on.
+            Ok(None) => {
+                let _ = fs::remove_file(with_suffix(target, ENCRYPTED_MARKER));
+                Ok(())
+            }
+            Err(source) => Err(CacheError::Key {
+                path: target.to_owned(),
+                encrypted: true,
+                source,
+            }),
+        }
+    }
+
+    /// Whether msal last wrote the cache at `target` encrypted (its marker file exists).
+    fn was_encrypted(&self, target: &Path) -> bool {
+        self.encryption.is_some()
+            && fs::symlink_metadata(with_suffix(target, ENCRYPTED_MARKER)).is_ok()
+    }
+
+    /// Records (or forgets) that the cache at `target` was written encrypted. Best effort: without
+    /// the marker, only the refusal of a replaced file is lost.
+    fn mark_encrypted(&self, target: &Path, encrypted: bool) {
+        let marker = with_suffix(target, ENCRYPTED_MARKER);
+        if fs::symlink_metadata(&marker).is_ok() == encrypted {
+            return;
+        }
+        let result = if encrypted {
+            write_atomically(
+                &marker,
+                b"msal keeps this token cache encrypted, with its key in the OS keyring\n",
+            )
+        } else {
+            match fs::remove_file(&marker) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(CacheError::Io {
+                    path: marker.clone(),
+                    source: e,
+                }),
+                _ => Ok(()),
+            }
+        };
+        if let Err(e) = result {
+            log::debug!("{e}");
         }
     }
 
@@ -475,11 +547,17 @@ impl LockedCacheFile<'_> {
         let _peer = PeerLock::acquire(target, self.file.deadline())?;
         let (mut cache, before, encrypted) = match self.file.read(target, &Keep::All)? {
             Contents::Parsed(sections, encrypted) => {
+                if !encrypted {
+                    self.file.check_plain_allowed(target)?;
+                }
                 let cache = TokenCache { sections };
                 let before = cache.to_json();
                 (cache, Some(before), encrypted)
             }
-            Contents::Missing | Contents::Blank => (TokenCache::new(), None, false),
+            // A cache msal encrypted that is gone (deleted, moved) starts again encrypted.
+            Contents::Missing | Contents::Blank => {
+                (TokenCache::new(), None, self.file.was_encrypted(target))
+            }
             Contents::Corrupt(detail) => {
                 move_aside(target, &detail)?;
                 (TokenCache::new(), None, false)
@@ -509,6 +587,7 @@ impl LockedCacheFile<'_> {
             };
             remove_orphaned_temp_files(target);
             write_atomically(target, &bytes)?;
+            self.file.mark_encrypted(target, encrypt);
         }
         Ok(result)
     }

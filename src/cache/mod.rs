@@ -101,6 +101,21 @@ pub enum CacheError {
         /// Where the key was looked for.
         looked_in: String,
     },
+    /// The file is plain JSON, but msal encrypted this cache and its key is still in the keyring:
+    /// another program replaced it, or it was decrypted outside msal.
+    #[error(
+        "token cache {path} is plain JSON, but msal keeps it encrypted and its key is still in \
+         {looked_in}: another program replaced the file, or it was decrypted outside msal. It \
+         was left untouched. To keep it as plain JSON from now on, run once with \
+         --encrypt-cache=0 (MSAL_ENCRYPT_CACHE=0); to encrypt it again, with --encrypt-cache; or \
+         remove that key from the keyring"
+    )]
+    PlainWhereEncrypted {
+        /// The cache file.
+        path: PathBuf,
+        /// Where the key is.
+        looked_in: String,
+    },
     /// The key for an encrypted cache could not be read or stored: the keyring was unreachable,
     /// locked, or did not answer in time.
     #[error(

@@ -93,7 +93,11 @@ pub(crate) fn parse(bytes: &[u8], keep: &Keep<'_>) -> Result<Sections, ParseErro
         .finish()
 }
 
-/// What a document that failed to parse is: blank (an empty cache), not UTF-8, or not JSON.
+/// How deep `serde_json` follows nested arrays and objects.
+const MAX_NESTING: usize = 128;
+
+/// What a document that failed to parse is: blank (an empty cache), not UTF-8, nested too deep
+/// to read, or not JSON.
 fn not_json(bytes: &[u8], error: &serde_json::Error) -> Result<Sections, ParseError> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(ParseError::Corrupt("not UTF-8 text".to_owned()));
@@ -105,6 +109,16 @@ fn not_json(bytes: &[u8], error: &serde_json::Error) -> Result<Sections, ParseEr
         .is_empty()
     {
         return Ok(Sections::default());
+    }
+    // Valid JSON may nest deeper than the parser follows (128 levels): not a cache any MSAL
+    // writes, but not proof of damage either, so it is left alone like any unknown format
+    // rather than moved aside. (A damaged file that deep is left alone too: the safe side.)
+    if error.to_string().starts_with("recursion limit exceeded") {
+        return Err(ParseError::UnknownFormat(format!(
+            "JSON nested deeper than {MAX_NESTING} levels, at line {} column {}",
+            error.line(),
+            error.column()
+        )));
     }
     // Built from the position only: serde_json's messages are fixed strings today, but a cache
     // is full of tokens and an error message must never quote one.

@@ -593,6 +593,40 @@ fn an_encrypted_cache_round_trips_with_its_key_in_the_secret_service() {
 }
 
 #[test]
+fn an_encrypted_cache_replaced_by_plain_json_is_refused_not_filled_in_the_clear() {
+    let fx = Fixture::new();
+    let service = SecretService::start(&fx.env);
+    service
+        .on(fx.cc_with_secret())
+        .arg("--encrypt-cache")
+        .run()
+        .assert_success();
+    std::fs::write(fx.env.cache_path(), "{}").unwrap();
+
+    let requests = fx.idp.request_count();
+    let run = service.on(fx.cc_with_secret()).run();
+    run.assert_code(1)
+        .assert_stderr_has("plain JSON")
+        .assert_stderr_has("--encrypt-cache=0");
+    assert_eq!(fx.env.cache_bytes(), b"{}", "left untouched");
+    assert_eq!(fx.idp.request_count(), requests, "nothing was fetched");
+
+    // Choosing plain JSON deliberately works, and the token is then written in the clear.
+    let run = service
+        .on(fx.cc_with_secret())
+        .env("MSAL_ENCRYPT_CACHE", "0")
+        .run();
+    run.assert_success();
+    assert_eq!(
+        fx.env.read_cache_json()["AccessToken"]
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn parallel_runs_on_an_encrypted_cache_lose_nothing() {
     let fx = Fixture::new();
     let service = SecretService::start(&fx.env);

@@ -171,7 +171,8 @@ fn a_missing_or_wrong_key_is_an_error_and_the_file_is_left_alone() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 2, "something was moved aside: {names:?}");
+    // The cache, its lock file, and the marker that says it is kept encrypted.
+    assert_eq!(names.len(), 3, "something was moved aside: {names:?}");
 }
 
 #[test]
@@ -229,4 +230,56 @@ fn concurrent_encrypted_updates_lose_nothing_and_agree_on_one_key() {
     assert!(is_encrypted(&path));
     let cache = file(&path, &keys, EncryptionPolicy::Keep).load().unwrap();
     assert_eq!(cache.access_token_count(), 16);
+}
+
+#[test]
+fn a_plain_file_in_place_of_an_encrypted_cache_is_refused_while_its_key_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let keys = Arc::new(MemoryKeys::default());
+    file(&path, &keys, EncryptionPolicy::Encrypt)
+        .update(|cache| add_app_token(cache, "s1"))
+        .unwrap();
+
+    // Another program replaces it with plain JSON.
+    fs::write(&path, "{}").unwrap();
+    let keep = file(&path, &keys, EncryptionPolicy::Keep);
+    for result in [
+        keep.load().map(|_| ()),
+        keep.update(|cache| add_app_token(cache, "s2")),
+    ] {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(err, CacheError::PlainWhereEncrypted { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--encrypt-cache=0"), "{err}");
+    }
+    assert_eq!(fs::read_to_string(&path).unwrap(), "{}", "left untouched");
+
+    // Deleted instead: the next write is encrypted again, with the same key.
+    fs::remove_file(&path).unwrap();
+    keep.update(|cache| add_app_token(cache, "s3")).unwrap();
+    assert!(is_encrypted(&path));
+    assert_eq!(keys.created.load(Ordering::SeqCst), 1, "no second key");
+
+    // Decrypting deliberately makes it plain for good, and plain runs then leave it so.
+    file(&path, &keys, EncryptionPolicy::Decrypt)
+        .update(|_| ())
+        .unwrap();
+    assert!(!is_encrypted(&path));
+    keep.update(|cache| add_app_token(cache, "s4")).unwrap();
+    assert!(!is_encrypted(&path));
+    assert!(has_app_token(&keep.load().unwrap(), "s4"));
+}
+
+#[test]
+fn a_plain_cache_that_was_never_encrypted_never_asks_the_keyring() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let keys = Arc::new(MemoryKeys::default());
+    keys.unreachable.store(true, Ordering::SeqCst);
+    let keep = file(&path, &keys, EncryptionPolicy::Keep);
+    keep.update(|cache| add_app_token(cache, "s1")).unwrap();
+    assert!(has_app_token(&keep.load().unwrap(), "s1"));
 }

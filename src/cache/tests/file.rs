@@ -143,12 +143,16 @@ fn corrupt_file_is_moved_aside_and_replaced() {
 fn unknown_format_is_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.json");
+    // Valid JSON nested deeper than the parser follows, in an unknown section and in an entry.
+    let deep = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     for text in [
-        r#"{"AccessToken": [], "Version": 2}"#,
-        r#"{"RefreshToken": {"k": {"secret": 1234567890}}}"#,
-        r#"{"IdToken": {"k": "not-an-entry"}}"#,
+        r#"{"AccessToken": [], "Version": 2}"#.to_owned(),
+        r#"{"RefreshToken": {"k": {"secret": 1234567890}}}"#.to_owned(),
+        r#"{"IdToken": {"k": "not-an-entry"}}"#.to_owned(),
+        format!(r#"{{"Unknown": {}}}"#, deep(200)),
+        format!(r#"{{"AccessToken": {{"k": {{"x": {}}}}}}}"#, deep(10_000)),
     ] {
-        fs::write(&path, text).unwrap();
+        fs::write(&path, &text).unwrap();
         let file = CacheFile::new(path.clone());
         let err = file.load().unwrap_err();
         assert!(

@@ -26,6 +26,13 @@ pub(super) fn parse(text: &str) -> Result<Sections, ParseError> {
         return Ok(Sections::default());
     }
     let value: Value = serde_json::from_str(text).map_err(|e| {
+        if e.to_string().starts_with("recursion limit exceeded") {
+            return ParseError::UnknownFormat(format!(
+                "JSON nested deeper than 128 levels, at line {} column {}",
+                e.line(),
+                e.column()
+            ));
+        }
         // Built from the position only: serde_json's messages are fixed strings today, but a
         // cache is full of tokens and an error message must never quote one.
         ParseError::Corrupt(format!(
