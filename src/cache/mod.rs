@@ -4,7 +4,14 @@
 //! The in-memory part is pure: it never reads a clock (callers pass `now`, epoch seconds) and
 //! never touches a file. The JSON it reads and writes is what MSAL Python's
 //! `SerializableTokenCache` reads and writes, so MSAL Python and the Azure CLI can share a cache
-//! with `msal` (DESIGN §4).
+//! with `msal`.
+//!
+//! The cache is read by hand-written visitors (`parse.rs`), in pieces (`stream.rs`), straight into
+//! typed entries, keeping only the access tokens a lookup can use (`snapshot.rs`), rather than
+//! through a `serde_json::Value` tree: a cache hit is the common case, and measured on a cache of
+//! 10,000 tokens (23 MB, `bench/`) this keeps `msal silent` under 20 ms and 6 MB of memory where a
+//! `Value` tree cost several times both. Each entry type's fields are declared once
+//! (`schema.rs`, `cache_entry!`), and the reader and writer are built from that declaration.
 
 mod encryption;
 mod file;
@@ -583,7 +590,7 @@ impl TokenCache {
     }
 
     /// Stores a rotated refresh token in place of `old`, with a new `last_modification_time`
-    /// (MSAL Python `update_rt`). Losing a rotated token logs the user out (DESIGN §4), so when
+    /// (MSAL Python `update_rt`). Losing a rotated token logs the user out, so when
     /// `old` is no longer in the cache (another process changed it meanwhile) the token is added
     /// under `old`'s key rather than dropped.
     pub fn replace_refresh_token(

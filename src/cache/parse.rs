@@ -32,9 +32,8 @@ use serde_json::{Map, Value};
 use super::schema::{
     ACCESS_TOKEN, ACCOUNT, APP_METADATA, AccessTokenEntry, AccessTokenView, AccountEntry,
     AppMetadataEntry, ID_TOKEN, IdTokenEntry, REFRESH_TOKEN, RefreshTokenEntry, Sections,
-    Timestamp,
+    Timestamp, field_index,
 };
-use crate::secret::{AccessToken, IdToken, RefreshToken};
 
 /// The UTF-8 byte-order mark. Not JSON, but some Windows editors add one; it is not a reason to
 /// call the file corrupt.
@@ -286,7 +285,7 @@ impl<'de> Raw<'de> {
         }
     }
 
-    fn into_string(self) -> Option<String> {
+    pub(super) fn into_string(self) -> Option<String> {
         match self {
             Raw::Str(text) => Some(text.into_owned()),
             _ => None,
@@ -295,7 +294,7 @@ impl<'de> Raw<'de> {
 
     /// A timestamp: strings are kept as they are; numbers become their decimal text (floats
     /// truncated, the cast saturating), to be written back as strings.
-    fn into_timestamp(self) -> Option<Timestamp> {
+    pub(super) fn into_timestamp(self) -> Option<Timestamp> {
         let text = match self {
             Raw::Str(text) => text.into_owned(),
             Raw::Unsigned(n) => n.to_string(),
@@ -649,203 +648,32 @@ impl<'de> ReadObject<'de> for RootReader<'_> {
     }
 }
 
-pub(super) const AT_FIELDS: usize = 12;
+pub(super) const AT_FIELDS: usize = AccessTokenEntry::FIELDS.len();
 
 /// The fields of an access token a lookup decides on, borrowed from one that passed its check.
 fn access_token_view<'a>(raw: &'a RawEntry<'_, AT_FIELDS>) -> AccessTokenView<'a> {
-    let [
-        credential_type,
-        secret,
-        _home_account_id,
-        environment,
-        client_id,
-        _realm,
-        target,
-        token_type,
-        ..,
-    ] = &raw.fields;
+    // Positions found at compile time: this runs for every access token of every lookup.
+    const FIELDS: &[(&str, FieldType)] = &AccessTokenEntry::FIELDS;
+    const CREDENTIAL_TYPE: usize = field_index(FIELDS, "credential_type");
+    const TOKEN_TYPE: usize = field_index(FIELDS, "token_type");
+    const SECRET: usize = field_index(FIELDS, "secret");
+    const CLIENT_ID: usize = field_index(FIELDS, "client_id");
+    const ENVIRONMENT: usize = field_index(FIELDS, "environment");
+    const TARGET: usize = field_index(FIELDS, "target");
+    let text = |i: usize| raw.fields[i].as_str();
     AccessTokenView {
-        credential_type: credential_type.as_str().unwrap_or(ACCESS_TOKEN),
-        token_type: token_type.as_str().unwrap_or("Bearer"),
-        has_secret: secret.as_str().is_some_and(|s| !s.is_empty()),
-        client_id: client_id.as_str().unwrap_or(""),
-        environment: environment.as_str().unwrap_or(""),
-        target: target.as_str().unwrap_or(""),
+        credential_type: text(CREDENTIAL_TYPE).unwrap_or(ACCESS_TOKEN),
+        token_type: text(TOKEN_TYPE).unwrap_or("Bearer"),
+        has_secret: text(SECRET).is_some_and(|s| !s.is_empty()),
+        client_id: text(CLIENT_ID).unwrap_or(""),
+        environment: text(ENVIRONMENT).unwrap_or(""),
+        target: text(TARGET).unwrap_or(""),
         bound_to_key: raw.has_extra("key_id"),
     }
 }
 
 /// A string field: missing or `null` reads as `default` (MSAL Python's key makers read them as
 /// `""`).
-fn text_or(raw: Raw<'_>, default: &str) -> String {
+pub(super) fn text_or(raw: Raw<'_>, default: &str) -> String {
     raw.into_string().unwrap_or_else(|| default.to_owned())
-}
-
-impl Entry<AT_FIELDS> for AccessTokenEntry {
-    const FIELDS: [(&'static str, FieldType); AT_FIELDS] = [
-        ("credential_type", FieldType::String),
-        ("secret", FieldType::String),
-        ("home_account_id", FieldType::String),
-        ("environment", FieldType::String),
-        ("client_id", FieldType::String),
-        ("realm", FieldType::String),
-        ("target", FieldType::String),
-        ("token_type", FieldType::String),
-        ("cached_at", FieldType::Timestamp),
-        ("expires_on", FieldType::Timestamp),
-        ("extended_expires_on", FieldType::Timestamp),
-        ("refresh_on", FieldType::Timestamp),
-    ];
-
-    fn build(fields: [Raw<'_>; AT_FIELDS], extra: Map<String, Value>) -> Self {
-        let [
-            credential_type,
-            secret,
-            home_account_id,
-            environment,
-            client_id,
-            realm,
-            target,
-            token_type,
-            cached_at,
-            expires_on,
-            extended_expires_on,
-            refresh_on,
-        ] = fields;
-        Self {
-            credential_type: text_or(credential_type, ACCESS_TOKEN),
-            secret: AccessToken::new(text_or(secret, "")),
-            home_account_id: home_account_id.into_string(),
-            environment: text_or(environment, ""),
-            client_id: text_or(client_id, ""),
-            realm: text_or(realm, ""),
-            target: text_or(target, ""),
-            token_type: text_or(token_type, "Bearer"),
-            cached_at: cached_at.into_timestamp(),
-            expires_on: expires_on.into_timestamp(),
-            extended_expires_on: extended_expires_on.into_timestamp(),
-            refresh_on: refresh_on.into_timestamp(),
-            extra,
-        }
-    }
-}
-
-impl Entry<8> for RefreshTokenEntry {
-    const FIELDS: [(&'static str, FieldType); 8] = [
-        ("credential_type", FieldType::String),
-        ("secret", FieldType::String),
-        ("home_account_id", FieldType::String),
-        ("environment", FieldType::String),
-        ("client_id", FieldType::String),
-        ("target", FieldType::String),
-        ("family_id", FieldType::String),
-        ("last_modification_time", FieldType::Timestamp),
-    ];
-
-    fn build(fields: [Raw<'_>; 8], extra: Map<String, Value>) -> Self {
-        let [
-            credential_type,
-            secret,
-            home_account_id,
-            environment,
-            client_id,
-            target,
-            family_id,
-            last_modification_time,
-        ] = fields;
-        Self {
-            credential_type: text_or(credential_type, REFRESH_TOKEN),
-            secret: RefreshToken::new(text_or(secret, "")),
-            home_account_id: home_account_id.into_string(),
-            environment: text_or(environment, ""),
-            client_id: text_or(client_id, ""),
-            target: text_or(target, ""),
-            family_id: family_id.into_string(),
-            last_modification_time: last_modification_time.into_timestamp(),
-            extra,
-        }
-    }
-}
-
-impl Entry<6> for IdTokenEntry {
-    const FIELDS: [(&'static str, FieldType); 6] = [
-        ("credential_type", FieldType::String),
-        ("secret", FieldType::String),
-        ("home_account_id", FieldType::String),
-        ("environment", FieldType::String),
-        ("realm", FieldType::String),
-        ("client_id", FieldType::String),
-    ];
-
-    fn build(fields: [Raw<'_>; 6], extra: Map<String, Value>) -> Self {
-        let [
-            credential_type,
-            secret,
-            home_account_id,
-            environment,
-            realm,
-            client_id,
-        ] = fields;
-        Self {
-            credential_type: text_or(credential_type, ID_TOKEN),
-            secret: IdToken::new(text_or(secret, "")),
-            home_account_id: home_account_id.into_string(),
-            environment: text_or(environment, ""),
-            realm: text_or(realm, ""),
-            client_id: text_or(client_id, ""),
-            extra,
-        }
-    }
-}
-
-impl Entry<7> for AccountEntry {
-    const FIELDS: [(&'static str, FieldType); 7] = [
-        ("home_account_id", FieldType::String),
-        ("environment", FieldType::String),
-        ("realm", FieldType::String),
-        ("local_account_id", FieldType::String),
-        ("username", FieldType::String),
-        ("authority_type", FieldType::String),
-        ("account_source", FieldType::String),
-    ];
-
-    fn build(fields: [Raw<'_>; 7], extra: Map<String, Value>) -> Self {
-        let [
-            home_account_id,
-            environment,
-            realm,
-            local_account_id,
-            username,
-            authority_type,
-            account_source,
-        ] = fields;
-        Self {
-            home_account_id: home_account_id.into_string(),
-            environment: text_or(environment, ""),
-            realm: text_or(realm, ""),
-            local_account_id: local_account_id.into_string(),
-            username: text_or(username, ""),
-            authority_type: text_or(authority_type, ""),
-            account_source: account_source.into_string(),
-            extra,
-        }
-    }
-}
-
-impl Entry<3> for AppMetadataEntry {
-    const FIELDS: [(&'static str, FieldType); 3] = [
-        ("client_id", FieldType::String),
-        ("environment", FieldType::String),
-        ("family_id", FieldType::String),
-    ];
-
-    fn build(fields: [Raw<'_>; 3], extra: Map<String, Value>) -> Self {
-        let [client_id, environment, family_id] = fields;
-        Self {
-            client_id: text_or(client_id, ""),
-            environment: text_or(environment, ""),
-            family_id: family_id.into_string(),
-            extra,
-        }
-    }
 }

@@ -1,5 +1,8 @@
 //! MSAL's unified token cache schema: the five entry types, their keys, and the JSON text MSAL
-//! Python's `SerializableTokenCache` reads and writes (DESIGN §4). Reading the text is `parse.rs`.
+//! Python's `SerializableTokenCache` reads and writes. Reading the text is `parse.rs`.
+//!
+//! Each entry type is declared once, with [`cache_entry!`], which writes its struct, its
+//! redacting `Debug`, its JSON writer and its reader's field list.
 //!
 //! Entries are typed by hand rather than with `serde` derive for three reasons: a missing field
 //! and a `null` must be told apart from a field of the wrong type (the first is tolerated, the
@@ -13,6 +16,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::parse::{Entry, FieldType, Raw, text_or};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Section and `credential_type` names of the schema.
@@ -63,32 +67,147 @@ fn join_key(parts: &[&str]) -> String {
     parts.join("-").to_lowercase()
 }
 
-/// A cached access token (schema section `AccessToken`).
-#[derive(Clone, PartialEq)]
-pub struct AccessTokenEntry {
-    /// `AccessToken` for bearer tokens. Other SDKs store key-bound tokens in the same section
-    /// under other names (MSAL Node's `AccessToken_With_AuthScheme`); lookups skip those.
-    pub credential_type: String,
-    /// The access token.
-    pub secret: AccessToken,
-    /// `{uid}.{utid}` of the user; `None` (JSON `null`) for app-only tokens.
-    pub home_account_id: Option<String>,
-    /// The authority host, e.g. `login.microsoftonline.com`.
-    pub environment: String,
-    /// The application (client) id.
-    pub client_id: String,
-    /// The tenant segment of the token endpoint.
-    pub realm: String,
-    /// The granted scopes, sorted and space-joined (case preserved).
-    pub target: String,
-    /// Usually `Bearer`.
-    pub token_type: String,
-    pub(crate) cached_at: Option<Timestamp>,
-    pub(crate) expires_on: Option<Timestamp>,
-    pub(crate) extended_expires_on: Option<Timestamp>,
-    pub(crate) refresh_on: Option<Timestamp>,
-    /// Fields this version does not know, kept so that writing the cache back loses nothing.
-    pub extra: Map<String, Value>,
+/// Declares a schema entry type once: the struct, its redacting `Debug`, how it is written
+/// (`to_value`) and how it is read ([`Entry`]: the known fields in the order they are checked,
+/// and `build`). A field forgotten in any of these would be dropped silently from a file other
+/// MSAL clients share; declared here, it cannot be.
+///
+/// Each field names its codec:
+/// - `text(DEFAULT)`: a string; missing or `null` reads as `DEFAULT` (MSAL Python's key makers
+///   read them as `""`), always written;
+/// - `secret`: a string held in a secret type (its `Debug` redacts), always written;
+/// - `nullable`: `Option<String>`, written as `null` when `None` (as MSAL Python writes it);
+/// - `optional`: `Option<String>`, left out when `None`;
+/// - `time`: an [`Option<Timestamp>`], left out when `None`; numbers are read too.
+macro_rules! cache_entry {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $vis:vis $field:ident: $ty:ty = $codec:ident $(($arg:expr))?,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq)]
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                $vis $field: $ty,
+            )*
+            /// Fields this version does not know, kept so that writing the cache back loses
+            /// nothing.
+            pub extra: Map<String, Value>,
+        }
+
+        impl $name {
+            fn to_value(&self) -> Value {
+                let mut map = self.extra.clone();
+                $( write_field!(map, stringify!($field), self.$field, $codec); )*
+                Value::Object(map)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $( .field(stringify!($field), &self.$field) )*
+                    .field("extra", &ExtraKeys(&self.extra))
+                    .finish()
+            }
+        }
+
+        impl Entry<{ [$(stringify!($field)),*].len() }> for $name {
+            const FIELDS: [(&'static str, FieldType); [$(stringify!($field)),*].len()] =
+                [$( (stringify!($field), field_type!($codec)) ),*];
+
+            fn build(
+                fields: [Raw<'_>; [$(stringify!($field)),*].len()],
+                extra: Map<String, Value>,
+            ) -> Self {
+                let [$($field),*] = fields;
+                Self {
+                    $( $field: read_field!($field, $ty, $codec $(($arg))?), )*
+                    extra,
+                }
+            }
+        }
+    };
+}
+
+macro_rules! field_type {
+    (time) => {
+        FieldType::Timestamp
+    };
+    ($other:ident) => {
+        FieldType::String
+    };
+}
+
+macro_rules! read_field {
+    ($raw:ident, $ty:ty, text($default:expr)) => {
+        text_or($raw, $default)
+    };
+    ($raw:ident, $ty:ty, secret) => {
+        <$ty>::new(text_or($raw, ""))
+    };
+    ($raw:ident, $ty:ty, nullable) => {
+        $raw.into_string()
+    };
+    ($raw:ident, $ty:ty, optional) => {
+        $raw.into_string()
+    };
+    ($raw:ident, $ty:ty, time) => {
+        $raw.into_timestamp()
+    };
+}
+
+macro_rules! write_field {
+    ($map:ident, $name:expr, $value:expr, text) => {
+        put(&mut $map, $name, &$value)
+    };
+    ($map:ident, $name:expr, $value:expr, secret) => {
+        put(&mut $map, $name, $value.secret())
+    };
+    ($map:ident, $name:expr, $value:expr, nullable) => {
+        put_nullable(&mut $map, $name, $value.as_deref())
+    };
+    ($map:ident, $name:expr, $value:expr, optional) => {
+        if let Some(value) = &$value {
+            put(&mut $map, $name, value);
+        }
+    };
+    ($map:ident, $name:expr, $value:expr, time) => {
+        put_timestamp(&mut $map, $name, $value.as_ref())
+    };
+}
+
+cache_entry! {
+    /// A cached access token (schema section `AccessToken`).
+    pub struct AccessTokenEntry {
+        /// `AccessToken` for bearer tokens. Other SDKs store key-bound tokens in the same section
+        /// under other names (MSAL Node's `AccessToken_With_AuthScheme`); lookups skip those.
+        pub credential_type: String = text(ACCESS_TOKEN),
+        /// The access token.
+        pub secret: AccessToken = secret,
+        /// `{uid}.{utid}` of the user; `None` (JSON `null`) for app-only tokens.
+        pub home_account_id: Option<String> = nullable,
+        /// The authority host, e.g. `login.microsoftonline.com` (a generic provider's issuer).
+        pub environment: String = text(""),
+        /// The application (client) id.
+        pub client_id: String = text(""),
+        /// The tenant segment of the token endpoint.
+        pub realm: String = text(""),
+        /// The granted scopes, sorted and space-joined (case preserved).
+        pub target: String = text(""),
+        /// Usually `Bearer`.
+        pub token_type: String = text("Bearer"),
+        pub(crate) cached_at: Option<Timestamp> = time,
+        pub(crate) expires_on: Option<Timestamp> = time,
+        pub(crate) extended_expires_on: Option<Timestamp> = time,
+        pub(crate) refresh_on: Option<Timestamp> = time,
+    }
 }
 
 impl AccessTokenEntry {
@@ -128,27 +247,6 @@ impl AccessTokenEntry {
             &self.target,
         ])
     }
-
-    fn to_value(&self) -> Value {
-        let mut map = self.extra.clone();
-        put(&mut map, "credential_type", &self.credential_type);
-        put(&mut map, "secret", self.secret.secret());
-        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
-        put(&mut map, "environment", &self.environment);
-        put(&mut map, "client_id", &self.client_id);
-        put(&mut map, "target", &self.target);
-        put(&mut map, "realm", &self.realm);
-        put(&mut map, "token_type", &self.token_type);
-        put_timestamp(&mut map, "cached_at", self.cached_at.as_ref());
-        put_timestamp(&mut map, "expires_on", self.expires_on.as_ref());
-        put_timestamp(
-            &mut map,
-            "extended_expires_on",
-            self.extended_expires_on.as_ref(),
-        );
-        put_timestamp(&mut map, "refresh_on", self.refresh_on.as_ref());
-        Value::Object(map)
-    }
 }
 
 /// The fields of an access token that decide whether it can answer a lookup, borrowed: from an
@@ -181,47 +279,26 @@ impl AccessTokenEntry {
     }
 }
 
-impl fmt::Debug for AccessTokenEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessTokenEntry")
-            .field("credential_type", &self.credential_type)
-            .field("secret", &self.secret)
-            .field("home_account_id", &self.home_account_id)
-            .field("environment", &self.environment)
-            .field("client_id", &self.client_id)
-            .field("realm", &self.realm)
-            .field("target", &self.target)
-            .field("token_type", &self.token_type)
-            .field("cached_at", &self.cached_at)
-            .field("expires_on", &self.expires_on)
-            .field("extended_expires_on", &self.extended_expires_on)
-            .field("refresh_on", &self.refresh_on)
-            .field("extra", &ExtraKeys(&self.extra))
-            .finish()
+cache_entry! {
+    /// A cached refresh token (schema section `RefreshToken`). Refresh tokens are cross-tenant in
+    /// Entra ID, so they have no realm.
+    pub struct RefreshTokenEntry {
+        /// `RefreshToken`.
+        pub credential_type: String = text(REFRESH_TOKEN),
+        /// The refresh token.
+        pub secret: RefreshToken = secret,
+        /// `{uid}.{utid}` of the user (`None` only in entries other SDKs wrote that way).
+        pub home_account_id: Option<String> = nullable,
+        /// The authority host.
+        pub environment: String = text(""),
+        /// The application (client) id that obtained it.
+        pub client_id: String = text(""),
+        /// The scopes granted with it (informational: Entra refresh tokens are scope-independent).
+        pub target: String = text(""),
+        /// The family of client ids (FOCI) that may use it, e.g. `"1"`.
+        pub family_id: Option<String> = optional,
+        pub(crate) last_modification_time: Option<Timestamp> = time,
     }
-}
-
-/// A cached refresh token (schema section `RefreshToken`). Refresh tokens are cross-tenant in
-/// Entra ID, so they have no realm.
-#[derive(Clone, PartialEq)]
-pub struct RefreshTokenEntry {
-    /// `RefreshToken`.
-    pub credential_type: String,
-    /// The refresh token.
-    pub secret: RefreshToken,
-    /// `{uid}.{utid}` of the user (`None` only in entries other SDKs wrote that way).
-    pub home_account_id: Option<String>,
-    /// The authority host.
-    pub environment: String,
-    /// The application (client) id that obtained it.
-    pub client_id: String,
-    /// The scopes granted with it (informational: Entra refresh tokens are scope-independent).
-    pub target: String,
-    /// The family of client ids (FOCI) that may use it, e.g. `"1"`.
-    pub family_id: Option<String>,
-    pub(crate) last_modification_time: Option<Timestamp>,
-    /// Fields this version does not know, kept so that writing the cache back loses nothing.
-    pub extra: Map<String, Value>,
 }
 
 impl RefreshTokenEntry {
@@ -244,60 +321,24 @@ impl RefreshTokenEntry {
             &self.target,
         ])
     }
-
-    fn to_value(&self) -> Value {
-        let mut map = self.extra.clone();
-        put(&mut map, "credential_type", &self.credential_type);
-        put(&mut map, "secret", self.secret.secret());
-        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
-        put(&mut map, "environment", &self.environment);
-        put(&mut map, "client_id", &self.client_id);
-        put(&mut map, "target", &self.target);
-        put_timestamp(
-            &mut map,
-            "last_modification_time",
-            self.last_modification_time.as_ref(),
-        );
-        if let Some(family_id) = &self.family_id {
-            put(&mut map, "family_id", family_id);
-        }
-        Value::Object(map)
-    }
 }
 
-impl fmt::Debug for RefreshTokenEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshTokenEntry")
-            .field("credential_type", &self.credential_type)
-            .field("secret", &self.secret)
-            .field("home_account_id", &self.home_account_id)
-            .field("environment", &self.environment)
-            .field("client_id", &self.client_id)
-            .field("target", &self.target)
-            .field("family_id", &self.family_id)
-            .field("last_modification_time", &self.last_modification_time)
-            .field("extra", &ExtraKeys(&self.extra))
-            .finish()
+cache_entry! {
+    /// A cached ID token (schema section `IdToken`).
+    pub struct IdTokenEntry {
+        /// `IdToken`.
+        pub credential_type: String = text(ID_TOKEN),
+        /// The ID token (a JWT).
+        pub secret: IdToken = secret,
+        /// `{uid}.{utid}` of the user.
+        pub home_account_id: Option<String> = nullable,
+        /// The authority host.
+        pub environment: String = text(""),
+        /// The tenant segment of the token endpoint.
+        pub realm: String = text(""),
+        /// The application (client) id.
+        pub client_id: String = text(""),
     }
-}
-
-/// A cached ID token (schema section `IdToken`).
-#[derive(Clone, PartialEq)]
-pub struct IdTokenEntry {
-    /// `IdToken`.
-    pub credential_type: String,
-    /// The ID token (a JWT).
-    pub secret: IdToken,
-    /// `{uid}.{utid}` of the user.
-    pub home_account_id: Option<String>,
-    /// The authority host.
-    pub environment: String,
-    /// The tenant segment of the token endpoint.
-    pub realm: String,
-    /// The application (client) id.
-    pub client_id: String,
-    /// Fields this version does not know, kept so that writing the cache back loses nothing.
-    pub extra: Map<String, Value>,
 }
 
 impl IdTokenEntry {
@@ -312,53 +353,28 @@ impl IdTokenEntry {
             "",
         ])
     }
-
-    fn to_value(&self) -> Value {
-        let mut map = self.extra.clone();
-        put(&mut map, "credential_type", &self.credential_type);
-        put(&mut map, "secret", self.secret.secret());
-        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
-        put(&mut map, "environment", &self.environment);
-        put(&mut map, "realm", &self.realm);
-        put(&mut map, "client_id", &self.client_id);
-        Value::Object(map)
-    }
 }
 
-impl fmt::Debug for IdTokenEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdTokenEntry")
-            .field("credential_type", &self.credential_type)
-            .field("secret", &self.secret)
-            .field("home_account_id", &self.home_account_id)
-            .field("environment", &self.environment)
-            .field("realm", &self.realm)
-            .field("client_id", &self.client_id)
-            .field("extra", &ExtraKeys(&self.extra))
-            .finish()
+cache_entry! {
+    /// A signed-in account (schema section `Account`).
+    pub struct AccountEntry {
+        /// `{uid}.{utid}` of the user.
+        pub home_account_id: Option<String> = nullable,
+        /// The authority host.
+        pub environment: String = text(""),
+        /// The tenant segment of the token endpoint.
+        pub realm: String = text(""),
+        /// The ID token's `oid`, else its `sub`; `None` (JSON `null`) when there was no ID token,
+        /// as MSAL Python writes it.
+        pub local_account_id: Option<String> = nullable,
+        /// The sign-in name, or `""` when unknown (the schema does not allow `null`).
+        pub username: String = text(""),
+        /// `MSSTS` (Entra ID and Microsoft accounts) or `ADFS`.
+        pub authority_type: String = text(""),
+        /// The grant that established the account (`authorization_code`, `password`, device
+        /// code).
+        pub account_source: Option<String> = optional,
     }
-}
-
-/// A signed-in account (schema section `Account`).
-#[derive(Clone, PartialEq)]
-pub struct AccountEntry {
-    /// `{uid}.{utid}` of the user.
-    pub home_account_id: Option<String>,
-    /// The authority host.
-    pub environment: String,
-    /// The tenant segment of the token endpoint.
-    pub realm: String,
-    /// The ID token's `oid`, else its `sub`; `None` (JSON `null`) when there was no ID token, as
-    /// MSAL Python writes it.
-    pub local_account_id: Option<String>,
-    /// The sign-in name, or `""` when unknown (the schema does not allow `null`).
-    pub username: String,
-    /// `MSSTS` (Entra ID and Microsoft accounts) or `ADFS`.
-    pub authority_type: String,
-    /// The grant that established the account (`authorization_code`, `password`, device code).
-    pub account_source: Option<String>,
-    /// Fields this version does not know, kept so that writing the cache back loses nothing.
-    pub extra: Map<String, Value>,
 }
 
 impl AccountEntry {
@@ -370,52 +386,18 @@ impl AccountEntry {
             &self.realm,
         ])
     }
-
-    fn to_value(&self) -> Value {
-        let mut map = self.extra.clone();
-        put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
-        put(&mut map, "environment", &self.environment);
-        put(&mut map, "realm", &self.realm);
-        put_nullable(
-            &mut map,
-            "local_account_id",
-            self.local_account_id.as_deref(),
-        );
-        put(&mut map, "username", &self.username);
-        put(&mut map, "authority_type", &self.authority_type);
-        if let Some(source) = &self.account_source {
-            put(&mut map, "account_source", source);
-        }
-        Value::Object(map)
-    }
 }
 
-impl fmt::Debug for AccountEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccountEntry")
-            .field("home_account_id", &self.home_account_id)
-            .field("environment", &self.environment)
-            .field("realm", &self.realm)
-            .field("local_account_id", &self.local_account_id)
-            .field("username", &self.username)
-            .field("authority_type", &self.authority_type)
-            .field("account_source", &self.account_source)
-            .field("extra", &ExtraKeys(&self.extra))
-            .finish()
+cache_entry! {
+    /// What is known about a client application (schema section `AppMetadata`).
+    pub struct AppMetadataEntry {
+        /// The application (client) id.
+        pub client_id: String = text(""),
+        /// The authority host.
+        pub environment: String = text(""),
+        /// The family of client ids (FOCI) the app belongs to, when the server said so.
+        pub family_id: Option<String> = optional,
     }
-}
-
-/// What is known about a client application (schema section `AppMetadata`).
-#[derive(Clone, PartialEq)]
-pub struct AppMetadataEntry {
-    /// The application (client) id.
-    pub client_id: String,
-    /// The authority host.
-    pub environment: String,
-    /// The family of client ids (FOCI) the app belongs to, when the server said so.
-    pub family_id: Option<String>,
-    /// Fields this version does not know, kept so that writing the cache back loses nothing.
-    pub extra: Map<String, Value>,
 }
 
 impl AppMetadataEntry {
@@ -424,27 +406,27 @@ impl AppMetadataEntry {
     pub fn key(&self) -> String {
         format!("appmetadata-{}-{}", self.environment, self.client_id)
     }
-
-    fn to_value(&self) -> Value {
-        let mut map = self.extra.clone();
-        put(&mut map, "client_id", &self.client_id);
-        put(&mut map, "environment", &self.environment);
-        if let Some(family_id) = &self.family_id {
-            put(&mut map, "family_id", family_id);
-        }
-        Value::Object(map)
-    }
 }
 
-impl fmt::Debug for AppMetadataEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppMetadataEntry")
-            .field("client_id", &self.client_id)
-            .field("environment", &self.environment)
-            .field("family_id", &self.family_id)
-            .field("extra", &ExtraKeys(&self.extra))
-            .finish()
+/// The position of a known field in its entry type's [`Entry::FIELDS`], at compile time (a
+/// name that is not there stops the build).
+pub(super) const fn field_index(fields: &[(&str, FieldType)], name: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let (field, _) = fields[i];
+        if field.len() == name.len() {
+            let (a, b) = (field.as_bytes(), name.as_bytes());
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
     }
+    panic!("no such field")
 }
 
 /// Shows only the names of unknown fields: their values could be secrets some other SDK stores.
