@@ -104,6 +104,9 @@ pub fn parse_authorization_response(
         status: response.status,
         detail,
     };
+    if let Some(refusal) = super::token::refusal_without_body(request, response) {
+        return Err(Error::OAuth(refusal));
+    }
     let value: serde_json::Value = serde_json::from_slice(&response.body)
         .map_err(|_| unexpected("the device authorization answer is not JSON".into()))?;
     if value.get("error").is_some_and(serde_json::Value::is_string) {

@@ -1,0 +1,119 @@
+//! A hostile or broken identity provider: refusals without a body, answers that would inject
+//! text into what `msal` prints, numbers that meet a clock, redirects that would carry a secret
+//! elsewhere, and proxies that must never see a loopback request. Each test plays the attacker
+//! through the real binary and checks what the user would see: exit code, stdout, stderr, the
+//! cache file, and what the other side received.
+
+use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, TestIdp};
+use crate::support::users::{UserFx, secrets_in};
+use crate::support::{Msal, Run, TestEnv};
+
+const CLIENT: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+const SECRET: &str = "H0st1le~test.secret-value-0123456789";
+const SCOPE: &str = "api://hostile/.default";
+const TOKEN_PATH: &str = "/oauth2/v2.0/token";
+
+struct Fixture {
+    env: TestEnv,
+    idp: TestIdp,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let idp = TestIdp::start();
+        idp.register_secret_client(CLIENT, SECRET);
+        Self {
+            env: TestEnv::new(),
+            idp,
+        }
+    }
+
+    /// `msal client-credentials` for the test client with its secret in a file.
+    fn cc(&self) -> Msal<'_> {
+        let file = self.env.write_file("secret", SECRET);
+        self.env
+            .msal()
+            .args([
+                "client-credentials",
+                "--authority",
+                &self.idp.authority(CONTOSO_DOMAIN),
+                "--client-id",
+                CLIENT,
+                "--scope",
+                SCOPE,
+                "--client-secret-file",
+            ])
+            .arg(file)
+    }
+
+    /// The cache bytes, or nothing when there is no cache file.
+    fn cache_bytes(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.env.cache_path()).ok()
+    }
+}
+
+#[track_caller]
+fn assert_nothing_printed_or_leaked(run: &Run) {
+    assert!(run.stdout.is_empty(), "nothing on stdout on failure");
+    run.assert_not_leaked(SECRET, "the client secret");
+}
+
+// ----- refusals without a body -----------------------------------------------------------------
+
+#[test]
+fn a_client_authentication_refused_with_an_empty_body_exits_4() {
+    for status in [401u16, 403] {
+        let fx = Fixture::new();
+        fx.idp
+            .inject(FaultRule::new(TOKEN_PATH, Fault::EmptyBody(status)));
+        let run = fx.cc().run();
+        run.assert_code(4)
+            .assert_stderr_has(&format!("HTTP {status} with an empty body"));
+        assert_nothing_printed_or_leaked(&run);
+        assert!(
+            !run.stderr_has("not JSON"),
+            "no talk of JSON for a refusal:\n{}",
+            run.stderr
+        );
+        assert_eq!(fx.cache_bytes(), None, "nothing cached");
+        assert_eq!(fx.idp.token_requests().len(), 1, "a refusal is not retried");
+    }
+}
+
+#[test]
+fn a_refresh_token_refused_with_an_empty_body_exits_3_and_is_kept() {
+    let fx = UserFx::new();
+    fx.idp.set_access_token_lifetime(200);
+    fx.sign_in();
+    let refresh_tokens = secrets_in(&fx.cache(), "RefreshToken");
+    assert_eq!(refresh_tokens.len(), 1);
+    fx.idp
+        .inject(FaultRule::new(TOKEN_PATH, Fault::EmptyBody(400)));
+    let run = fx.silent().run();
+    run.assert_code(3)
+        .assert_stderr_has("HTTP 400 with an empty body")
+        .assert_stderr_has("msal login");
+    assert!(run.stdout.is_empty());
+    fx.assert_no_secret_leaked(&run);
+    assert_eq!(
+        secrets_in(&fx.cache(), "RefreshToken"),
+        refresh_tokens,
+        "the refresh token is kept: the refusal named no reason to drop it"
+    );
+}
+
+#[test]
+fn a_device_code_request_refused_with_an_empty_body_exits_4() {
+    let fx = UserFx::new();
+    fx.idp.inject(FaultRule::new(
+        "/oauth2/v2.0/devicecode",
+        Fault::EmptyBody(400),
+    ));
+    let run = fx
+        .msal("device-code")
+        .args(["--scope", crate::support::users::SCOPE])
+        .run();
+    run.assert_code(4)
+        .assert_stderr_has("HTTP 400 with an empty body");
+    assert!(run.stdout.is_empty());
+}
