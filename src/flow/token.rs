@@ -101,10 +101,11 @@ pub fn parse_token_response(
             check_lifetime(field, raw).map_err(&unexpected)?;
         }
     }
-    serde_json::from_value(value).map_err(|e| {
+    let response: TokenResponse = serde_json::from_value(value).map_err(|e| {
         // serde's message names the field and the expected type, never the value.
         unexpected(format!("the token answer is malformed ({e})"))
-    })
+    })?;
+    response.checked().map_err(unexpected)
 }
 
 /// A refusal that came without a body: some gateways and providers answer a wrong client

@@ -4,7 +4,9 @@
 //! through the real binary and checks what the user would see: exit code, stdout, stderr, the
 //! cache file, and what the other side received.
 
-use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, TestIdp};
+use serde_json::json;
+
+use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, Response, TestIdp};
 use crate::support::users::{UserFx, secrets_in};
 use crate::support::{Msal, Run, TestEnv};
 
@@ -116,4 +118,111 @@ fn a_device_code_request_refused_with_an_empty_body_exits_4() {
     run.assert_code(4)
         .assert_stderr_has("HTTP 400 with an empty body");
     assert!(run.stdout.is_empty());
+}
+
+// ----- what a token answer may hold ------------------------------------------------------------
+
+impl Fixture {
+    /// The token endpoint answers every request with `body` (200, JSON).
+    fn answer_tokens_with(&self, body: serde_json::Value) {
+        self.idp
+            .add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
+                Response::json(200, &body)
+            });
+    }
+}
+
+#[test]
+fn a_token_answer_that_would_inject_headers_or_shell_lines_is_refused_and_not_cached() {
+    let hostile = [
+        json!({"access_token": "eyJhbGciOi.abc\r\nX-Evil: yes", "token_type": "Bearer",
+               "expires_in": 3599}),
+        json!({"access_token": "eyJhbGciOi.abc", "token_type": "Bearer\r\nX-Evil: yes",
+               "expires_in": 3599}),
+        json!({"access_token": "abc'\nrm -rf ~\n'", "token_type": "Bearer", "expires_in": 3599}),
+        json!({"access_token": "abc def", "token_type": "Bearer", "expires_in": 3599}),
+        json!({"access_token": "abc=def", "token_type": "Bearer", "expires_in": 3599}),
+        json!({"access_token": "abc", "token_type": "Basic", "expires_in": 3599}),
+        json!({"access_token": "abc", "token_type": "Bearer", "expires_in": 3599,
+               "refresh_token": "rt\u{1b}]0;evil\u{7}"}),
+        json!({"access_token": "abc", "token_type": "Bearer", "expires_in": 3599,
+               "id_token": "e30.e30.sig\r\n"}),
+    ];
+    for (i, body) in hostile.into_iter().enumerate() {
+        for format in ["header", "env", "token"] {
+            let fx = Fixture::new();
+            fx.answer_tokens_with(body.clone());
+            let run = fx.cc().args(["-o", format]).run();
+            assert!(
+                run.code == 1,
+                "answer {i} with -o {format}: exit {} (expected 1); stderr:\n{}",
+                run.code,
+                run.stderr
+            );
+            assert!(run.stdout.is_empty(), "answer {i}: nothing on stdout");
+            assert!(
+                !run.stderr.contains("X-Evil") && !run.stderr.contains("rm -rf"),
+                "answer {i}: the hostile text is not echoed:\n{}",
+                run.stderr
+            );
+            assert_eq!(fx.cache_bytes(), None, "answer {i}: nothing cached");
+        }
+    }
+}
+
+#[test]
+fn token_types_are_checked_case_insensitively_and_bearer_is_printed_as_bearer() {
+    let fx = Fixture::new();
+    fx.answer_tokens_with(
+        json!({"access_token": "eyJ0eXAi.eyJzdWIi.c2ln-_~+/==", "token_type": "bEARER",
+               "expires_in": 3599}),
+    );
+    let run = fx.cc().args(["-o", "header"]).run();
+    run.assert_success().assert_stdout_eq(
+        "Authorization: Bearer eyJ0eXAi.eyJzdWIi.c2ln-_~+/==\n",
+        "the header with the canonical token type",
+    );
+    let cache = fx.env.read_cache_json();
+    let types: Vec<&str> = cache["AccessToken"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|at| at["token_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Bearer"], "stored as Bearer");
+    // Served from the cache, still `Bearer`.
+    let run = fx.cc().args(["-o", "header"]).run();
+    run.assert_success().assert_stdout_eq(
+        "Authorization: Bearer eyJ0eXAi.eyJzdWIi.c2ln-_~+/==\n",
+        "the cached token",
+    );
+
+    for (given, shown) in [("dpop", "DPoP"), ("POP", "pop"), ("n_a", "N_A")] {
+        let fx = Fixture::new();
+        fx.answer_tokens_with(
+            json!({"access_token": "abc", "token_type": given, "expires_in": 3599}),
+        );
+        let run = fx.cc().args(["-o", "json", "--no-cache"]).run();
+        run.assert_success();
+        assert_eq!(run.stdout_json()["token_type"], shown, "{given}");
+    }
+}
+
+#[test]
+fn a_cached_token_that_would_inject_a_header_is_never_served() {
+    let fx = Fixture::new();
+    fx.cc().args(["-o", "none"]).run().assert_success();
+    let mut cache = fx.env.read_cache_json();
+    for at in cache["AccessToken"].as_object_mut().unwrap().values_mut() {
+        at["secret"] = json!("abc\r\nX-Evil: yes");
+    }
+    crate::support::write_private(&fx.env.cache_path(), cache.to_string().as_bytes());
+    fx.idp.clear_requests();
+    let run = fx.cc().args(["-o", "header"]).run();
+    let fresh = fx.idp.issued_access_tokens().last().cloned().unwrap();
+    run.assert_success().assert_stdout_eq(
+        &format!("Authorization: Bearer {fresh}\n"),
+        "a fresh token instead of the edited one",
+    );
+    assert_eq!(fx.idp.token_requests().len(), 1);
 }
