@@ -180,36 +180,29 @@ impl HttpClient {
         };
 
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if status == 429 || (status >= 500 && retry_after.is_some()) {
-            let last = HttpError::Unavailable {
-                endpoint,
-                status,
-                retry_after,
-            };
-            return match retry_after.map(Duration::from_secs) {
-                Some(wait) if wait <= MAX_RETRY_AFTER => Ok(Attempt::Retry { after: wait, last }),
-                Some(_) => Err(last),
-                None => Ok(Attempt::Retry {
-                    after: RETRY_PAUSE,
-                    last,
-                }),
-            };
-        }
-        if status >= 500 {
-            let last = HttpError::Unavailable {
-                endpoint,
-                status,
-                retry_after,
-            };
-            return Ok(Attempt::Retry {
-                after: RETRY_PAUSE,
-                last,
-            });
+        let retry_after = retry_after_secs(
+            response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+        );
+        match verdict(status, retry_after) {
+            Verdict::Read => {}
+            Verdict::RetryAfter(after) => {
+                let last = HttpError::Unavailable {
+                    endpoint,
+                    status,
+                    retry_after,
+                };
+                return Ok(Attempt::Retry { after, last });
+            }
+            Verdict::GiveUp => {
+                return Err(HttpError::Unavailable {
+                    endpoint,
+                    status,
+                    retry_after,
+                });
+            }
         }
 
         let content_type = response
@@ -277,6 +270,40 @@ impl HttpClient {
     }
 }
 
+/// What to do with an answer's status before reading its body.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Read the body: it is the answer.
+    Read,
+    /// Try once more after this pause.
+    RetryAfter(Duration),
+    /// Fail now: the server asked for a longer wait than the client grants.
+    GiveUp,
+}
+
+/// A 429, or a 5xx with `Retry-After`, is retried after that delay when it is at most
+/// [`MAX_RETRY_AFTER`] (after [`RETRY_PAUSE`] without one) and given up otherwise; another 5xx
+/// is retried after [`RETRY_PAUSE`]; everything else is read.
+fn verdict(status: u16, retry_after: Option<u64>) -> Verdict {
+    if status == 429 || (status >= 500 && retry_after.is_some()) {
+        return match retry_after.map(Duration::from_secs) {
+            Some(wait) if wait <= MAX_RETRY_AFTER => Verdict::RetryAfter(wait),
+            Some(_) => Verdict::GiveUp,
+            None => Verdict::RetryAfter(RETRY_PAUSE),
+        };
+    }
+    if status >= 500 {
+        return Verdict::RetryAfter(RETRY_PAUSE);
+    }
+    Verdict::Read
+}
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3). The HTTP-date form is not read: identity
+/// providers send seconds, and a date would need the local clock to be trusted.
+fn retry_after_secs(value: Option<&str>) -> Option<u64> {
+    value.and_then(|v| v.trim().parse::<u64>().ok())
+}
+
 /// An error and its causes on one line, skipping causes that repeat their parent's text.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
@@ -289,4 +316,44 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn retry_verdicts() {
+        assert_eq!(verdict(200, Some(5)), Verdict::Read);
+        assert_eq!(verdict(400, None), Verdict::Read);
+        assert_eq!(verdict(429, None), Verdict::RetryAfter(RETRY_PAUSE));
+        assert_eq!(
+            verdict(503, Some(3)),
+            Verdict::RetryAfter(Duration::from_secs(3))
+        );
+        assert_eq!(verdict(503, Some(u64::MAX)), Verdict::GiveUp);
+        assert_eq!(verdict(502, None), Verdict::RetryAfter(RETRY_PAUSE));
+        assert_eq!(retry_after_secs(Some(" 7 ")), Some(7));
+        assert_eq!(retry_after_secs(Some("18446744073709551616")), None);
+        assert_eq!(
+            retry_after_secs(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+            None
+        );
+    }
+
+    proptest! {
+        /// Whatever `Retry-After` a server sends, the client waits at most `MAX_RETRY_AFTER`.
+        #[test]
+        fn retry_after_waits_are_bounded(status in 100u16..600, header in prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[ -~]{0,30}",
+        ]) {
+            if let Verdict::RetryAfter(wait) = verdict(status, retry_after_secs(Some(&header))) {
+                prop_assert!(wait <= MAX_RETRY_AFTER);
+            }
+        }
+    }
 }

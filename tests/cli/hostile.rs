@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, Response, TestIdp};
+use crate::support::idp::{CONTOSO_DOMAIN, DevicePlan, Fault, FaultRule, Response, TestIdp};
 use crate::support::users::{UserFx, secrets_in};
 use crate::support::{Msal, Run, TestEnv};
 
@@ -225,4 +225,80 @@ fn a_cached_token_that_would_inject_a_header_is_never_served() {
         "a fresh token instead of the edited one",
     );
     assert_eq!(fx.idp.token_requests().len(), 1);
+}
+
+// ----- numbers that meet a clock ---------------------------------------------------------------
+
+#[test]
+fn a_device_code_that_claims_to_live_forever_does_not_crash_the_countdown() {
+    let fx = UserFx::new();
+    fx.idp.set_device_code_timing(1, u64::MAX);
+    fx.idp.set_device_plan(DevicePlan::ApproveAfter {
+        polls: 1,
+        username: crate::support::users::ALICE.into(),
+    });
+    let run = fx
+        .msal("device-code")
+        .args(["--scope", crate::support::users::SCOPE, "-o", "token"])
+        .run();
+    run.assert_success().assert_stdout_eq(
+        &format!("{}\n", fx.last_issued().access_token),
+        "the issued access token",
+    );
+    assert!(!run.stderr_has("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn huge_lifetimes_and_retry_after_values_never_panic() {
+    for field in ["expires_in", "ext_expires_in", "refresh_in"] {
+        for value in [json!(u64::MAX), json!("18446744073709551615"), json!(1e300)] {
+            let fx = Fixture::new();
+            let mut body = json!({"access_token": "abc", "token_type": "Bearer",
+                                  "expires_in": 3599});
+            body[field] = value.clone();
+            fx.answer_tokens_with(body);
+            let run = fx.cc().run();
+            assert!(
+                run.code == 1 && !run.stderr_has("panicked"),
+                "{field} = {value}: exit {}; stderr:\n{}",
+                run.code,
+                run.stderr
+            );
+            assert!(run.stdout.is_empty());
+            assert_eq!(fx.cache_bytes(), None, "{field} = {value}: nothing cached");
+        }
+    }
+    let fx = Fixture::new();
+    fx.idp.inject(FaultRule::new(
+        TOKEN_PATH,
+        Fault::TooManyRequests {
+            retry_after: Some(u64::MAX),
+        },
+    ));
+    let run = fx.cc().run();
+    run.assert_code(1);
+    assert!(!run.stderr_has("panicked"), "{}", run.stderr);
+    assert_eq!(
+        fx.idp.token_requests().len(),
+        1,
+        "no waiting for the end of time"
+    );
+}
+
+#[test]
+fn a_profile_timeout_beyond_reason_is_a_usage_error_not_a_crash() {
+    let fx = UserFx::new();
+    let config = fx.env.config_dir().join("msal");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "default_profile = \"p\"\n[profiles.p]\ntimeout = 18446744073709551615\n",
+    )
+    .unwrap();
+    let run = fx
+        .msal("login")
+        .args(["--scope", crate::support::users::SCOPE, "--no-browser"])
+        .run();
+    run.assert_code(2).assert_stderr_has("timeout");
+    assert!(!run.stderr_has("panicked"), "{}", run.stderr);
 }
