@@ -154,9 +154,9 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Assertion, Creden
     }
 }
 
-/// At most `max` characters of `text`, control characters dropped, for messages.
+/// At most `max` characters of `text`, [printable](crate::text::printable), for messages.
 fn short(text: &str, max: usize) -> String {
-    let mut shown: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
+    let mut shown: String = crate::text::printable(text).chars().take(max).collect();
     if text.chars().count() > max {
         shown.push('…');
     }

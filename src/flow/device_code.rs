@@ -78,8 +78,9 @@ fn optional_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64
 }
 
 impl DeviceAuthorization {
-    /// What to tell the user: the server's message, or one built from the URL and code.
-    /// Control characters are dropped: the text comes from the network and goes to a terminal.
+    /// What to tell the user: the server's message, or one built from the URL and code, on one
+    /// line and [printable](crate::text::printable): it comes from the network and goes to a
+    /// terminal.
     pub fn instructions(&self) -> String {
         let text = match &self.message {
             Some(message) if !message.trim().is_empty() => message.clone(),
@@ -88,7 +89,7 @@ impl DeviceAuthorization {
                 self.verification_uri, self.user_code
             ),
         };
-        text.chars().filter(|c| !c.is_control()).collect()
+        crate::text::printable(&text).into_owned()
     }
 
     /// The polling interval: the server's (at most [`MAX_INTERVAL`]), else 5 seconds.

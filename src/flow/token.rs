@@ -180,9 +180,8 @@ fn describe_non_json(response: &HttpResponse) -> String {
     if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
         && start + 7 <= end
     {
-        let title: String = text[start + 7..end]
+        let title: String = crate::text::printable(&text[start + 7..end])
             .chars()
-            .filter(|c| !c.is_control())
             .take(100)
             .collect();
         return format!(

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 use msal::cache::CacheFile;
+use msal::text::printable;
 use serde_json::{Value, json};
 
 use super::super::Context;
 use super::super::args::{CredentialArgs, OutputFormat};
 use super::super::env;
 use super::super::keyring::{SaveSecretArgs, SavedSecrets};
-use super::super::output::write_stdout;
+use super::super::output::{json_text, write_stdout};
 use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
 
 /// Arguments of `msal doctor`.
@@ -22,18 +23,18 @@ pub struct DoctorArgs {}
 pub async fn run(_args: DoctorArgs, context: &Context) -> anyhow::Result<()> {
     let report = report(context);
     let text = if context.settings.output == OutputFormat::Json {
-        format!(
-            "{:#}\n",
-            Value::Object(report.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-        )
+        json_text(&Value::Object(
+            report.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        ))
     } else {
         let width = report.keys().map(|k| k.len()).max().unwrap_or(0);
         report
             .iter()
             .map(|(key, value)| {
+                // Paths, variables and the cache's state hold what others may have written.
                 let shown = match value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
+                    Value::String(s) => printable(s).into_owned(),
+                    other => printable(&other.to_string()).into_owned(),
                 };
                 format!("{key:<width$}  {shown}\n")
             })

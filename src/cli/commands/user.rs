@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 
 use msal::app::{AuthenticationResult, ClientApplication, PublicClient};
+use msal::text::printable;
 
 use super::super::Context;
 use super::super::args::OutputFormat;
@@ -31,7 +32,11 @@ pub fn finish_sign_in(result: &AuthenticationResult, context: &Context) -> anyho
         } else {
             &account.username
         };
-        status!("signed in as {name} (tenant {})", account.tenant);
+        status!(
+            "signed in as {} (tenant {})",
+            printable(name),
+            printable(&account.tenant)
+        );
     }
     let to_terminal = std::io::stdout().is_terminal();
     if context.settings.output_given
