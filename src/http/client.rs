@@ -5,14 +5,25 @@
 //! or 503 carrying `Retry-After` is retried once after that delay when it is at most
 //! [`MAX_RETRY_AFTER`], and fails at once otherwise, so a run never hangs on a server's say-so.
 //! Timeouts are not retried: doubling a wait the user bounded with `--timeout` would surprise.
+//!
+//! Where requests go: every URL, and every redirect hop, must be https or plain http to a
+//! loopback host ([`check_transport`]). A redirect is followed only within the origin (scheme,
+//! host and port) of the request: a token request carries a client secret, a code or a refresh
+//! token in its body, which a 307/308 would re-post, so a redirect to any other origin (another
+//! host, another port, or a downgrade to http) fails the request instead. Same-origin redirects
+//! are kept because they hand nothing to anyone new, and a provider that moved a path still works.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method};
+use super::{HttpError, HttpRequest, HttpResponse, Method, endpoint_of};
+use crate::authority::check_transport;
 
 /// Longest `Retry-After` the client will wait for before retrying.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Most redirects followed (within one origin) for one request.
+const MAX_REDIRECTS: usize = 5;
 
 /// Pause before retrying a 5xx or a connection failure that carried no `Retry-After`.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
@@ -61,6 +72,7 @@ impl HttpClient {
     /// trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
     pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
         let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::custom(redirect_policy))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("msal/", env!("CARGO_PKG_VERSION")));
@@ -118,6 +130,10 @@ impl HttpClient {
 
     async fn attempt(&self, request: &HttpRequest) -> Result<Attempt, HttpError> {
         let endpoint = request.endpoint();
+        check_transport(&request.url).map_err(|reason| HttpError::Insecure {
+            endpoint: endpoint.clone(),
+            reason,
+        })?;
         log::debug!(
             "{:?} {endpoint} fields={:?}",
             request.method,
@@ -166,6 +182,13 @@ impl HttpClient {
                     endpoint,
                     seconds: self.config.timeout.as_secs(),
                 });
+            }
+            Err(e) if e.is_redirect() => {
+                let reason = match find_cause::<RedirectRefused>(&e) {
+                    Some(refused) => refused.to_string(),
+                    None => format!("and failed: {}", error_chain(&e.without_url())),
+                };
+                return Err(HttpError::Redirect { endpoint, reason });
             }
             Err(e) => {
                 let last = HttpError::Connect {
@@ -268,6 +291,63 @@ impl HttpClient {
             }
         }
     }
+}
+
+/// Why a redirect was not followed.
+#[derive(Debug)]
+enum RedirectRefused {
+    OtherOrigin(String),
+    Insecure(String),
+    TooMany,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectRefused::OtherOrigin(to) => write!(
+                f,
+                "to another origin ({to}); such a redirect is never followed, since the request \
+                 would carry its secrets there"
+            ),
+            RedirectRefused::Insecure(reason) => write!(f, "to {reason}"),
+            RedirectRefused::TooMany => write!(f, "more than {MAX_REDIRECTS} times"),
+        }
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Follows a redirect only to the origin of the original request, over an allowed transport, a
+/// few times at most (see the module documentation).
+fn redirect_policy(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let next = attempt.url();
+    let refusal = match attempt.previous().first() {
+        _ if attempt.previous().len() > MAX_REDIRECTS => Some(RedirectRefused::TooMany),
+        Some(first) if first.origin() != next.origin() => Some(RedirectRefused::OtherOrigin(
+            next.origin().ascii_serialization(),
+        )),
+        _ => check_transport(next)
+            .err()
+            .map(|reason| RedirectRefused::Insecure(format!("{}: {reason}", endpoint_of(next)))),
+    };
+    match refusal {
+        Some(refusal) => attempt.error(refusal),
+        None => attempt.follow(),
+    }
+}
+
+/// The first cause of type `T` in an error's chain.
+fn find_cause<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// What to do with an answer's status before reading its body.

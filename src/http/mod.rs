@@ -191,4 +191,21 @@ pub enum HttpError {
     /// The HTTP client could not be set up (bad CA file, bad proxy).
     #[error("{0}")]
     Setup(String),
+    /// The URL would send the request in clear to a host that is not loopback (tokens and
+    /// secrets travel only over TLS, or over plain http on loopback).
+    #[error("refusing to send a request to {endpoint}: {reason}")]
+    Insecure {
+        /// Where.
+        endpoint: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server answered with a redirect that is not followed.
+    #[error("{endpoint} redirected {reason}")]
+    Redirect {
+        /// The URL that redirected.
+        endpoint: String,
+        /// Where to and why it was refused.
+        reason: String,
+    },
 }

@@ -302,3 +302,94 @@ fn a_profile_timeout_beyond_reason_is_a_usage_error_not_a_crash() {
     run.assert_code(2).assert_stderr_has("timeout");
     assert!(!run.stderr_has("panicked"), "{}", run.stderr);
 }
+
+// ----- redirects -------------------------------------------------------------------------------
+
+/// `msal client-credentials` against `idp` (https, its test CA trusted) with the secret.
+fn cc_at<'a>(env: &'a TestEnv, idp: &TestIdp) -> Msal<'a> {
+    let file = env.write_file("secret", SECRET);
+    env.msal()
+        .args([
+            "client-credentials",
+            "--authority",
+            &idp.authority(CONTOSO_DOMAIN),
+            "--client-id",
+            CLIENT,
+            "--scope",
+            SCOPE,
+            "--client-secret-file",
+        ])
+        .arg(file)
+        .arg("--ca-cert")
+        .arg(idp.ca_cert_path())
+}
+
+#[test]
+fn a_redirect_to_another_origin_never_carries_the_secret_there() {
+    let attacker = TestIdp::start();
+    let other_tls = TestIdp::start_tls();
+    let port = attacker.addr().port();
+    let targets = [
+        // An IPv4-mapped IPv6 address: plain http to what is, underneath, 127.0.0.1.
+        format!("http://[::ffff:127.0.0.1]:{port}/steal"),
+        // Loopback, but plain http after https, and another origin.
+        format!("http://127.0.0.1:{port}/steal"),
+        format!("http://localhost:{port}/steal"),
+        // https, but another origin.
+        format!("{}/steal", other_tls.base_url()),
+    ];
+    for target in targets {
+        for status in [307u16, 308, 302] {
+            let idp = TestIdp::start_tls();
+            idp.register_secret_client(CLIENT, SECRET);
+            let location = target.clone();
+            idp.add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
+                Response::with_body(status, "text/plain", Vec::new()).header("Location", &location)
+            });
+            let env = TestEnv::new();
+            // Direct connections to every form of loopback, so that only msal's own rules stand
+            // between the secret and the listener.
+            let direct = "127.0.0.1,localhost,::1,::ffff:127.0.0.1";
+            let run = cc_at(&env, &idp)
+                .env("NO_PROXY", direct)
+                .env("no_proxy", direct)
+                .run();
+            assert!(
+                run.code == 1,
+                "{status} to {target}: exit {}; stderr:\n{}",
+                run.code,
+                run.stderr
+            );
+            assert_nothing_printed_or_leaked(&run);
+            run.assert_stderr_has("redirected to another origin");
+            assert_eq!(
+                attacker.request_count() + other_tls.request_count(),
+                0,
+                "{status} to {target}: the redirect was followed"
+            );
+            assert_eq!(idp.token_requests().len(), 1, "and not retried");
+        }
+    }
+}
+
+#[test]
+fn a_redirect_within_the_same_origin_is_followed() {
+    let idp = TestIdp::start_tls();
+    idp.register_secret_client(CLIENT, SECRET);
+    let base = idp.base_url();
+    idp.add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
+        Response::with_body(307, "text/plain", Vec::new())
+            .header("Location", &format!("{base}/moved/token"))
+    });
+    idp.add_route("POST", "/moved/token", |req| {
+        assert_eq!(req.form("client_secret"), Some(SECRET));
+        Response::json(
+            200,
+            &json!({"access_token": "moved-token", "token_type": "Bearer", "expires_in": 3599}),
+        )
+    });
+    let env = TestEnv::new();
+    let run = cc_at(&env, &idp).run();
+    run.assert_success()
+        .assert_stdout_eq("moved-token\n", "the token from the moved endpoint");
+}
