@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method, endpoint_of};
+use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of};
 use crate::authority::check_transport;
 
 /// Longest `Retry-After` the client will wait for before retrying.
@@ -42,6 +42,8 @@ pub struct HttpConfig {
     /// Sent as `client-request-id` on every request of this operation; Entra echoes it back as
     /// the `correlation_id` of errors.
     pub correlation_id: String,
+    /// Proxies; loopback and link-local destinations bypass them whatever this says.
+    pub proxy: ProxyConfig,
 }
 
 impl HttpConfig {
@@ -51,6 +53,7 @@ impl HttpConfig {
             timeout,
             ca_cert: None,
             correlation_id: uuid::Uuid::new_v4().to_string(),
+            proxy: ProxyConfig::from_env(),
         }
     }
 }
@@ -68,10 +71,11 @@ enum Attempt {
 }
 
 impl HttpClient {
-    /// Builds a client. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; the platform's
-    /// trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
+    /// Builds a client. Proxies come from `config.proxy` (the `HTTPS_PROXY`/`HTTP_PROXY`/
+    /// `ALL_PROXY`/`NO_PROXY` variables), never for loopback and link-local destinations; the
+    /// platform's trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
     pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
-        let mut builder = reqwest::Client::builder()
+        let mut builder = with_proxies(reqwest::Client::builder(), &config.proxy)?
             .redirect(reqwest::redirect::Policy::custom(redirect_policy))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
@@ -291,6 +295,35 @@ impl HttpClient {
             }
         }
     }
+}
+
+/// Replaces reqwest's own reading of the proxy variables, which would send a loopback request
+/// (a secret in clear, by the https-or-loopback rule) to a proxy, with the same variables plus
+/// the destinations that are always direct ([`ProxyConfig::exclusions`]). The specific proxy
+/// comes before `ALL_PROXY`, as curl and reqwest order them. A value that is not a usable URL
+/// fails the run, named by its variable only: it may carry a password.
+fn with_proxies(
+    builder: reqwest::ClientBuilder,
+    proxy: &ProxyConfig,
+) -> Result<reqwest::ClientBuilder, HttpError> {
+    type MakeProxy = fn(&str) -> reqwest::Result<reqwest::Proxy>;
+    let mut builder = builder.no_proxy();
+    let exclusions = proxy.exclusions();
+    let candidates: [(&Option<(&'static str, String)>, MakeProxy); 3] = [
+        (&proxy.http, |url| reqwest::Proxy::http(url)),
+        (&proxy.https, |url| reqwest::Proxy::https(url)),
+        (&proxy.all, |url| reqwest::Proxy::all(url)),
+    ];
+    for (setting, make) in candidates {
+        let Some((variable, url)) = setting else {
+            continue;
+        };
+        let proxy = make(url).map_err(|_| {
+            HttpError::Setup(format!("the proxy in {variable} is not a usable URL"))
+        })?;
+        builder = builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(&exclusions)));
+    }
+    Ok(builder)
 }
 
 /// Why a redirect was not followed.

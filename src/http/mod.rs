@@ -2,8 +2,10 @@
 //! builds and parses as pure functions, and one client that sends them.
 
 mod client;
+mod proxy;
 
 pub use client::{HttpClient, HttpConfig};
+pub use proxy::ProxyConfig;
 
 use url::Url;
 

@@ -393,3 +393,99 @@ fn a_redirect_within_the_same_origin_is_followed() {
     run.assert_success()
         .assert_stdout_eq("moved-token\n", "the token from the moved endpoint");
 }
+
+// ----- where secrets may go --------------------------------------------------------------------
+
+#[test]
+fn loopback_requests_never_go_through_a_proxy() {
+    // A proxy that records whatever reaches it; every proxy variable points at it, and NO_PROXY
+    // names nothing, so only msal's own rule keeps loopback requests away from it.
+    let proxy = TestIdp::start();
+    for host in ["127.0.0.1", "localhost"] {
+        let fx = Fixture::new();
+        let authority = fx.idp.authority(CONTOSO_DOMAIN).replace("127.0.0.1", host);
+        let file = fx.env.write_file("secret", SECRET);
+        let mut msal = fx.env.msal().args([
+            "client-credentials",
+            "--authority",
+            &authority,
+            "--client-id",
+            CLIENT,
+            "--scope",
+            SCOPE,
+        ]);
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            msal = msal.env(var, proxy.base_url());
+        }
+        let run = msal
+            .env("NO_PROXY", "")
+            .env("no_proxy", "")
+            .arg("--client-secret-file")
+            .arg(file)
+            .run();
+        run.assert_success();
+        assert_eq!(
+            proxy.request_count(),
+            0,
+            "a request to {host} went through the proxy: {:?}",
+            proxy.requests()
+        );
+        assert_eq!(fx.idp.token_requests().len(), 1);
+    }
+}
+
+#[test]
+fn the_github_token_request_goes_only_over_https_or_to_loopback() {
+    let listener = TestIdp::start();
+    let port = listener.addr().port();
+    let request_token = "gh-request-token-never-in-clear-0123";
+    for url in [
+        format!("http://[::ffff:127.0.0.1]:{port}/_apis/pipelines/idtoken?api-version=2.0"),
+        format!("http://0.0.0.0:{port}/_apis/pipelines/idtoken?api-version=2.0"),
+        "http://pipelines.actions.example/_apis/pipelines/idtoken".to_owned(),
+    ] {
+        let fx = Fixture::new();
+        let direct = "127.0.0.1,localhost,::1,::ffff:127.0.0.1,0.0.0.0";
+        let run = fx
+            .env
+            .msal()
+            .args([
+                "client-credentials",
+                "--authority",
+                &fx.idp.authority(CONTOSO_DOMAIN),
+                "--client-id",
+                CLIENT,
+                "--scope",
+                SCOPE,
+                "--github-oidc",
+            ])
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", &url)
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token)
+            .env("NO_PROXY", direct)
+            .env("no_proxy", direct)
+            .run();
+        assert!(
+            run.code == 1 || run.code == 2,
+            "{url}: exit {}; stderr:\n{}",
+            run.code,
+            run.stderr
+        );
+        run.assert_stderr_has("ACTIONS_ID_TOKEN_REQUEST_URL")
+            .assert_stderr_has("https");
+        run.assert_not_leaked(request_token, "the GitHub request token");
+        assert!(run.stdout.is_empty());
+        assert_eq!(listener.request_count(), 0, "{url} was called");
+        assert_eq!(
+            fx.idp.request_count(),
+            0,
+            "{url}: refused before any request"
+        );
+    }
+}
