@@ -51,6 +51,26 @@ fn needs_json_escape(c: char) -> bool {
         || is_line_separator(c)
 }
 
+/// A URL-ish value with its credentials masked: `http://user:pass@proxy:8080` shows as
+/// `http://user:***@proxy:8080`, and a lone user name (some proxies take a token there) as
+/// `***`. It does not rely on the value parsing as a URL, since proxy variables are often
+/// written without a scheme (`user:pass@proxy:3128`, which a URL parser reads as the scheme
+/// `user`), nor on the password being encoded (a raw `/`, `?` or `#` in it would end a URL's
+/// authority early): whatever precedes the last `@` counts as credentials. An `@` in a path or
+/// query masks too much, which only costs a little of what is shown.
+pub fn without_credentials(value: &str) -> Cow<'_, str> {
+    let start = value.find("://").map_or(0, |i| i + 3);
+    let Some(at) = value[start..].rfind('@').map(|i| start + i) else {
+        return Cow::Borrowed(value);
+    };
+    let userinfo = &value[start..at];
+    let masked = match userinfo.split_once(':') {
+        Some((user, _)) if !user.is_empty() && !user.contains('/') => format!("{user}:***"),
+        _ => "***".to_owned(),
+    };
+    Cow::Owned(format!("{}{masked}{}", &value[..start], &value[at..]))
+}
+
 /// Bidirectional formatting characters (Unicode TR #9): embeddings and overrides, isolates,
 /// and the implicit marks.
 pub fn is_bidi_control(c: char) -> bool {
@@ -179,6 +199,24 @@ mod tests {
     }
 
     #[test]
+    fn credentials_are_masked_with_or_without_a_scheme() {
+        for (given, shown) in [
+            ("http://u:hunter2@proxy:8080", "http://u:***@proxy:8080"),
+            ("http://tok3n@proxy:8080/", "http://***@proxy:8080/"),
+            ("alice:hunter2@proxy:3128", "alice:***@proxy:3128"),
+            ("alice:hun:ter@2@proxy:3128", "alice:***@proxy:3128"),
+            ("socks5h://d:p@[::1]:1080", "socks5h://d:***@[::1]:1080"),
+            ("http://u:p/w?x#y@proxy", "http://u:***@proxy"),
+            ("https://h/p?next=a@b", "https://***@b"),
+            ("proxy:8080", "proxy:8080"),
+            ("", ""),
+            ("@", "***@"),
+        ] {
+            assert_eq!(without_credentials(given), shown, "{given}");
+        }
+    }
+
+    #[test]
     fn json_stays_the_same_value() {
         let value = serde_json::json!({"name": "m\u{1b}]0;t\u{7}\u{202e}\u{9b}x\u{7f}"});
         for json in [value.to_string(), format!("{value:#}\n")] {
@@ -192,6 +230,17 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_password_never_survives_masking(
+            scheme in prop_oneof![Just(""), Just("http://"), Just("socks5://")],
+            user in "[a-z0-9]{0,8}",
+            password in "[!-~]{1,16}",
+            host in "[a-z.]{1,12}(:[0-9]{1,5})?",
+        ) {
+            let value = format!("{scheme}{user}:SECRET{password}@{host}");
+            prop_assert!(!without_credentials(&value).contains("SECRET"));
+        }
+
         #[test]
         fn nothing_a_terminal_interprets_survives(text in any::<String>()) {
             for shown in [printable(&text), printable_lines(&text)] {

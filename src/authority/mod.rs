@@ -109,7 +109,7 @@ impl Authority {
             .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
         let invalid = |reason: &str| AuthorityError::Invalid {
-            url: text.to_owned(),
+            url: crate::text::without_credentials(text).into_owned(),
             reason: reason.to_owned(),
         };
 
@@ -295,8 +295,9 @@ fn is_b2c(host: &str, segments: &[String]) -> bool {
 /// Parses an authority's base URL: https (or http on a loopback host), no query, no fragment,
 /// no credentials.
 fn parse_base_url(text: &str) -> Result<Url, AuthorityError> {
+    // The text is repeated in the message: a password in it is not.
     let invalid = |reason: String| AuthorityError::Invalid {
-        url: text.to_owned(),
+        url: crate::text::without_credentials(text).into_owned(),
         reason,
     };
     let url = Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;

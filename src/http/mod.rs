@@ -117,11 +117,13 @@ impl HttpRequest {
     }
 }
 
-/// `url` without query or fragment, for error messages (a query may carry a code).
+/// `url` without credentials, query or fragment, for messages (a query may carry a code).
 pub fn endpoint_of(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
     shown.set_fragment(None);
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
     shown.to_string()
 }
 
@@ -210,4 +212,15 @@ pub enum HttpError {
         /// Where to and why it was refused.
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_in_messages_carry_no_credentials_query_or_fragment() {
+        let url = Url::parse("https://u:pw@h.example:8443/t/token?code=abc#frag").unwrap();
+        assert_eq!(endpoint_of(&url), "https://h.example:8443/t/token");
+    }
 }
