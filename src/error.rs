@@ -95,8 +95,8 @@ pub struct ServerError {
 
 impl ServerError {
     /// The description without the "Trace ID / Correlation ID / Timestamp" lines Entra appends
-    /// (they are shown from their own fields) and without control characters a hostile server
-    /// could use to rewrite the user's terminal.
+    /// (they are shown from their own fields) and without anything a terminal would interpret
+    /// ([`crate::text::printable`]): a hostile server must not rewrite the user's screen.
     pub fn summary(&self) -> Option<String> {
         let description = self.error_description.as_deref()?;
         let first = description
@@ -105,8 +105,7 @@ impl ServerError {
             .take_while(|line| !line.starts_with("Trace ID:"))
             .collect::<Vec<_>>()
             .join(" ");
-        let cleaned: String = first.chars().filter(|c| !c.is_control()).collect();
-        let cleaned = cleaned.trim().to_owned();
+        let cleaned = crate::text::printable(&first).trim().to_owned();
         (!cleaned.is_empty()).then_some(cleaned)
     }
 
@@ -122,8 +121,7 @@ impl ServerError {
 
 impl fmt::Display for ServerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let code: String = self.error.chars().filter(|c| !c.is_control()).collect();
-        f.write_str(&code)?;
+        f.write_str(&crate::text::printable(&self.error))?;
         if let Some(summary) = self.summary() {
             write!(f, ": {summary}")?;
         }
@@ -149,7 +147,13 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "invalid_client: AADSTS7000215: Invalid client secret provided.[2J"
+            "invalid_client: AADSTS7000215: Invalid client secret provided."
         );
+        let bidi = ServerError {
+            error: "invalid_client\u{1b}[5m".into(),
+            error_description: Some("AADSTS1: a \u{202e}exe.txt\u{2066} b".into()),
+            ..ServerError::default()
+        };
+        assert_eq!(bidi.to_string(), "invalid_client: AADSTS1: a exe.txt b");
     }
 }

@@ -20,6 +20,7 @@ pub mod flow;
 pub mod http;
 pub mod secret;
 pub mod secret_store;
+pub mod text;
 pub mod token;
 
 pub use error::{Error, Result, ServerError};

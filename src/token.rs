@@ -61,6 +61,80 @@ fn bearer() -> String {
     "Bearer".to_owned()
 }
 
+impl TokenResponse {
+    /// Checks what will be printed, cached and sent on: the access token is RFC 6750 §2.1
+    /// `b64token` text (so `-o header` and `-o env` can print it as is), the token type is one
+    /// this tool knows, written the usual way (RFC 6749 §5.1 makes it case-insensitive), and the
+    /// refresh token, ID token and scope hold no control characters. The error names the field,
+    /// never its value.
+    pub(crate) fn checked(mut self) -> Result<Self, String> {
+        if !is_b64token(self.access_token.secret()) {
+            return Err(
+                "the access_token holds characters a bearer token cannot have \
+                 (RFC 6750 §2.1 allows letters, digits, - . _ ~ + / and trailing =)"
+                    .into(),
+            );
+        }
+        self.token_type = canonical_token_type(&self.token_type)
+            .ok_or_else(|| {
+                format!(
+                    "the token_type {} is not one this tool can use (Bearer, DPoP, pop or N_A)",
+                    shown_word(&self.token_type)
+                )
+            })?
+            .to_owned();
+        let controls = |text: &str| text.chars().any(char::is_control);
+        if self
+            .refresh_token
+            .as_ref()
+            .is_some_and(|t| controls(t.secret()))
+        {
+            return Err("the refresh_token holds control characters".into());
+        }
+        if self.id_token.as_ref().is_some_and(|t| controls(t.secret())) {
+            return Err("the id_token holds control characters".into());
+        }
+        if self.scope.as_deref().is_some_and(controls) {
+            return Err("the scope holds control characters".into());
+        }
+        Ok(self)
+    }
+}
+
+/// Whether `text` is an RFC 6750 §2.1 `b64token`:
+/// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub(crate) fn is_b64token(text: &str) -> bool {
+    let body = text.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// The token types this tool accepts, in their usual spelling: `Bearer` (RFC 6750), `DPoP`
+/// (RFC 9449), `pop` (Entra's proof-of-possession tokens) and `N_A` (RFC 8693 §2.2.1, a token
+/// exchange that issued something other than an access token). Matching is case-insensitive
+/// (RFC 6749 §5.1); anything else is `None`.
+pub fn canonical_token_type(token_type: &str) -> Option<&'static str> {
+    ["Bearer", "DPoP", "pop", "N_A"]
+        .into_iter()
+        .find(|known| known.eq_ignore_ascii_case(token_type))
+}
+
+/// A server's word quoted in a message only when it is short and plain; otherwise a description.
+fn shown_word(word: &str) -> String {
+    if !word.is_empty()
+        && word.len() <= 32
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        format!("{word:?}")
+    } else {
+        "given".to_owned()
+    }
+}
+
 fn lenient_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     use serde_json::Value;
     Ok(match Option::<Value>::deserialize(d)? {
@@ -183,6 +257,49 @@ mod tests {
         assert_eq!(response.expires_in, Some(3599));
         assert_eq!(response.refresh_in, Some(1800));
         assert_eq!(response.access_token.secret(), "at");
+    }
+
+    #[test]
+    fn b64tokens_and_token_types() {
+        for good in ["a", "eyJ0.eyJz.c2ln", "A-._~+/9==", "x="] {
+            assert!(is_b64token(good), "{good}");
+        }
+        for bad in [
+            "",
+            "=",
+            "a b",
+            "a\r\nb",
+            "a=b",
+            "a\u{202e}",
+            "ä",
+            "a,b",
+            "a\"b",
+            "a'b",
+        ] {
+            assert!(!is_b64token(bad), "{bad:?}");
+        }
+        assert_eq!(canonical_token_type("bearer"), Some("Bearer"));
+        assert_eq!(canonical_token_type("DPOP"), Some("DPoP"));
+        assert_eq!(canonical_token_type("PoP"), Some("pop"));
+        assert_eq!(canonical_token_type("n_a"), Some("N_A"));
+        assert_eq!(canonical_token_type("Bearer\r\nX: y"), None);
+        assert_eq!(canonical_token_type("Basic"), None);
+        let parse = |body: &str| {
+            serde_json::from_str::<TokenResponse>(body)
+                .unwrap()
+                .checked()
+        };
+        let ok = parse(r#"{"access_token":"at","token_type":"BEARER"}"#).unwrap();
+        assert_eq!(ok.token_type, "Bearer");
+        let err = parse(r#"{"access_token":"at","token_type":"Bearer\r\nX-Evil: 1"}"#).unwrap_err();
+        assert!(!err.contains("Evil"), "{err}");
+        assert!(
+            parse(r#"{"access_token":"at","token_type":"Basic"}"#)
+                .unwrap_err()
+                .contains("\"Basic\"")
+        );
+        assert!(parse(r#"{"access_token":"at","refresh_token":"r\u0007"}"#).is_err());
+        assert!(parse(r#"{"access_token":"at","refresh_token":"r t ü"}"#).is_ok());
     }
 
     #[test]

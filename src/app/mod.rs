@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::flow::token::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest};
 use crate::secret::AccessToken;
-use crate::token::{IdTokenClaims, TokenResponse};
+use crate::token::{IdTokenClaims, TokenResponse, canonical_token_type, is_b64token};
 
 /// An access token is served from the cache only with more than this many seconds left, so a
 /// caller never gets a token that expires in flight (MSAL uses the same 5 minutes).
@@ -80,7 +80,9 @@ impl AuthenticationResult {
     pub(crate) fn from_cache(entry: &AccessTokenEntry) -> Self {
         Self {
             access_token: entry.secret.clone(),
-            token_type: entry.token_type.clone(),
+            token_type: canonical_token_type(&entry.token_type)
+                .unwrap_or("Bearer")
+                .to_owned(),
             expires_on: entry.expires_on(),
             scopes: entry.scopes().map(str::to_owned).collect(),
             tenant_id: entry.realm.clone(),
@@ -131,8 +133,12 @@ pub(crate) enum Freshness {
     Stale,
 }
 
+/// A cached token that could not have come from a checked answer (the file was edited, or an
+/// older tool wrote it) is never served: it counts as stale, so a fresh one replaces it.
 pub(crate) fn freshness(entry: &AccessTokenEntry, now: u64, min_validity: u64) -> Freshness {
-    if entry.expires_on() <= now.saturating_add(min_validity) {
+    let usable =
+        is_b64token(entry.secret.secret()) && canonical_token_type(&entry.token_type).is_some();
+    if !usable || entry.expires_on() <= now.saturating_add(min_validity) {
         Freshness::Stale
     } else if entry.refresh_on().is_some_and(|at| at <= now) {
         Freshness::RefreshDue

@@ -98,6 +98,11 @@ pub fn parse_discovery_response(
             .ok()
             .map(|e| e.to_string())
             .unwrap_or_else(|| response.excerpt());
+        let detail = if detail.is_empty() {
+            "an empty body".to_owned()
+        } else {
+            detail
+        };
         let hint = if response.status == 400 || response.status == 404 {
             " (is the tenant or authority right?)"
         } else {
@@ -183,6 +188,11 @@ mod tests {
         assert!(
             html.to_string().contains("not an OpenID metadata document"),
             "{html}"
+        );
+        let empty = parse_discovery_response(&authority, &request, &respond(404, "")).unwrap_err();
+        assert!(
+            empty.to_string().contains("HTTP 404: an empty body"),
+            "{empty}"
         );
     }
 }

@@ -109,7 +109,7 @@ impl Authority {
             .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
         let invalid = |reason: &str| AuthorityError::Invalid {
-            url: text.to_owned(),
+            url: crate::text::without_credentials(text).into_owned(),
             reason: reason.to_owned(),
         };
 
@@ -295,8 +295,9 @@ fn is_b2c(host: &str, segments: &[String]) -> bool {
 /// Parses an authority's base URL: https (or http on a loopback host), no query, no fragment,
 /// no credentials.
 fn parse_base_url(text: &str) -> Result<Url, AuthorityError> {
+    // The text is repeated in the message: a password in it is not.
     let invalid = |reason: String| AuthorityError::Invalid {
-        url: text.to_owned(),
+        url: crate::text::without_credentials(text).into_owned(),
         reason,
     };
     let url = Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;
@@ -327,7 +328,11 @@ pub(crate) fn check_transport(url: &Url) -> Result<(), String> {
     }
 }
 
-/// 127.0.0.1 (and the rest of 127/8), ::1 and localhost.
+/// 127.0.0.1 (and the rest of 127/8), ::1 and localhost, as the url crate writes hosts (it turns
+/// `2130706433`, `0x7f.1` or `0177.0.0.1` into `127.0.0.1`). Deliberately not loopback: an
+/// IPv4-mapped address (`::ffff:127.0.0.1`, which a dual-stack socket still delivers to
+/// 127.0.0.1, so a rule that compared text would be fooled by it), `0.0.0.0`, `localhost.` and
+/// names under `.localhost`: what is refused can only be safe.
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
@@ -390,6 +395,40 @@ mod tests {
         assert!(Authority::parse("http://localhost/common").is_ok());
         assert!(Authority::oidc("http://10.0.0.1/realms/x").is_err());
         assert!(Authority::parse("ftp://login.microsoftonline.com/common").is_err());
+    }
+
+    #[test]
+    fn only_plain_loopback_forms_may_use_http() {
+        let allowed = |text: &str| check_transport(&Url::parse(text).unwrap()).is_ok();
+        for loopback in [
+            "http://127.0.0.1:1/",
+            "http://127.9.8.7/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://[::1]/",
+            "http://[0:0:0:0:0:0:0:1]/",
+            "http://LOCALHOST/",
+            "https://example.com/",
+        ] {
+            assert!(allowed(loopback), "{loopback}");
+        }
+        for remote in [
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://0.0.0.0/",
+            "http://0/",
+            "http://[::]/",
+            "http://localhost./",
+            "http://evil.localhost/",
+            "http://127.0.0.1.nip.io/",
+            "http://169.254.169.254/",
+            "ftp://127.0.0.1/",
+        ] {
+            assert!(!allowed(remote), "{remote}");
+        }
     }
 
     #[test]

@@ -87,13 +87,15 @@ pub fn report(error: &anyhow::Error, output: OutputFormat) {
     };
 }
 
+/// The error for a person: every line quotes what servers and files said, so each passes
+/// through [`clean`] before the labels (which may be coloured) are added.
 fn human_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> String {
-    let mut text = format!("{} {error}\n", style::error("error:"));
+    let mut text = format!("{} {}\n", style::error("error:"), clean(&error.to_string()));
     let mut last = error.to_string();
     for cause in error.chain().skip(1) {
         let line = cause.to_string();
         if !last.contains(&line) {
-            text.push_str(&format!("  caused by: {line}\n"));
+            text.push_str(&format!("  caused by: {}\n", clean(&line)));
         }
         last = line;
     }
@@ -113,7 +115,7 @@ fn human_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -
         }
     }
     for hint in hints(error, server, code) {
-        text.push_str(&format!("{} {hint}\n", style::hint("hint:")));
+        text.push_str(&format!("{} {}\n", style::hint("hint:"), clean(&hint)));
     }
     text
 }
@@ -133,12 +135,18 @@ fn json_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) ->
         "trace_id": server.and_then(|e| e.trace_id.clone()),
         "exit_code": code,
     });
-    value.to_string()
+    // Faithful to the server's words, yet shown by a terminal as text.
+    msal::text::escape_json_controls(&value.to_string()).into_owned()
 }
 
-/// Server-supplied identifiers are printed without control characters.
+/// Text from servers and files on one line, without anything a terminal would interpret.
 fn clean(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect()
+    msal::text::printable(text).into_owned()
+}
+
+/// A value quoted for a POSIX shell, for hints the user may paste.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
 }
 
 /// What the user can do next.
@@ -160,8 +168,8 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     if let Some(e) = server {
         if let Some(claims) = &e.claims {
             hints.push(format!(
-                "the authority asks for more: retry with --claims '{}'",
-                clean(claims)
+                "the authority asks for more: retry with --claims {}",
+                shell_quote(&clean(claims))
             ));
         }
         let has = |code: i64| e.error_codes.contains(&code);

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
+use msal::app::{AuthenticationResult, TokenSource};
 use msal::cache::{CacheEncryption, EncryptionPolicy};
 use msal::credential::{Certificate, ClientCredential};
 use msal::secret::{CertificatePassword, ClientSecret};
@@ -51,6 +52,9 @@ pub enum KeyringModeArg {
 pub struct SaveSecretArgs {
     /// Keep the client secret (or certificate and its password) in the OS keyring for later runs
     /// with this client id and authority, which then need no credential option
+    ///
+    /// It is kept only once the identity provider has accepted it, so this run asks for a token
+    /// even when a valid one is cached.
     #[arg(long, conflicts_with_all = ["client_assertion_file", "federated_token_file", "github_oidc"])]
     pub save_secret: bool,
 
@@ -264,11 +268,26 @@ impl<'a> SavedSecrets<'a> {
         Ok(())
     }
 
-    /// After a successful run: keeps the credential given with `--save-secret`.
-    pub fn commit(&self) -> Result<()> {
+    /// Whether this run keeps its credential (`--save-secret`), so the identity provider must
+    /// see it: the caller skips the cached token.
+    pub fn saving(&self) -> bool {
+        self.save
+    }
+
+    /// After a successful run: keeps the credential given with `--save-secret`, but only when
+    /// `result` came from the identity provider, which has then accepted the credential; a token
+    /// from the cache (a fallback after a failed refresh, say) proves nothing about it.
+    pub fn commit(&self, result: &AuthenticationResult) -> Result<()> {
         let Some(credential) = self.pending.borrow_mut().take() else {
             return Ok(());
         };
+        if result.source != TokenSource::IdentityProvider {
+            log::warn!(
+                "the credential was not saved: the token came from the cache, so the identity \
+                 provider did not check it in this run (run again with --save-secret)"
+            );
+            return Ok(());
+        }
         let backend = self
             .store
             .save_credential(&self.client_id, self.authority, &credential)

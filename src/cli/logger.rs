@@ -29,8 +29,12 @@ impl Log for StderrLogger {
         if !self.enabled(record.metadata()) {
             return;
         }
+        // Messages quote servers and files (names, descriptions, paths): whatever they hold,
+        // the terminal gets text, never an escape sequence.
+        let text = record.args().to_string();
+        let text = msal::text::printable_lines(&text);
         if record.target() == STATUS_TARGET {
-            let _ = writeln!(std::io::stderr().lock(), "{}", record.args());
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
             return;
         }
         let label = match record.level() {
@@ -41,7 +45,7 @@ impl Log for StderrLogger {
             Level::Trace => "trace:".to_owned(),
         };
         // Nothing sensible to do if stderr is gone.
-        let _ = writeln!(std::io::stderr().lock(), "{label} {}", record.args());
+        let _ = writeln!(std::io::stderr().lock(), "{label} {text}");
     }
 
     fn flush(&self) {}

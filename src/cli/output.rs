@@ -61,7 +61,7 @@ impl Printer {
                         TokenSource::IdentityProvider => "identity_provider",
                     },
                 });
-                format!("{value:#}\n")
+                json_text(&value)
             }
             OutputFormat::Az => {
                 let value = serde_json::json!({
@@ -72,7 +72,7 @@ impl Printer {
                     "tenant": result.tenant_id,
                     "tokenType": result.token_type,
                 });
-                format!("{value:#}\n")
+                json_text(&value)
             }
             OutputFormat::ExecCredential => {
                 let value = serde_json::json!({
@@ -84,7 +84,7 @@ impl Printer {
                         "expirationTimestamp": rfc3339(result.expires_on),
                     },
                 });
-                format!("{value:#}\n")
+                json_text(&value)
             }
             OutputFormat::None => String::new(),
         }
@@ -100,6 +100,11 @@ impl Printer {
             .format(&format)
             .unwrap_or_default()
     }
+}
+
+/// Pretty JSON and a newline, with what a terminal would interpret escaped (the value is kept).
+pub fn json_text(value: &serde_json::Value) -> String {
+    msal::text::escape_json_controls(&format!("{value:#}\n")).into_owned()
 }
 
 /// Writes to stdout; a reader that went away is not an error for us.

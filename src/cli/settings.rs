@@ -26,6 +26,9 @@ pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46
 /// Network timeout when `--timeout` is not given.
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
+/// The longest `--timeout` (and profile `timeout`) accepted, as `--timeout`'s parser says.
+const MAX_TIMEOUT_SECS: u64 = 3600;
+
 /// Settings every subcommand shares.
 #[derive(Debug)]
 pub struct Settings {
@@ -194,6 +197,16 @@ impl Settings {
         let profile_output = profile.output_format()?;
         let output = first([(global.output, "--output"), (profile_output, "profile")]);
         sources.push(("output", output.map_or("default", |o| o.1)));
+        // The flag's range is checked by clap; the profile's is checked here, since a wait the
+        // user cannot sit through is a mistake, and one beyond the clock's range would overflow.
+        if let Some(secs) = profile.timeout
+            && !(1..=MAX_TIMEOUT_SECS).contains(&secs)
+        {
+            return Err(UsageError(format!(
+                "the profile's timeout must be 1 to {MAX_TIMEOUT_SECS} seconds, not {secs}"
+            ))
+            .into());
+        }
         let timeout = first([(global.timeout, "--timeout"), (profile.timeout, "profile")]);
         sources.push(("timeout", timeout.map_or("default", |t| t.1)));
         let ca_cert = first([

@@ -38,8 +38,9 @@ pub struct GitHubOidc {
 impl GitHubOidc {
     /// Builds from the values of [`REQUEST_URL_VAR`] and [`REQUEST_TOKEN_VAR`] (the caller reads
     /// the environment). Missing or empty values give an error naming the variables and the
-    /// `permissions: id-token: write` the job needs; a URL that does not parse is refused now
-    /// rather than at the first request.
+    /// `permissions: id-token: write` the job needs; a URL that does not parse, or that is plain
+    /// http to anything but loopback (the request carries a bearer token), is refused now rather
+    /// than at the first request.
     pub fn from_env_values(
         url: Option<String>,
         token: Option<String>,
@@ -65,7 +66,9 @@ impl GitHubOidc {
             }
         };
         let url = url.trim().to_owned();
-        Url::parse(&url).map_err(CredentialError::GitHubOidcUrl)?;
+        let parsed = Url::parse(&url).map_err(CredentialError::GitHubOidcUrl)?;
+        crate::authority::check_transport(&parsed)
+            .map_err(CredentialError::GitHubOidcInsecureUrl)?;
         Ok(Self {
             request_url: url,
             request_token: AccessToken::new(token.trim()),
@@ -154,9 +157,9 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Assertion, Creden
     }
 }
 
-/// At most `max` characters of `text`, control characters dropped, for messages.
+/// At most `max` characters of `text`, [printable](crate::text::printable), for messages.
 fn short(text: &str, max: usize) -> String {
-    let mut shown: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
+    let mut shown: String = crate::text::printable(text).chars().take(max).collect();
     if text.chars().count() > max {
         shown.push('…');
     }

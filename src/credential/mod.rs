@@ -450,6 +450,12 @@ pub enum CredentialError {
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` is not a URL.
     #[error("ACTIONS_ID_TOKEN_REQUEST_URL is not a valid URL: {0}")]
     GitHubOidcUrl(url::ParseError),
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL` would carry the request token in clear.
+    #[error(
+        "ACTIONS_ID_TOKEN_REQUEST_URL must use https (plain http only to a loopback host), since \
+         the request carries a bearer token: {0}"
+    )]
+    GitHubOidcInsecureUrl(String),
     /// GitHub refused to issue an OIDC token.
     #[error("GitHub refused the OIDC token request (HTTP {status}){}{}",
         message.as_deref().map(|m| format!(": {m}")).unwrap_or_default(),

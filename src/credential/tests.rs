@@ -762,6 +762,20 @@ mod github_actions {
             matches!(err, Err(CredentialError::GitHubOidcUrl(_))),
             "{err:?}"
         );
+        for clear in [
+            "http://pipelines.example/t",
+            "http://[::ffff:127.0.0.1]:1/t",
+        ] {
+            let err = GitHubOidc::from_env_values(Some(clear.into()), Some("t".into()));
+            assert!(
+                matches!(err, Err(CredentialError::GitHubOidcInsecureUrl(_))),
+                "{clear}: {err:?}"
+            );
+        }
+        assert!(
+            GitHubOidc::from_env_values(Some("http://127.0.0.1:1/t".into()), Some("t".into()))
+                .is_ok()
+        );
     }
 
     fn response(status: u16, body: &str) -> HttpResponse {

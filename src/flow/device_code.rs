@@ -25,6 +25,14 @@ pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Interval when the server names none (RFC 8628 §3.2).
 const DEFAULT_INTERVAL: u64 = 5;
 
+/// Longest wait between polls, whatever the server asks (also after `slow_down`): the user is
+/// waiting, and a bigger number only ever comes from a broken or hostile server.
+pub const MAX_INTERVAL: u64 = 60;
+
+/// Longest a device code is waited for, whatever its `expires_in`: Entra's live 15 minutes, other
+/// providers' 10 to 30; an hour bounds the run and keeps every clock sum far from overflowing.
+pub const MAX_LIFETIME: u64 = 60 * 60;
+
 /// The device authorization response (RFC 8628 §3.2).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
@@ -39,19 +47,25 @@ pub struct DeviceAuthorization {
     /// The URL with the code filled in, when the provider offers one.
     #[serde(default)]
     pub verification_uri_complete: Option<String>,
-    /// Lifetime of the codes, seconds.
-    #[serde(deserialize_with = "seconds")]
+    /// Lifetime of the codes, seconds, at most [`MAX_LIFETIME`].
+    #[serde(deserialize_with = "lifetime")]
     pub expires_in: u64,
-    /// Seconds between polls.
-    #[serde(default, deserialize_with = "optional_seconds")]
+    /// Seconds between polls, at most [`MAX_INTERVAL`].
+    #[serde(default, deserialize_with = "interval")]
     pub interval: Option<u64>,
     /// The provider's own instructions for the user (Entra sends one, localised).
     #[serde(default)]
     pub message: Option<String>,
 }
 
-fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    optional_seconds(d)?.ok_or_else(|| serde::de::Error::custom("expected a number of seconds"))
+fn lifetime<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    optional_seconds(d)?
+        .map(|s| s.min(MAX_LIFETIME))
+        .ok_or_else(|| serde::de::Error::custom("expected a number of seconds"))
+}
+
+fn interval<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(optional_seconds(d)?.map(|s| s.min(MAX_INTERVAL)))
 }
 
 fn optional_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
@@ -64,8 +78,9 @@ fn optional_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64
 }
 
 impl DeviceAuthorization {
-    /// What to tell the user: the server's message, or one built from the URL and code.
-    /// Control characters are dropped: the text comes from the network and goes to a terminal.
+    /// What to tell the user: the server's message, or one built from the URL and code, on one
+    /// line and [printable](crate::text::printable): it comes from the network and goes to a
+    /// terminal.
     pub fn instructions(&self) -> String {
         let text = match &self.message {
             Some(message) if !message.trim().is_empty() => message.clone(),
@@ -74,12 +89,27 @@ impl DeviceAuthorization {
                 self.verification_uri, self.user_code
             ),
         };
-        text.chars().filter(|c| !c.is_control()).collect()
+        crate::text::printable(&text).into_owned()
     }
 
-    /// The polling interval.
+    /// The polling interval: the server's (at most [`MAX_INTERVAL`]), else 5 seconds.
     pub fn interval(&self) -> Duration {
-        Duration::from_secs(self.interval.filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL))
+        Duration::from_secs(
+            self.interval
+                .filter(|i| *i > 0)
+                .unwrap_or(DEFAULT_INTERVAL)
+                .min(MAX_INTERVAL),
+        )
+    }
+
+    /// The code's lifetime (at most [`MAX_LIFETIME`]).
+    pub fn lifetime(&self) -> Duration {
+        Duration::from_secs(self.expires_in.min(MAX_LIFETIME))
+    }
+
+    /// When the code expires, for a flow that started at `start`.
+    pub fn deadline(&self, start: std::time::Instant) -> std::time::Instant {
+        start.checked_add(self.lifetime()).unwrap_or(start)
     }
 }
 
@@ -104,6 +134,9 @@ pub fn parse_authorization_response(
         status: response.status,
         detail,
     };
+    if let Some(refusal) = super::token::refusal_without_body(request, response) {
+        return Err(Error::OAuth(refusal));
+    }
     let value: serde_json::Value = serde_json::from_slice(&response.body)
         .map_err(|_| unexpected("the device authorization answer is not JSON".into()))?;
     if value.get("error").is_some_and(serde_json::Value::is_string) {
@@ -151,11 +184,12 @@ where
     Sleep: FnMut(Duration) -> SleepFut,
     SleepFut: Future<Output = ()>,
 {
-    let lifetime = Duration::from_secs(authorization.expires_in);
+    let lifetime = authorization.lifetime();
+    let max_interval = Duration::from_secs(MAX_INTERVAL);
     let mut interval = authorization.interval();
     let mut waited = Duration::ZERO;
     loop {
-        if waited + interval > lifetime {
+        if waited.saturating_add(interval) > lifetime {
             return Err(Error::OAuth(ServerError {
                 error: "expired_token".into(),
                 error_description: Some(format!(
@@ -166,11 +200,13 @@ where
             }));
         }
         sleep(interval).await;
-        waited += interval;
+        waited = waited.saturating_add(interval);
         match send().await {
             Ok(response) => return Ok(response),
             Err(Error::OAuth(e)) if e.error == "authorization_pending" => {}
-            Err(Error::OAuth(e)) if e.error == "slow_down" => interval += Duration::from_secs(5),
+            Err(Error::OAuth(e)) if e.error == "slow_down" => {
+                interval = (interval + Duration::from_secs(5)).min(max_interval);
+            }
             Err(e) => return Err(e),
         }
     }
@@ -278,6 +314,68 @@ mod tests {
         let (result, sleeps, polls) = run(&authorization(12, Some(5)), vec![]);
         assert!(matches!(result, Err(Error::OAuth(e)) if e.error == "expired_token"));
         assert_eq!((sleeps, polls), (vec![5, 5], 2));
+    }
+
+    mod clock {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            /// Whatever numbers the server sends, and however often it says `slow_down`, polling
+            /// never panics, never waits longer than the bounded lifetime, and never sleeps longer
+            /// than the bounded interval at a time.
+            #[test]
+            fn any_numbers_give_bounded_polling(
+                expires_in in prop_oneof![
+                    any::<u64>().prop_map(|n| n.to_string()),
+                    any::<f64>().prop_map(|n| n.to_string()),
+                    any::<i64>().prop_map(|n| format!("\"{n}\"")),
+                    Just("18446744073709551616".to_owned()),
+                ],
+                interval in prop_oneof![
+                    any::<u64>().prop_map(|n| n.to_string()),
+                    any::<f64>().prop_map(|n| n.to_string()),
+                    Just("null".to_owned()),
+                ],
+                answers in prop::collection::vec(
+                    prop::sample::select(vec!["authorization_pending", "slow_down"]), 0..40),
+            ) {
+                let body = format!(
+                    r#"{{"device_code":"d","user_code":"U","verification_uri":"https://x","expires_in":{expires_in},"interval":{interval}}}"#
+                );
+                let request =
+                    HttpRequest::post_form(Url::parse("https://h/t/oauth2/v2.0/devicecode").unwrap());
+                let response = HttpResponse { status: 200, content_type: None, body: body.into_bytes() };
+                let Ok(auth) = parse_authorization_response(&request, &response) else {
+                    return Ok(());
+                };
+                prop_assert!(auth.expires_in <= MAX_LIFETIME);
+                prop_assert!(auth.interval() <= Duration::from_secs(MAX_INTERVAL));
+                let _ = auth.deadline(std::time::Instant::now());
+                let answers = answers.into_iter().map(|e| Err(oauth(e))).collect();
+                let (_, sleeps, _) = run(&auth, answers);
+                prop_assert!(sleeps.iter().all(|s| *s <= MAX_INTERVAL));
+                prop_assert!(sleeps.iter().sum::<u64>() <= auth.lifetime().as_secs());
+            }
+        }
+    }
+
+    #[test]
+    fn absurd_numbers_are_bounded() {
+        let (result, sleeps, polls) = run(&authorization(u64::MAX, Some(u64::MAX)), vec![]);
+        assert!(matches!(result, Err(Error::OAuth(e)) if e.error == "expired_token"));
+        assert!(sleeps.iter().all(|s| *s == MAX_INTERVAL), "{sleeps:?}");
+        assert_eq!(polls as u64, MAX_LIFETIME / MAX_INTERVAL);
+        let slowed = run(
+            &authorization(900, Some(50)),
+            vec![
+                Err(oauth("slow_down")),
+                Err(oauth("slow_down")),
+                Ok(token()),
+            ],
+        );
+        assert_eq!(slowed.1, vec![50, 55, 60]);
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub fn parse_token_response(
         status: response.status,
         detail,
     };
+    if let Some(refusal) = refusal_without_body(request, response) {
+        return Err(Error::OAuth(refusal));
+    }
     let value: serde_json::Value = match serde_json::from_slice(&response.body) {
         Ok(value) => value,
         Err(_) => return Err(unexpected(describe_non_json(response))),
@@ -98,9 +101,43 @@ pub fn parse_token_response(
             check_lifetime(field, raw).map_err(&unexpected)?;
         }
     }
-    serde_json::from_value(value).map_err(|e| {
+    let response: TokenResponse = serde_json::from_value(value).map_err(|e| {
         // serde's message names the field and the expected type, never the value.
         unexpected(format!("the token answer is malformed ({e})"))
+    })?;
+    response.checked().map_err(unexpected)
+}
+
+/// A refusal that came without a body: some gateways and providers answer a wrong client
+/// credential with a bare 401 or 403, or a spent refresh token with a bare 400. The status alone
+/// says what was refused, so it is read as the OAuth error RFC 6749 §5.2 names for that case:
+/// `invalid_client` for 401/403; `invalid_grant` for a 400 to a refresh-token grant (so the user
+/// is asked to sign in again, and the refresh token is kept: nothing said it is dead);
+/// `invalid_request` for other 400s. The description says plainly what arrived. `None` for a
+/// body with content or another status.
+pub(crate) fn refusal_without_body(
+    request: &HttpRequest,
+    response: &HttpResponse,
+) -> Option<ServerError> {
+    if !response.body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let grant_type = request
+        .form
+        .iter()
+        .find(|(name, _)| name == "grant_type")
+        .map(|(_, value)| value.value());
+    let error = match response.status {
+        401 | 403 => "invalid_client",
+        400 if grant_type == Some(super::refresh::GRANT_TYPE) => "invalid_grant",
+        400 => "invalid_request",
+        _ => return None,
+    };
+    Some(ServerError {
+        status: response.status,
+        error: error.to_owned(),
+        error_description: Some(format!("HTTP {} with an empty body", response.status)),
+        ..ServerError::default()
     })
 }
 
@@ -143,9 +180,8 @@ fn describe_non_json(response: &HttpResponse) -> String {
     if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
         && start + 7 <= end
     {
-        let title: String = text[start + 7..end]
+        let title: String = crate::text::printable(&text[start + 7..end])
             .chars()
-            .filter(|c| !c.is_control())
             .take(100)
             .collect();
         return format!(
@@ -192,6 +228,48 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn empty_refusals_are_read_from_their_status() {
+        let refused = |status: u16, grant_type: &str| {
+            let request = HttpRequest::post_form(Url::parse("https://h/t/token").unwrap())
+                .field("grant_type", grant_type);
+            let response = HttpResponse {
+                status,
+                content_type: None,
+                body: b" \r\n".to_vec(),
+            };
+            match parse_token_response(&request, &response) {
+                Err(Error::OAuth(e)) => Some((e.error.clone(), e.summary().unwrap_or_default())),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            refused(403, "client_credentials"),
+            Some((
+                "invalid_client".into(),
+                "HTTP 403 with an empty body".into()
+            ))
+        );
+        assert_eq!(
+            refused(401, "refresh_token").map(|e| e.0),
+            Some("invalid_client".into())
+        );
+        assert_eq!(
+            refused(400, "refresh_token").map(|e| e.0),
+            Some("invalid_grant".into())
+        );
+        assert_eq!(
+            refused(400, "client_credentials").map(|e| e.0),
+            Some("invalid_request".into())
+        );
+        assert_eq!(refused(200, "client_credentials"), None);
+        assert_eq!(refused(404, "client_credentials"), None);
+        assert!(matches!(
+            exchange(403, "forbidden"),
+            Err(Error::UnexpectedResponse { .. })
+        ));
     }
 
     #[test]

@@ -5,14 +5,25 @@
 //! or 503 carrying `Retry-After` is retried once after that delay when it is at most
 //! [`MAX_RETRY_AFTER`], and fails at once otherwise, so a run never hangs on a server's say-so.
 //! Timeouts are not retried: doubling a wait the user bounded with `--timeout` would surprise.
+//!
+//! Where requests go: every URL, and every redirect hop, must be https or plain http to a
+//! loopback host ([`check_transport`]). A redirect is followed only within the origin (scheme,
+//! host and port) of the request: a token request carries a client secret, a code or a refresh
+//! token in its body, which a 307/308 would re-post, so a redirect to any other origin (another
+//! host, another port, or a downgrade to http) fails the request instead. Same-origin redirects
+//! are kept because they hand nothing to anyone new, and a provider that moved a path still works.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method};
+use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of};
+use crate::authority::check_transport;
 
 /// Longest `Retry-After` the client will wait for before retrying.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Most redirects followed (within one origin) for one request.
+const MAX_REDIRECTS: usize = 5;
 
 /// Pause before retrying a 5xx or a connection failure that carried no `Retry-After`.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
@@ -31,6 +42,8 @@ pub struct HttpConfig {
     /// Sent as `client-request-id` on every request of this operation; Entra echoes it back as
     /// the `correlation_id` of errors.
     pub correlation_id: String,
+    /// Proxies; loopback and link-local destinations bypass them whatever this says.
+    pub proxy: ProxyConfig,
 }
 
 impl HttpConfig {
@@ -40,6 +53,7 @@ impl HttpConfig {
             timeout,
             ca_cert: None,
             correlation_id: uuid::Uuid::new_v4().to_string(),
+            proxy: ProxyConfig::from_env(),
         }
     }
 }
@@ -57,10 +71,12 @@ enum Attempt {
 }
 
 impl HttpClient {
-    /// Builds a client. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; the platform's
-    /// trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
+    /// Builds a client. Proxies come from `config.proxy` (the `HTTPS_PROXY`/`HTTP_PROXY`/
+    /// `ALL_PROXY`/`NO_PROXY` variables), never for loopback and link-local destinations; the
+    /// platform's trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
     pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
-        let mut builder = reqwest::Client::builder()
+        let mut builder = with_proxies(reqwest::Client::builder(), &config.proxy)?
+            .redirect(reqwest::redirect::Policy::custom(redirect_policy))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("msal/", env!("CARGO_PKG_VERSION")));
@@ -118,6 +134,10 @@ impl HttpClient {
 
     async fn attempt(&self, request: &HttpRequest) -> Result<Attempt, HttpError> {
         let endpoint = request.endpoint();
+        check_transport(&request.url).map_err(|reason| HttpError::Insecure {
+            endpoint: endpoint.clone(),
+            reason,
+        })?;
         log::debug!(
             "{:?} {endpoint} fields={:?}",
             request.method,
@@ -167,6 +187,13 @@ impl HttpClient {
                     seconds: self.config.timeout.as_secs(),
                 });
             }
+            Err(e) if e.is_redirect() => {
+                let reason = match find_cause::<RedirectRefused>(&e) {
+                    Some(refused) => refused.to_string(),
+                    None => format!("and failed: {}", error_chain(&e.without_url())),
+                };
+                return Err(HttpError::Redirect { endpoint, reason });
+            }
             Err(e) => {
                 let last = HttpError::Connect {
                     endpoint,
@@ -180,36 +207,29 @@ impl HttpClient {
         };
 
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if status == 429 || (status >= 500 && retry_after.is_some()) {
-            let last = HttpError::Unavailable {
-                endpoint,
-                status,
-                retry_after,
-            };
-            return match retry_after.map(Duration::from_secs) {
-                Some(wait) if wait <= MAX_RETRY_AFTER => Ok(Attempt::Retry { after: wait, last }),
-                Some(_) => Err(last),
-                None => Ok(Attempt::Retry {
-                    after: RETRY_PAUSE,
-                    last,
-                }),
-            };
-        }
-        if status >= 500 {
-            let last = HttpError::Unavailable {
-                endpoint,
-                status,
-                retry_after,
-            };
-            return Ok(Attempt::Retry {
-                after: RETRY_PAUSE,
-                last,
-            });
+        let retry_after = retry_after_secs(
+            response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+        );
+        match verdict(status, retry_after) {
+            Verdict::Read => {}
+            Verdict::RetryAfter(after) => {
+                let last = HttpError::Unavailable {
+                    endpoint,
+                    status,
+                    retry_after,
+                };
+                return Ok(Attempt::Retry { after, last });
+            }
+            Verdict::GiveUp => {
+                return Err(HttpError::Unavailable {
+                    endpoint,
+                    status,
+                    retry_after,
+                });
+            }
         }
 
         let content_type = response
@@ -277,6 +297,126 @@ impl HttpClient {
     }
 }
 
+/// Replaces reqwest's own reading of the proxy variables, which would send a loopback request
+/// (a secret in clear, by the https-or-loopback rule) to a proxy, with the same variables plus
+/// the destinations that are always direct ([`ProxyConfig::exclusions`]). The specific proxy
+/// comes before `ALL_PROXY`, as curl and reqwest order them. A value that is not a usable URL
+/// fails the run, named by its variable only: it may carry a password.
+fn with_proxies(
+    builder: reqwest::ClientBuilder,
+    proxy: &ProxyConfig,
+) -> Result<reqwest::ClientBuilder, HttpError> {
+    type MakeProxy = fn(&str) -> reqwest::Result<reqwest::Proxy>;
+    let mut builder = builder.no_proxy();
+    let exclusions = proxy.exclusions();
+    let candidates: [(&Option<(&'static str, String)>, MakeProxy); 3] = [
+        (&proxy.http, |url| reqwest::Proxy::http(url)),
+        (&proxy.https, |url| reqwest::Proxy::https(url)),
+        (&proxy.all, |url| reqwest::Proxy::all(url)),
+    ];
+    for (setting, make) in candidates {
+        let Some((variable, url)) = setting else {
+            continue;
+        };
+        let proxy = make(url).map_err(|_| {
+            HttpError::Setup(format!("the proxy in {variable} is not a usable URL"))
+        })?;
+        builder = builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(&exclusions)));
+    }
+    Ok(builder)
+}
+
+/// Why a redirect was not followed.
+#[derive(Debug)]
+enum RedirectRefused {
+    OtherOrigin(String),
+    Insecure(String),
+    TooMany,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectRefused::OtherOrigin(to) => write!(
+                f,
+                "to another origin ({to}); such a redirect is never followed, since the request \
+                 would carry its secrets there"
+            ),
+            RedirectRefused::Insecure(reason) => write!(f, "to {reason}"),
+            RedirectRefused::TooMany => write!(f, "more than {MAX_REDIRECTS} times"),
+        }
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Follows a redirect only to the origin of the original request, over an allowed transport, a
+/// few times at most (see the module documentation).
+fn redirect_policy(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let next = attempt.url();
+    let refusal = match attempt.previous().first() {
+        _ if attempt.previous().len() > MAX_REDIRECTS => Some(RedirectRefused::TooMany),
+        Some(first) if first.origin() != next.origin() => Some(RedirectRefused::OtherOrigin(
+            next.origin().ascii_serialization(),
+        )),
+        _ => check_transport(next)
+            .err()
+            .map(|reason| RedirectRefused::Insecure(format!("{}: {reason}", endpoint_of(next)))),
+    };
+    match refusal {
+        Some(refusal) => attempt.error(refusal),
+        None => attempt.follow(),
+    }
+}
+
+/// The first cause of type `T` in an error's chain.
+fn find_cause<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// What to do with an answer's status before reading its body.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Read the body: it is the answer.
+    Read,
+    /// Try once more after this pause.
+    RetryAfter(Duration),
+    /// Fail now: the server asked for a longer wait than the client grants.
+    GiveUp,
+}
+
+/// A 429, or a 5xx with `Retry-After`, is retried after that delay when it is at most
+/// [`MAX_RETRY_AFTER`] (after [`RETRY_PAUSE`] without one) and given up otherwise; another 5xx
+/// is retried after [`RETRY_PAUSE`]; everything else is read.
+fn verdict(status: u16, retry_after: Option<u64>) -> Verdict {
+    if status == 429 || (status >= 500 && retry_after.is_some()) {
+        return match retry_after.map(Duration::from_secs) {
+            Some(wait) if wait <= MAX_RETRY_AFTER => Verdict::RetryAfter(wait),
+            Some(_) => Verdict::GiveUp,
+            None => Verdict::RetryAfter(RETRY_PAUSE),
+        };
+    }
+    if status >= 500 {
+        return Verdict::RetryAfter(RETRY_PAUSE);
+    }
+    Verdict::Read
+}
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3). The HTTP-date form is not read: identity
+/// providers send seconds, and a date would need the local clock to be trusted.
+fn retry_after_secs(value: Option<&str>) -> Option<u64> {
+    value.and_then(|v| v.trim().parse::<u64>().ok())
+}
+
 /// An error and its causes on one line, skipping causes that repeat their parent's text.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
@@ -289,4 +429,44 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn retry_verdicts() {
+        assert_eq!(verdict(200, Some(5)), Verdict::Read);
+        assert_eq!(verdict(400, None), Verdict::Read);
+        assert_eq!(verdict(429, None), Verdict::RetryAfter(RETRY_PAUSE));
+        assert_eq!(
+            verdict(503, Some(3)),
+            Verdict::RetryAfter(Duration::from_secs(3))
+        );
+        assert_eq!(verdict(503, Some(u64::MAX)), Verdict::GiveUp);
+        assert_eq!(verdict(502, None), Verdict::RetryAfter(RETRY_PAUSE));
+        assert_eq!(retry_after_secs(Some(" 7 ")), Some(7));
+        assert_eq!(retry_after_secs(Some("18446744073709551616")), None);
+        assert_eq!(
+            retry_after_secs(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+            None
+        );
+    }
+
+    proptest! {
+        /// Whatever `Retry-After` a server sends, the client waits at most `MAX_RETRY_AFTER`.
+        #[test]
+        fn retry_after_waits_are_bounded(status in 100u16..600, header in prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[ -~]{0,30}",
+        ]) {
+            if let Verdict::RetryAfter(wait) = verdict(status, retry_after_secs(Some(&header))) {
+                prop_assert!(wait <= MAX_RETRY_AFTER);
+            }
+        }
+    }
 }

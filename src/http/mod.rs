@@ -2,8 +2,10 @@
 //! builds and parses as pure functions, and one client that sends them.
 
 mod client;
+mod proxy;
 
 pub use client::{HttpClient, HttpConfig};
+pub use proxy::ProxyConfig;
 
 use url::Url;
 
@@ -115,11 +117,13 @@ impl HttpRequest {
     }
 }
 
-/// `url` without query or fragment, for error messages (a query may carry a code).
+/// `url` without credentials, query or fragment, for messages (a query may carry a code).
 pub fn endpoint_of(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
     shown.set_fragment(None);
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
     shown.to_string()
 }
 
@@ -135,16 +139,12 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// A short, printable excerpt of the body for error messages: at most 120 characters, control
-    /// characters dropped. Only used for bodies that failed to parse as the expected JSON, which
+    /// A short, printable excerpt of the body for error messages: at most 120 characters, nothing
+    /// a terminal would interpret ([`crate::text::printable`]). Only used for bodies that failed to parse as the expected JSON, which
     /// therefore carry no token we recognise.
     pub fn excerpt(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
-        let cleaned: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .take(120)
-            .collect();
+        let cleaned: String = crate::text::printable(&text).chars().take(120).collect();
         let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() > 120 {
             format!("{cleaned}…")
@@ -195,4 +195,32 @@ pub enum HttpError {
     /// The HTTP client could not be set up (bad CA file, bad proxy).
     #[error("{0}")]
     Setup(String),
+    /// The URL would send the request in clear to a host that is not loopback (tokens and
+    /// secrets travel only over TLS, or over plain http on loopback).
+    #[error("refusing to send a request to {endpoint}: {reason}")]
+    Insecure {
+        /// Where.
+        endpoint: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server answered with a redirect that is not followed.
+    #[error("{endpoint} redirected {reason}")]
+    Redirect {
+        /// The URL that redirected.
+        endpoint: String,
+        /// Where to and why it was refused.
+        reason: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_in_messages_carry_no_credentials_query_or_fragment() {
+        let url = Url::parse("https://u:pw@h.example:8443/t/token?code=abc#frag").unwrap();
+        assert_eq!(endpoint_of(&url), "https://h.example:8443/t/token");
+    }
 }

@@ -179,6 +179,49 @@ fn msal_config_env_points_at_another_file() {
 }
 
 #[test]
+fn doctor_masks_credentials_in_every_url_it_prints() {
+    let fx = Fixture::new();
+    let proxies = [
+        ("HTTP_PROXY", "alice:hunter2-a@proxy.example:3128"),
+        ("http_proxy", "bob:hunter2-b@proxy.example"),
+        ("HTTPS_PROXY", "http://carol:hunter2-c@[::1]:3128/"),
+        ("https_proxy", "https://tok3n-hunter2-d@proxy.example"),
+        ("ALL_PROXY", "socks5h://dave:hunter2-e@proxy.example:1080"),
+        ("all_proxy", "erin:hunter2:f@proxy.example:8080"),
+    ];
+    for output in ["json", "token"] {
+        let mut msal = fx.env.msal().args(["doctor", "-o", output]);
+        for (name, value) in proxies {
+            msal = msal.env(name, value);
+        }
+        let run = msal.run();
+        run.assert_success();
+        for secret in ["hunter2", "tok3n"] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "-o {output}: a proxy credential is shown:\n{}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("proxy.example:3128"), "{}", run.stdout);
+        assert!(run.stdout.contains("alice:***@"), "{}", run.stdout);
+    }
+    // An authority given with credentials is refused without repeating them.
+    let run = fx
+        .env
+        .msal()
+        .args([
+            "doctor",
+            "--authority",
+            "https://alice:hunter2@login.example.com/contoso.example",
+        ])
+        .run();
+    assert_ne!(run.code, 0);
+    run.assert_stderr_has("credentials");
+    run.assert_not_leaked("hunter2", "the password in the authority URL");
+}
+
+#[test]
 fn doctor_shows_sources_and_masks_secrets() {
     let fx = Fixture::new();
     fx.write_config("");

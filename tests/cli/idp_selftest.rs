@@ -697,6 +697,18 @@ fn html_and_malformed_json_faults() {
 }
 
 #[test]
+fn empty_body_fault_sends_the_status_and_nothing_else() {
+    let idp = idp_with_secret_client();
+    idp.inject(FaultRule::new("/token", Fault::EmptyBody(403)));
+    let resp = secret_request(&idp, SECRET, SCOPE).send().unwrap();
+    assert_eq!(resp.status, 403);
+    assert_eq!(resp.header("content-length"), Some("0"));
+    assert_eq!(resp.header("content-type"), None);
+    assert!(resp.body.is_empty());
+    assert!(idp.issued_access_tokens().is_empty());
+}
+
+#[test]
 fn oversized_fault_streams_exactly_that_many_bytes() {
     let idp = idp_with_secret_client();
     idp.inject(FaultRule::new("/token", Fault::Oversized(3_000_000)));

@@ -286,6 +286,56 @@ fn keyring_require_without_a_keyring_fails_clearly_before_any_request() {
 }
 
 #[test]
+fn only_a_secret_the_identity_provider_accepted_in_this_run_is_saved() {
+    let fx = Fixture::new();
+    fx.cc_with_secret()
+        .args(["--save-secret", "--keyring", "off"])
+        .run()
+        .assert_success();
+    let saved = fx.secret_files();
+    assert_eq!(saved.len(), 1);
+    let good = std::fs::read(&saved[0]).unwrap();
+
+    // A valid token is cached; a wrong secret must still be shown to the identity provider
+    // before it replaces the saved one, and it is refused there.
+    let wrong = fx
+        .env
+        .write_file("wrong", "Wr0ng~secret.for-the-keyring-test");
+    let requests_before = fx.idp.token_requests().len();
+    let run = fx
+        .cc()
+        .arg("--client-secret-file")
+        .arg(&wrong)
+        .args(["--save-secret", "--keyring", "off"])
+        .run();
+    run.assert_code(4).assert_stderr_has("invalid_client");
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        fx.idp.token_requests().len(),
+        requests_before + 1,
+        "the identity provider was asked"
+    );
+    assert_eq!(
+        std::fs::read(&saved[0]).unwrap(),
+        good,
+        "the saved secret is untouched"
+    );
+
+    // So the saved secret still works.
+    let run = fx.cc().args(["--force-refresh", "--keyring", "off"]).run();
+    run.assert_success();
+    assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
+
+    // Saving the good secret again asks too, though the cache could have served the run.
+    let run = fx
+        .cc_with_secret()
+        .args(["--save-secret", "--keyring", "off"])
+        .run();
+    run.assert_success();
+    assert_eq!(fx.idp.token_requests().len(), requests_before + 3);
+}
+
+#[test]
 fn keyring_off_keeps_the_secret_in_the_file_without_a_notice() {
     let fx = Fixture::new();
     let run = fx

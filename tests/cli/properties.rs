@@ -13,15 +13,18 @@ use std::sync::OnceLock;
 
 use msal::Error;
 use msal::authority::{Authority, build_discovery_request, parse_discovery_response};
-use msal::cache::{AccessTokenFilter, AccessTokenQuery, CacheSnapshot, TokenCache, TokenIssuer};
+use msal::cache::{
+    AccessTokenFilter, AccessTokenQuery, CacheSnapshot, TokenCache, TokenEvent, TokenIssuer,
+};
 use msal::credential::Certificate;
 use msal::flow::auth_code::{Redirect, parse_redirect};
 use msal::flow::device_code;
-use msal::flow::token::parse_token_response;
+use msal::flow::token::{MAX_LIFETIME_SECS, parse_token_response};
 use msal::http::{HttpRequest, HttpResponse};
 use msal::secret::{CertificatePassword, IdToken};
 use msal::token::{ClientInfo, IdTokenClaims};
 use proptest::prelude::*;
+use serde_json::json;
 use url::Url;
 
 use crate::support::certs::TestCert;
@@ -167,6 +170,24 @@ fn token_exchange(status: u16, body: Vec<u8>) -> Result<msal::token::TokenRespon
     )
 }
 
+/// A number as a server might send one where seconds are expected: any integer, any float, the
+/// edges of the integer types, or any of those as a string.
+fn clock_number() -> impl Strategy<Value = serde_json::Value> {
+    let number = prop_oneof![
+        any::<u64>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(serde_json::Value::from),
+        prop::sample::select(vec![0u64, 1, u64::MAX, u64::MAX - 1, i64::MAX as u64])
+            .prop_map(serde_json::Value::from),
+    ];
+    prop_oneof![
+        number.clone(),
+        number.prop_map(|n| serde_json::Value::String(n.to_string())),
+        Just(json!("18446744073709551616")),
+        Just(json!("1e400")),
+    ]
+}
+
 fn certificate_seeds() -> &'static (Vec<u8>, Vec<u8>) {
     static SEEDS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     SEEDS.get_or_init(|| {
@@ -251,6 +272,59 @@ proptest! {
     #[test]
     fn token_answers_of_any_json_shape_never_panic(status in 100u16..600, value in json()) {
         let _ = token_exchange(status, value.to_string().into_bytes());
+    }
+
+    #[test]
+    fn token_lifetimes_of_any_number_are_bounded_and_meet_any_clock(
+        numbers in prop::collection::vec(clock_number(), 3),
+        now in prop_oneof![any::<u64>(), Just(u64::MAX), Just(0u64)],
+    ) {
+        // A number from the server meets the clock when the cache computes `expires_on`,
+        // `extended_expires_on` and `refresh_on`: whatever it says, the parser keeps it within a
+        // year or refuses it, and filing the answer at any time never panics.
+        let mut body = json!({"access_token": "at", "token_type": "Bearer"});
+        for (field, number) in ["expires_in", "ext_expires_in", "refresh_in"].iter().zip(numbers) {
+            body[*field] = number;
+        }
+        if let Ok(response) = token_exchange(200, body.to_string().into_bytes()) {
+            for lifetime in [response.expires_in, response.ext_expires_in, response.refresh_in] {
+                prop_assert!(lifetime.is_none_or(|s| s <= MAX_LIFETIME_SECS));
+            }
+            let scopes = vec!["api://x/.default".to_owned()];
+            let mut cache = TokenCache::default();
+            let issuer =
+                TokenIssuer::entra("https://login.microsoftonline.com", "login.microsoftonline.com");
+            cache.add(&TokenEvent {
+                client_id: "c1",
+                issuer: &issuer,
+                realm: "t1",
+                scopes: &scopes,
+                grant_type: "client_credentials",
+                response: &response,
+                home_account_id: None,
+                id_token_claims: None,
+                username_hint: None,
+                user_assertion_hash: None,
+            }, now);
+            prop_assert!(TokenCache::from_json(&cache.to_json()).is_ok());
+            cache.remove_expired_access_tokens(now);
+        }
+    }
+
+    #[test]
+    fn device_code_numbers_of_any_size_give_a_bounded_wait(
+        expires_in in clock_number(),
+        interval in clock_number(),
+    ) {
+        let body = json!({"device_code": "d", "user_code": "U", "verification_uri": "https://x",
+                          "expires_in": expires_in, "interval": interval});
+        let request = HttpRequest::post_form(Url::parse("https://h/t/oauth2/v2.0/devicecode").unwrap());
+        let response = HttpResponse { status: 200, content_type: None, body: body.to_string().into_bytes() };
+        if let Ok(authorization) = device_code::parse_authorization_response(&request, &response) {
+            prop_assert!(authorization.lifetime().as_secs() <= device_code::MAX_LIFETIME);
+            prop_assert!(authorization.interval().as_secs() <= device_code::MAX_INTERVAL);
+            let _ = authorization.deadline(std::time::Instant::now());
+        }
     }
 
     #[test]

@@ -85,3 +85,132 @@ fn quiet_leaves_only_errors() {
     failing.assert_code(4);
     failing.assert_stderr_has("error:");
 }
+
+/// A sign-in name that retitles the window, clears the screen and reverses the rest of the line.
+const HOSTILE_NAME: &str = "mallory\u{1b}]0;evil\u{7}\u{1b}[2J\u{202e}@contoso.example";
+/// What a terminal shows of it once cleaned.
+const SHOWN_NAME: &str = "mallory@contoso.example";
+
+/// Panics unless `text` holds nothing a terminal interprets: no control character but a line
+/// break, no bidirectional control.
+#[track_caller]
+fn assert_terminal_safe(text: &str, what: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(
+                    c,
+                    '\u{202a}'..='\u{202e}'
+                        | '\u{2066}'..='\u{2069}'
+                        | '\u{200e}'
+                        | '\u{200f}'
+                        | '\u{061c}'
+                )
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what} holds {bad:?}: {text:?}");
+}
+
+#[test]
+fn names_from_the_identity_provider_reach_the_terminal_without_escapes() {
+    use crate::support::idp::DevicePlan;
+    use crate::support::users::{Browser, SCOPE, UserFx};
+
+    let fx = UserFx::new();
+    fx.idp.add_user(HOSTILE_NAME, "Mall0ry-Pa55word!");
+
+    // Device code: the user approves on another device.
+    fx.idp.set_device_code_timing(1, 900);
+    fx.idp.set_device_plan(DevicePlan::ApproveAfter {
+        polls: 1,
+        username: HOSTILE_NAME.into(),
+    });
+    let run = fx
+        .msal("device-code")
+        .args(["--scope", SCOPE, "-o", "none"])
+        .run();
+    run.assert_success();
+    assert_terminal_safe(&run.stderr, "device-code's stderr");
+    run.assert_stderr_has(&format!("signed in as {SHOWN_NAME}"));
+
+    // The browser sign-in.
+    fx.idp.set_default_user(HOSTILE_NAME);
+    let run = fx.login(Browser::Complete).run();
+    run.assert_success();
+    fx.browser_finished();
+    assert_terminal_safe(&run.stderr, "login's stderr");
+    run.assert_stderr_has(&format!("signed in as {SHOWN_NAME}"));
+
+    // The accounts table, and the JSON, which keeps the name exactly (escaped).
+    let run = fx.msal("accounts").run();
+    run.assert_success();
+    assert_terminal_safe(&run.stdout, "the accounts table");
+    assert!(run.stdout.contains(SHOWN_NAME), "{:?}", run.stdout);
+    let run = fx.msal("accounts").args(["-o", "json"]).run();
+    run.assert_success();
+    assert_terminal_safe(&run.stdout, "accounts -o json");
+    assert_eq!(run.stdout_json()[0]["username"], HOSTILE_NAME);
+
+    // A refusal naming the account, and the logout.
+    fx.idp.revoke_refresh_tokens(HOSTILE_NAME);
+    let run = fx.silent().arg("--force-refresh").run();
+    run.assert_code(3);
+    assert_terminal_safe(&run.stderr, "silent's refusal");
+    let run = fx.msal("logout").arg("--all").run();
+    run.assert_success();
+    assert_terminal_safe(&run.stderr, "logout's stderr");
+}
+
+#[test]
+fn server_error_descriptions_reach_the_terminal_without_escapes() {
+    use crate::support::idp::Response;
+    use serde_json::json;
+
+    let env = TestEnv::new();
+    let idp = TestIdp::start();
+    let description = "AADSTS7000215: Invalid client secret \u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m \
+                       \u{202e}exe.txt\u{2066} \u{200f}done\r\nTrace ID: x";
+    idp.add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
+        Response::json(
+            401,
+            &json!({
+                "error": "invalid_client\u{1b}[5m",
+                "error_description": description,
+                "error_codes": [7000215],
+                "suberror": "bad\u{202e}",
+                "claims": "{\"x\":\"\u{1b}]0;t\u{7}\"}",
+                "trace_id": "t\u{1b}[2Jx",
+                "correlation_id": "c\u{2067}y",
+            }),
+        )
+    });
+    let secret = env.write_file("secret", "s3cret-value-for-errors");
+    let base = |output: &str| {
+        env.msal()
+            .args([
+                "client-credentials",
+                "--authority",
+                &idp.authority(CONTOSO_DOMAIN),
+                "--client-id",
+                "c1",
+                "--scope",
+                "api://x/.default",
+                "-o",
+                output,
+                "--client-secret-file",
+            ])
+            .arg(&secret)
+    };
+    let run = base("token").run();
+    run.assert_code(4)
+        .assert_stderr_has("AADSTS7000215: Invalid client secret");
+    assert_terminal_safe(&run.stderr, "the human error report");
+    // `-o json` keeps the server's words, escaped so that the terminal shows them as text.
+    let run = base("json").run();
+    run.assert_code(4);
+    assert_terminal_safe(&run.stderr, "the JSON error report");
+    let report: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(report["trace_id"], "t\u{1b}[2Jx");
+    assert_eq!(report["correlation_id"], "c\u{2067}y");
+}

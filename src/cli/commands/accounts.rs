@@ -2,6 +2,7 @@
 
 use clap::Args;
 use msal::app::Account;
+use msal::text::printable;
 
 use super::super::Context;
 use super::super::args::OutputFormat;
@@ -31,7 +32,8 @@ pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
         })
         .collect();
     let text = if context.settings.output == OutputFormat::Json {
-        format!("{:#}\n", serde_json::to_value(&accounts)?)
+        let json = format!("{:#}\n", serde_json::to_value(&accounts)?);
+        msal::text::escape_json_controls(&json).into_owned()
     } else if accounts.is_empty() {
         status!("no accounts in {}", context.settings.cache_path.display());
         String::new()
@@ -49,20 +51,21 @@ fn table(accounts: &[Account]) -> String {
         "ENVIRONMENT".into(),
         "HOME ACCOUNT ID".into(),
     ])
+    // Every cell comes from the cache file and, before it, from a server.
     .chain(accounts.iter().map(|a| {
         [
             if a.username.is_empty() {
                 "-".into()
             } else {
-                a.username.clone()
+                printable(&a.username).into_owned()
             },
             if a.tenant.is_empty() {
                 "-".into()
             } else {
-                a.tenant.clone()
+                printable(&a.tenant).into_owned()
             },
-            a.environment.clone(),
-            a.home_account_id.clone(),
+            printable(&a.environment).into_owned(),
+            printable(&a.home_account_id).into_owned(),
         ]
     }))
     .collect();

@@ -53,10 +53,12 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
     let params = ClientCredentialsParameters {
         scopes,
         claims: args.claims,
-        force_refresh: args.force_refresh,
+        // A credential is saved only once the identity provider has accepted it, which a token
+        // served from the cache does not show.
+        force_refresh: args.force_refresh || saved.saving(),
     };
     let result = client.acquire_token_for_client(&params).await?;
-    saved.commit()?;
+    saved.commit(&result)?;
     context.printer.token(&result)?;
     Ok(())
 }

@@ -42,7 +42,7 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
         status!("{}", qr(target));
     }
 
-    let expires = Instant::now() + Duration::from_secs(flow.authorization.expires_in);
+    let expires = flow.authorization.deadline(Instant::now());
     let show_countdown = std::io::stderr().is_terminal() && !context.settings.quiet;
     let result = {
         let poll = client.complete_device_flow(&flow);

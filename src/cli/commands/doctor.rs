@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 use msal::cache::CacheFile;
+use msal::text::{printable, without_credentials};
 use serde_json::{Value, json};
 
 use super::super::Context;
 use super::super::args::{CredentialArgs, OutputFormat};
 use super::super::env;
 use super::super::keyring::{SaveSecretArgs, SavedSecrets};
-use super::super::output::write_stdout;
+use super::super::output::{json_text, write_stdout};
 use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
 
 /// Arguments of `msal doctor`.
@@ -22,18 +23,18 @@ pub struct DoctorArgs {}
 pub async fn run(_args: DoctorArgs, context: &Context) -> anyhow::Result<()> {
     let report = report(context);
     let text = if context.settings.output == OutputFormat::Json {
-        format!(
-            "{:#}\n",
-            Value::Object(report.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-        )
+        json_text(&Value::Object(
+            report.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        ))
     } else {
         let width = report.keys().map(|k| k.len()).max().unwrap_or(0);
         report
             .iter()
             .map(|(key, value)| {
+                // Paths, variables and the cache's state hold what others may have written.
                 let shown = match value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
+                    Value::String(s) => printable(s).into_owned(),
+                    other => printable(&other.to_string()).into_owned(),
                 };
                 format!("{key:<width$}  {shown}\n")
             })
@@ -83,7 +84,7 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
         "authority",
         json!(format!(
             "{} ({:?}, from {})",
-            settings.authority.url(),
+            without_credentials(settings.authority.url()),
             settings.authority.kind(),
             source("authority")
         )),
@@ -134,7 +135,7 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
             context
                 .env
                 .get(name)
-                .map(|v| format!("{name}={}", mask_userinfo(v)))
+                .map(|v| format!("{name}={}", without_credentials(v)))
         })
         .collect();
     out.insert(
@@ -205,39 +206,5 @@ fn cache_state(context: &Context) -> String {
             cache.access_token_count()
         ),
         Err(e) => format!("{mode}unreadable: {e}"),
-    }
-}
-
-/// `http://user:pass@proxy:8080` → `http://user:***@proxy:8080`; a lone user name (some proxies
-/// take a token there) is masked too.
-fn mask_userinfo(value: &str) -> String {
-    match url::Url::parse(value) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        Ok(mut url) if !url.username().is_empty() => {
-            let _ = url.set_username("***");
-            url.to_string()
-        }
-        _ => value.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proxy_passwords_are_masked() {
-        assert_eq!(
-            mask_userinfo("http://u:hunter2@proxy:8080"),
-            "http://u:***@proxy:8080/"
-        );
-        assert_eq!(
-            mask_userinfo("http://tok3n@proxy:8080"),
-            "http://***@proxy:8080/"
-        );
-        assert_eq!(mask_userinfo("proxy:8080"), "proxy:8080");
     }
 }

@@ -124,7 +124,8 @@ async fn interactive(
     }
 
     let wait = context.settings.timeout_given.unwrap_or(DEFAULT_WAIT);
-    let deadline = Instant::now() + wait;
+    let now = Instant::now();
+    let deadline = now.checked_add(wait).unwrap_or(now + DEFAULT_WAIT);
     let cancelled = Arc::new(AtomicBool::new(false));
     let waiter = flow.waiter();
     let listener = {

@@ -1,6 +1,7 @@
 //! `msal logout`: remove an account's tokens from the cache.
 
 use clap::Args;
+use msal::text::printable;
 
 use super::super::Context;
 use super::super::exit::UsageError;
@@ -31,7 +32,10 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
     if selector.is_none() && !args.all {
         let accounts = client.accounts(every_host)?;
         if accounts.len() > 1 {
-            let names: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
+            let names: Vec<String> = accounts
+                .iter()
+                .map(|a| printable(&a.username).into_owned())
+                .collect();
             return Err(UsageError(format!(
                 "the cache holds several accounts ({}); choose with --username, --account or --all",
                 names.join(", ")
@@ -47,7 +51,11 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
         );
     }
     for account in removed {
-        status!("removed {} ({})", account.username, account.home_account_id);
+        status!(
+            "removed {} ({})",
+            printable(&account.username),
+            printable(&account.home_account_id)
+        );
     }
     Ok(())
 }

@@ -71,10 +71,11 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
         user_assertion,
         scopes,
         claims: args.claims,
-        force_refresh: args.force_refresh,
+        // As for client credentials: the credential to save must meet the identity provider.
+        force_refresh: args.force_refresh || saved.saving(),
     };
     let result = client.acquire_token_on_behalf_of(&params).await?;
-    saved.commit()?;
+    saved.commit(&result)?;
     context.printer.token(&result)?;
     Ok(())
 }

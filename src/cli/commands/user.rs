@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 
 use msal::app::{AuthenticationResult, ClientApplication, PublicClient};
+use msal::text::printable;
 
 use super::super::Context;
 use super::super::args::OutputFormat;
@@ -32,9 +33,17 @@ pub fn finish_sign_in(result: &AuthenticationResult, context: &Context) -> anyho
             &account.username
         };
         if account.tenant.is_empty() {
-            status!("signed in as {name} at {}", account.authority);
+            status!(
+                "signed in as {} at {}",
+                printable(name),
+                printable(&account.authority)
+            );
         } else {
-            status!("signed in as {name} (tenant {})", account.tenant);
+            status!(
+                "signed in as {} (tenant {})",
+                printable(name),
+                printable(&account.tenant)
+            );
         }
     }
     let to_terminal = std::io::stdout().is_terminal();

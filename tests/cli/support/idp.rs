@@ -78,6 +78,9 @@ pub enum Fault {
     ResetMidBody,
     /// Read the request, then close the connection without a byte of response.
     CloseWithoutResponse,
+    /// This status with no body at all (`Content-Length: 0`, no content type), as some
+    /// gateways and identity providers refuse a request.
+    EmptyBody(u16),
 }
 
 /// A fault that applies to the next `times` requests whose path contains `path_contains`.
@@ -1202,6 +1205,15 @@ fn apply_fault(server: &Server, mut conn: Conn, req: &RecordedRequest, fault: Fa
             conn.abort();
         }
         Fault::CloseWithoutResponse => conn.abort(),
+        Fault::EmptyBody(status) => {
+            let resp = Response {
+                status,
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            let _ = write_response(&mut conn, &resp);
+            conn.finish();
+        }
     }
 }
 

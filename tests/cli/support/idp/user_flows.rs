@@ -934,7 +934,11 @@ pub(super) fn device_authorization(server: &Server, req: &RecordedRequest, p: &P
         user_code: code.clone(),
         client_id: client_id.to_owned(),
         scopes,
-        expires_at: now + Duration::from_secs(expires_in),
+        // A test may announce an absurd lifetime (to see whether msal copes); the IdP itself
+        // then lets the code live for a century.
+        expires_at: now
+            .checked_add(Duration::from_secs(expires_in))
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600)),
         interval: Duration::from_secs(interval),
         last_seen: now,
         polls: 0,
