@@ -8,7 +8,7 @@ mod public;
 pub use confidential::{ClientCredentialsParameters, ConfidentialClient, OnBehalfOfParameters};
 pub use public::{
     Account, AccountSelector, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
-    RESERVED_SCOPES, RedirectWaiter, SilentParameters, decorate_scopes,
+    RESERVED_SCOPES, SilentParameters, decorate_scopes,
 };
 
 use std::sync::OnceLock;

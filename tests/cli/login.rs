@@ -2,15 +2,17 @@
 //! fake browser (`$BROWSER`) that submits the sign-in answer to msal's loopback listener.
 //! Also the legacy sign-ins (`--username` + `--password-stdin`, `--refresh-token-file`).
 
+use std::io::Write as _;
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
 
-use crate::support::http;
 use crate::support::idp::{AuthorizeOutcome, CONTOSO_TENANT_ID, IdTokenFault};
 use crate::support::users::{
     ALICE, ALICE_PASSWORD, BOB, Browser, CLIENT, SCOPE, UserFx, query_of, scopes_of, secrets_in,
     section,
 };
+use crate::support::{Running, http};
 
 fn sha256_b64url(text: &str) -> String {
     use base64::Engine as _;
@@ -476,6 +478,108 @@ fn the_loopback_listener_binds_127_0_0_1_only() {
     );
     drop(running); // kills msal
     fx.browser_finished();
+}
+
+/// Starts `msal login --no-browser` and has the IdP sign Alice in (as a browser elsewhere would);
+/// returns the waiting msal, its loopback port, and the final redirect (with `127.0.0.1` for
+/// `localhost`) that completes the sign-in when fetched.
+fn login_waiting_at_the_loopback(fx: &UserFx) -> (Running, u16, String) {
+    let mut running = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "-o", "token"])
+        .stdin_pipe()
+        .spawn();
+    let stderr = running.wait_for_stderr("/oauth2/v2.0/authorize?", Duration::from_secs(20));
+    let url = stderr
+        .split_whitespace()
+        .find(|w| w.contains("/oauth2/v2.0/authorize?"))
+        .unwrap()
+        .to_owned();
+    let location = http::get(&url)
+        .unwrap()
+        .header("location")
+        .expect("a redirect")
+        .replace("http://localhost:", "http://127.0.0.1:");
+    let port = location
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{location} is http://localhost:PORT/…"));
+    (running, port, location)
+}
+
+/// `(VmHWM in KiB, Threads)` of a live process: its peak resident memory and its thread count.
+fn peak_rss_kib_and_threads(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
+    };
+    (field("VmHWM:"), field("Threads:"))
+}
+
+#[test]
+fn a_huge_header_and_hundreds_of_held_connections_neither_stop_the_sign_in_nor_grow_msal() {
+    let fx = UserFx::new();
+    let (running, port, location) = login_waiting_at_the_loopback(&fx);
+    let (rss_before, threads_before) = peak_rss_kib_and_threads(running.pid());
+
+    // Hundreds of half-open connections: each starts a request and then says nothing.
+    let held: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let _ = s.write_all(b"GET /?code=");
+            s
+        })
+        .collect();
+    // One header line of 200 MiB, sent as fast as msal takes it.
+    let flood = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+        let chunk = vec![b'a'; 1 << 20];
+        let mut taken = 0usize;
+        if s.write_all(b"GET / HTTP/1.1\r\nX-Pad: ").is_ok() {
+            for _ in 0..200 {
+                if s.write_all(&chunk).is_err() {
+                    break;
+                }
+                taken += chunk.len();
+            }
+        }
+        taken
+    });
+    let taken = flood.join().unwrap();
+    let (rss_peak, threads) = peak_rss_kib_and_threads(running.pid());
+
+    // The real answer still gets through, and completes the sign-in.
+    let page = http::get(&location).unwrap();
+    assert_eq!(page.status, 200, "{}", page.text());
+    let run = running.wait();
+    run.assert_success().assert_stdout_eq(
+        &format!("{}\n", fx.last_issued().access_token),
+        "the issued access token",
+    );
+    eprintln!(
+        "peak RSS {rss_before} KiB -> {rss_peak} KiB, threads {threads_before} -> {threads}, \
+         header bytes taken {taken}"
+    );
+    assert!(
+        taken < 16 << 20,
+        "msal stopped taking the header line early, not after {taken} bytes"
+    );
+    assert!(
+        rss_peak < rss_before + 16 * 1024,
+        "peak RSS grew from {rss_before} KiB to {rss_peak} KiB under attack"
+    );
+    assert!(
+        threads <= threads_before + 2,
+        "{threads} threads under attack ({threads_before} before)"
+    );
+    drop(held);
 }
 
 #[test]

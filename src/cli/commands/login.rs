@@ -3,8 +3,6 @@
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -125,22 +123,12 @@ async fn interactive(
 
     let wait = context.settings.timeout_given.unwrap_or(DEFAULT_WAIT);
     let deadline = Instant::now() + wait;
-    let cancelled = Arc::new(AtomicBool::new(false));
-    let waiter = flow.waiter();
-    let listener = {
-        let cancelled = Arc::clone(&cancelled);
-        tokio::task::spawn_blocking(move || waiter.wait(deadline, &cancelled))
-    };
     let pasted = paste(&flow, !opened);
     let redirect = tokio::select! {
-        outcome = listener => outcome.map_err(|_| anyhow::anyhow!("the loopback listener stopped unexpectedly"))??,
+        outcome = flow.wait_for_redirect(deadline) => outcome?,
         redirect = pasted => redirect,
-        () = user::ctrl_c() => {
-            cancelled.store(true, Ordering::Relaxed);
-            anyhow::bail!("sign-in cancelled");
-        }
+        () = user::ctrl_c() => anyhow::bail!("sign-in cancelled"),
     };
-    cancelled.store(true, Ordering::Relaxed);
     Ok(client.complete_interactive(&flow, redirect).await?)
 }
 

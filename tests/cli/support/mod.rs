@@ -308,6 +308,11 @@ impl Running {
         self.wait()
     }
 
+    /// The process id (for /proc/<pid>/status and for sending signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What `msal` wrote on stderr so far.
     pub fn stderr_so_far(&self) -> String {
         String::from_utf8_lossy(&self.stderr_buf.lock().unwrap_or_else(|e| e.into_inner()))
