@@ -1,5 +1,13 @@
 //! The loopback redirect listener of a native app's sign-in (RFC 8252 §7.3): an HTTP server on
-//! 127.0.0.1 only, waiting for the authorization server to send the browser back with a code.
+//! the loopback addresses only, waiting for the authorization server to send the browser back
+//! with a code.
+//!
+//! The redirect URI names `localhost`, which a browser may resolve to `::1` first (Chromium tries
+//! `[::1]:PORT` before `127.0.0.1:PORT`). So the listener takes the same port on both 127.0.0.1
+//! and ::1: were ::1 left free, another local program could bind `[::1]:PORT` and receive the
+//! code. Where ::1 does not exist (IPv6 disabled, as in some containers) 127.0.0.1 alone is
+//! enough, since nobody can bind ::1 either. A port some other socket holds on ::1 is never
+//! used (RFC 8252 §8.3 asks that the loopback redirect not be open to other programs).
 //!
 //! It accepts the code as a GET query or a POSTed form (`response_mode=form_post`), answers the
 //! browser with a short page, ignores stray requests (a favicon, a wrong path), and ignores any
@@ -15,7 +23,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,12 +62,41 @@ const LIMITS: Limits = Limits {
 const DRAIN_BYTES: usize = 256 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
+/// How many ports are tried, when the port is ours to choose, before giving up on finding one
+/// free on both 127.0.0.1 and ::1.
+const BIND_ATTEMPTS: usize = 16;
+
+/// The platform's "address family not supported" error: IPv6 compiled out or disabled at boot.
+const EAFNOSUPPORT: Option<i32> = if cfg!(any(target_os = "linux", target_os = "android")) {
+    Some(97)
+} else if cfg!(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)) {
+    Some(47)
+} else if cfg!(windows) {
+    Some(10047)
+} else {
+    None
+};
+
 /// Why waiting for the redirect ended without one.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoopbackError {
+    /// Another socket holds the port on one of the loopback addresses.
+    #[error("port {port} is already in use on {address} by another program")]
+    PortInUse {
+        /// The port.
+        port: u16,
+        /// `127.0.0.1` or `[::1]`.
+        address: &'static str,
+    },
     /// The port could not be bound.
-    #[error("cannot listen on 127.0.0.1:{port}: {reason}")]
+    #[error("cannot listen on loopback port {port}: {reason}")]
     Bind {
         /// The port asked for (0 = any).
         port: u16,
@@ -74,9 +111,10 @@ pub enum LoopbackError {
     Io(#[from] io::Error),
 }
 
-/// A listener on `127.0.0.1:{port}`.
+/// A listener on `127.0.0.1:{port}`, and on `[::1]:{port}` where IPv6 exists.
 pub struct LoopbackListener {
     v4: std::net::TcpListener,
+    v6: Option<std::net::TcpListener>,
     port: u16,
     limits: Limits,
 }
@@ -85,28 +123,52 @@ impl std::fmt::Debug for LoopbackListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoopbackListener")
             .field("port", &self.port)
+            .field("ipv6", &self.v6.is_some())
             .finish()
     }
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1 on `port`, or on a free port when `None`.
+    /// Binds `port` on 127.0.0.1 and ::1, or a port free on both when `None`.
     pub fn bind(port: Option<u16>) -> Result<Self, LoopbackError> {
+        Self::bind_with(port, bind_v6)
+    }
+
+    /// [`Self::bind`], with the way ::1 is bound given (tests play the program that got there
+    /// first).
+    fn bind_with(
+        port: Option<u16>,
+        mut v6_binder: impl FnMut(u16) -> io::Result<std::net::TcpListener>,
+    ) -> Result<Self, LoopbackError> {
         let asked = port.unwrap_or(0);
-        let failed = |e: io::Error| LoopbackError::Bind {
-            port: asked,
-            reason: e.to_string(),
-        };
-        let v4 = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, asked)))
-            .map_err(failed)?;
-        // Accepting happens on the async runtime, which needs non-blocking sockets.
-        v4.set_nonblocking(true).map_err(failed)?;
-        let port = v4.local_addr().map_err(failed)?.port();
-        Ok(Self {
-            v4,
-            port,
-            limits: LIMITS,
-        })
+        // Ports found taken on ::1 stay bound on 127.0.0.1 until a pair is found, so that the
+        // system does not offer the same port again.
+        let mut rejected = Vec::new();
+        loop {
+            let v4 = bind_v4(asked)?;
+            let port = v4.local_addr().map_err(|e| bind_error(asked, &e))?.port();
+            let v6 = match v6_binder(port) {
+                Ok(v6) => Some(v6),
+                Err(e) if ipv6_absent(&e) => None,
+                Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                    if asked != 0 || rejected.len() + 1 >= BIND_ATTEMPTS {
+                        return Err(LoopbackError::PortInUse {
+                            port,
+                            address: "[::1]",
+                        });
+                    }
+                    rejected.push(v4);
+                    continue;
+                }
+                Err(e) => return Err(bind_error(port, &e)),
+            };
+            return Ok(Self {
+                v4,
+                v6,
+                port,
+                limits: LIMITS,
+            });
+        }
     }
 
     /// The port.
@@ -131,6 +193,10 @@ impl LoopbackListener {
             )));
         }
         let v4 = tokio::net::TcpListener::from_std(self.v4.try_clone()?)?;
+        let v6 = match &self.v6 {
+            Some(v6) => Some(tokio::net::TcpListener::from_std(v6.try_clone()?)?),
+            None => None,
+        };
         let started = Instant::now();
         let state: Arc<str> = Arc::from(state);
         let limits = self.limits;
@@ -152,7 +218,7 @@ impl LoopbackListener {
                         return Ok(redirect);
                     }
                 }
-                accepted = v4.accept() => match accepted {
+                accepted = accept(&v4, v6.as_ref()) => match accepted {
                     Ok((stream, peer)) => {
                         if !peer.ip().is_loopback() {
                             continue;
@@ -172,6 +238,56 @@ impl LoopbackListener {
                 },
             }
         }
+    }
+}
+
+/// The next connection on either address.
+async fn accept(
+    v4: &tokio::net::TcpListener,
+    v6: Option<&tokio::net::TcpListener>,
+) -> io::Result<(TcpStream, SocketAddr)> {
+    match v6 {
+        Some(v6) => tokio::select! {
+            accepted = v4.accept() => accepted,
+            accepted = v6.accept() => accepted,
+        },
+        None => v4.accept().await,
+    }
+}
+
+fn bind_v4(port: u16) -> Result<std::net::TcpListener, LoopbackError> {
+    let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AddrInUse => LoopbackError::PortInUse {
+                port,
+                address: "127.0.0.1",
+            },
+            _ => bind_error(port, &e),
+        })?;
+    // Accepting happens on the async runtime, which needs non-blocking sockets.
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| bind_error(port, &e))?;
+    Ok(listener)
+}
+
+fn bind_v6(port: u16) -> io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port)))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Whether a failure to bind ::1 means this machine has no IPv6 loopback: then no other program
+/// can bind it either.
+fn ipv6_absent(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::AddrNotAvailable
+        || (EAFNOSUPPORT.is_some() && error.raw_os_error() == EAFNOSUPPORT)
+}
+
+fn bind_error(port: u16, error: &io::Error) -> LoopbackError {
+    LoopbackError::Bind {
+        port,
+        reason: error.to_string(),
     }
 }
 
@@ -600,10 +716,62 @@ mod tests {
     }
 
     #[test]
-    fn binds_loopback_only() {
+    fn binds_the_same_port_on_both_loopback_addresses() {
         let listener = LoopbackListener::bind(None).unwrap();
-        let addr = listener.v4.local_addr().unwrap();
-        assert_eq!(addr.ip(), std::net::IpAddr::from(Ipv4Addr::LOCALHOST));
+        let v4 = listener.v4.local_addr().unwrap();
+        assert_eq!(v4.ip(), std::net::IpAddr::from(Ipv4Addr::LOCALHOST));
+        assert_eq!(v4.port(), listener.port());
+        // This machine has ::1 (the CLI tests check the case without IPv6).
+        let v6 = listener.v6.as_ref().unwrap().local_addr().unwrap();
+        assert_eq!(v6.ip(), std::net::IpAddr::from(Ipv6Addr::LOCALHOST));
+        assert_eq!(v6.port(), listener.port());
+    }
+
+    #[test]
+    fn a_port_another_program_holds_on_ipv6_is_not_chosen() {
+        // Another program gets to [::1]:PORT between msal's two binds, twice.
+        let mut squatters = Vec::new();
+        let listener = LoopbackListener::bind_with(None, |port| {
+            if squatters.len() < 2 {
+                squatters.push(std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, port)).unwrap());
+            }
+            bind_v6(port)
+        })
+        .unwrap();
+        let taken: Vec<u16> = squatters
+            .iter()
+            .map(|s| s.local_addr().unwrap().port())
+            .collect();
+        assert_eq!(taken.len(), 2);
+        assert!(!taken.contains(&listener.port()), "{taken:?}");
+        assert!(listener.v6.is_some());
+
+        // A port the user fixed is refused rather than shared.
+        let squatter = std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).unwrap();
+        let port = squatter.local_addr().unwrap().port();
+        let refused = LoopbackListener::bind(Some(port)).unwrap_err();
+        assert!(
+            matches!(refused, LoopbackError::PortInUse { address: "[::1]", port: p } if p == port),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn no_ipv6_is_not_an_error() {
+        for absent in [
+            io::Error::from(io::ErrorKind::AddrNotAvailable),
+            io::Error::from_raw_os_error(EAFNOSUPPORT.unwrap_or(0)),
+        ] {
+            let kind = absent.kind();
+            let mut absent = Some(absent);
+            let listener = LoopbackListener::bind_with(None, |_| {
+                Err(absent
+                    .take()
+                    .unwrap_or_else(|| io::Error::other("called twice")))
+            })
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            assert!(listener.v6.is_none());
+        }
     }
 
     #[tokio::test]

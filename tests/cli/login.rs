@@ -449,7 +449,7 @@ fn listeners_on(port: u16) -> Vec<String> {
 }
 
 #[test]
-fn the_loopback_listener_binds_127_0_0_1_only() {
+fn the_loopback_listener_binds_the_loopback_addresses_only() {
     let fx = UserFx::new();
     let port = free_port();
     let mut running = fx
@@ -459,25 +459,99 @@ fn the_loopback_listener_binds_127_0_0_1_only() {
     // Listening, and the browser was started.
     running.wait_for_stderr("waiting for you to finish", Duration::from_secs(20));
     let deadline = Instant::now() + Duration::from_secs(20);
-    let listeners = loop {
+    let mut listeners = loop {
         let found = listeners_on(port);
-        if !found.is_empty() {
+        if found.len() >= 2 {
             break found;
         }
         assert!(
             Instant::now() < deadline,
-            "msal never listened on port {port}; stderr:\n{}",
+            "msal never listened on port {port} twice ({found:?}); stderr:\n{}",
             running.stderr_so_far()
         );
         std::thread::sleep(Duration::from_millis(20));
     };
+    listeners.sort();
     assert_eq!(
         listeners,
-        vec!["0100007F".to_owned()],
-        "one listener, on 127.0.0.1 (not 0.0.0.0, not ::)"
+        vec![
+            "00000000000000000000000001000000".to_owned(),
+            "0100007F".to_owned()
+        ],
+        "127.0.0.1 and ::1 (not 0.0.0.0, not ::)"
     );
     drop(running); // kills msal
     fx.browser_finished();
+}
+
+#[test]
+fn a_browser_that_resolves_localhost_to_ipv6_reaches_msal() {
+    let fx = UserFx::new();
+    let (running, port, location) = login_waiting_at_the_loopback(&fx);
+    // What msal answers on [::1] is what it answers on 127.0.0.1: a stray request first.
+    let stray = http::get(&format!("http://[::1]:{port}/favicon.ico")).unwrap();
+    assert_eq!(stray.status, 404);
+    assert!(stray.text().contains("msal"), "{}", stray.text());
+    let page = http::get(&location.replace("http://127.0.0.1:", "http://[::1]:")).unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Signed in"), "{}", page.text());
+    let run = running.wait();
+    run.assert_success().assert_stdout_eq(
+        &format!("{}\n", fx.last_issued().access_token),
+        "the issued access token",
+    );
+}
+
+#[test]
+fn a_port_another_program_holds_on_ipv6_is_refused() {
+    // Another program listens on [::1]:PORT, where a browser resolving `localhost` to ::1 would
+    // deliver the code; 127.0.0.1:PORT is free.
+    let fx = UserFx::new();
+    let squatter = std::net::TcpListener::bind("[::1]:0").unwrap();
+    squatter.set_nonblocking(true).unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let run = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "--timeout", "3"])
+        .args(["--port", &port.to_string()])
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has(&format!("port {port} is already in use on [::1]"));
+    assert!(
+        !run.stderr.contains("/oauth2/v2.0/authorize?"),
+        "no sign-in was started"
+    );
+    assert!(
+        squatter.accept().is_err(),
+        "nothing was sent to the other program"
+    );
+    assert!(fx.authorize_requests().is_empty());
+}
+
+#[test]
+fn without_ipv6_the_listener_takes_127_0_0_1_alone() {
+    // A network namespace whose loopback has IPv6 turned off, as containers often do; the
+    // discovery metadata cached by a first run lets msal start the sign-in there without
+    // reaching the identity provider.
+    let fx = UserFx::new();
+    fx.sign_in();
+    let run = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "--timeout", "2"])
+        .wrapped_in([
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--net",
+            "sh",
+            "-c",
+            "ip link set lo up && sysctl -q -w net.ipv6.conf.lo.disable_ipv6=1 && \
+             ! grep -q ' lo$' /proc/net/if_inet6 && exec \"$0\" \"$@\"",
+        ])
+        .run();
+    run.assert_code(1)
+        .assert_stderr_has("/oauth2/v2.0/authorize?")
+        .assert_stderr_has("no sign-in response arrived within 2 s");
 }
 
 /// Starts `msal login --no-browser` and has the IdP sign Alice in (as a browser elsewhere would);
