@@ -7,8 +7,12 @@ mod discovery;
 mod instance;
 mod metadata_cache;
 
-pub use discovery::{Endpoints, build_discovery_request, parse_discovery_response};
-pub use instance::{build_instance_discovery_request, parse_instance_discovery_response};
+pub use discovery::{
+    Discovered, Endpoints, build_discovery_request, check_discovered, parse_discovery_response,
+};
+pub use instance::{
+    InstanceMetadata, build_instance_discovery_request, parse_instance_discovery_response,
+};
 pub use metadata_cache::MetadataCache;
 
 use std::net::IpAddr;
@@ -21,22 +25,24 @@ pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 /// The authority used when none is given: work and school accounts of any tenant.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/organizations";
 
-/// Entra hosts whose metadata is known, so instance discovery is skipped for them (public
-/// cloud and sovereign clouds, as MSAL lists them).
-const WELL_KNOWN_HOSTS: &[&str] = &[
-    "login.microsoftonline.com",
-    "login.windows.net",
-    "login.microsoft.com",
-    "sts.windows.net",
-    "login.partner.microsoftonline.cn",
-    "login.chinacloudapi.cn",
-    "login.microsoftonline.de",
-    "login-us.microsoftonline.com",
-    "login.microsoftonline.us",
-    "login.usgovcloudapi.net",
-    "login.sovcloud-identity.fr",
-    "login.sovcloud-identity.de",
-    "login.sovcloud-identity.sg",
+/// Entra's cloud instances whose metadata is known, so instance discovery is skipped for their
+/// hosts (public cloud and sovereign clouds, as MSAL lists them). Each group is one instance:
+/// its hosts are aliases of one another, as instance discovery answers for them, so a discovery
+/// document of one may name endpoints on another.
+const WELL_KNOWN_CLOUDS: &[&[&str]] = &[
+    &[
+        "login.microsoftonline.com",
+        "login.windows.net",
+        "login.microsoft.com",
+        "sts.windows.net",
+    ],
+    &["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
+    &["login.microsoftonline.de"],
+    &["login.microsoftonline.us", "login.usgovcloudapi.net"],
+    &["login-us.microsoftonline.com"],
+    &["login.sovcloud-identity.fr"],
+    &["login.sovcloud-identity.de"],
+    &["login.sovcloud-identity.sg"],
 ];
 
 /// What kind of identity provider an authority is; it decides the discovery URL, whether
@@ -265,8 +271,34 @@ impl Authority {
     pub fn needs_instance_discovery(&self) -> bool {
         let host = self.environment();
         self.kind == AuthorityKind::Entra
-            && !WELL_KNOWN_HOSTS.contains(&host.as_str())
+            && self.well_known_aliases().is_empty()
             && !is_loopback_host(&host)
+    }
+
+    /// The hosts of this authority's well-known cloud (its own host among them), or none when
+    /// the host is not a well-known one.
+    pub fn well_known_aliases(&self) -> &'static [&'static str] {
+        let host = self.environment();
+        WELL_KNOWN_CLOUDS
+            .iter()
+            .find(|cloud| cloud.contains(&host.as_str()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether `url` is on this authority's own host and port, or on a host in `aliases` (with
+    /// https's port).
+    pub(crate) fn hosts(&self, url: &Url, aliases: &[String]) -> bool {
+        let host = host_of(url);
+        if host == self.environment()
+            && url.port_or_known_default() == self.url.port_or_known_default()
+        {
+            return true;
+        }
+        url.scheme() == "https"
+            && url.port_or_known_default() == Some(443)
+            && (aliases.iter().any(|a| a.eq_ignore_ascii_case(&host))
+                || self.well_known_aliases().contains(&host.as_str()))
     }
 
     /// The OpenID Connect discovery document URL for this authority.

@@ -1224,6 +1224,78 @@ fn non_loopback_hosts_are_reached_only_through_the_proxy() {
     );
 }
 
+/// The stored discovery documents (`$XDG_CACHE_HOME/msal/metadata-*.json`).
+fn metadata_files(env: &TestEnv) -> Vec<PathBuf> {
+    let dir = env.cache_dir().join("msal");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("metadata-") && name.ends_with(".json")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn stored_token_endpoints(env: &TestEnv) -> Vec<String> {
+    metadata_files(env)
+        .iter()
+        .map(|p| crate::support::read_json(p)["endpoints"]["token_endpoint"].to_string())
+        .map(|t| t.trim_matches('"').to_owned())
+        .collect()
+}
+
+/// Rewrites `endpoints.token_endpoint` in every stored discovery document, as another program
+/// that can write the user's files would; returns how many it changed.
+fn plant_token_endpoint(env: &TestEnv, token_endpoint: &str) -> usize {
+    let files = metadata_files(env);
+    for path in &files {
+        let mut doc: Value = crate::support::read_json(path);
+        doc["endpoints"]["token_endpoint"] = json!(token_endpoint);
+        // Same owner, same permissions: only the content is hostile.
+        std::fs::write(path, doc.to_string()).unwrap();
+    }
+    files.len()
+}
+
+#[test]
+fn a_planted_discovery_document_cannot_send_the_secret_elsewhere() {
+    let fx = Fixture::new();
+    fx.cc_secret().run().assert_success();
+    // A listener on the authority's host, another port, and a cached document that names it.
+    let attacker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    attacker.set_nonblocking(true).unwrap();
+    let planted = format!(
+        "http://127.0.0.1:{}/{CONTOSO_TENANT_ID}/oauth2/v2.0/token",
+        attacker.local_addr().unwrap().port()
+    );
+    assert_eq!(plant_token_endpoint(&fx.env, &planted), 1);
+    fx.idp.clear_requests();
+
+    // A scope with no cached token: the secret must be sent, and only to the real endpoint.
+    let run = fx
+        .cc_secret_scope("api://other/.default")
+        .args(["--timeout", "5", "-o", "json"])
+        .run();
+    run.assert_success();
+    run.assert_not_leaked(SECRET, "the client secret");
+    assert!(
+        attacker.accept().is_err(),
+        "nothing reached the planted token endpoint"
+    );
+    let tokens = fx.idp.token_requests();
+    assert_eq!(tokens.len(), 1, "the token request went to the authority");
+    assert!(
+        tokens[0].form("client_secret") == Some(SECRET),
+        "with the secret"
+    );
+    run.assert_stderr_has("ignoring the discovery metadata cached");
+    // Rediscovered, and the planted document replaced.
+    assert_eq!(stored_token_endpoints(&fx.env), [fx.token_endpoint()]);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let env = TestEnv::new();
