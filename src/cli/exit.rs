@@ -7,6 +7,7 @@
 //! | 2 | usage error |
 //! | 3 | interaction required: sign in again (`msal login`) |
 //! | 4 | the authority refused: an OAuth error response |
+//! | 128 + n | ended by signal n while waiting for a sign-in: 130 for Ctrl-C, 143 for SIGTERM |
 
 use std::io::Write as _;
 
@@ -27,6 +28,35 @@ pub const INTERACTION_REQUIRED: u8 = 3;
 /// The authority answered with an OAuth error.
 pub const REFUSED: u8 = 4;
 
+/// A signal ended the command: it exits 128 + the signal's number, as shells expect of a
+/// process a signal stopped, so that a calling script stops too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted(u8);
+
+impl Interrupted {
+    /// Ctrl-C.
+    pub const SIGINT: Self = Self(2);
+    /// A request to stop (`kill`, a service manager).
+    pub const SIGTERM: Self = Self(15);
+
+    /// 128 + the signal's number.
+    pub fn exit_code(self) -> u8 {
+        128 + self.0
+    }
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::SIGINT => f.write_str("sign-in cancelled (Ctrl-C)"),
+            Self::SIGTERM => f.write_str("sign-in stopped (SIGTERM)"),
+            Self(n) => write!(f, "sign-in stopped by signal {n}"),
+        }
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 /// A usage error found after parsing (conflicting options, a missing client id).
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -44,6 +74,9 @@ pub fn code(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
         if cause.is::<UsageError>() {
             return USAGE;
+        }
+        if let Some(signal) = cause.downcast_ref::<Interrupted>() {
+            return signal.exit_code();
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
@@ -123,6 +156,7 @@ fn json_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) ->
         "error": server.map(|e| e.error.clone()).unwrap_or_else(|| match code {
             USAGE => "usage_error".to_owned(),
             INTERACTION_REQUIRED => "interaction_required".to_owned(),
+            128.. => "interrupted".to_owned(),
             _ => "failure".to_owned(),
         }),
         "error_description": server.and_then(ServerError::summary).unwrap_or_else(|| format!("{error:#}")),

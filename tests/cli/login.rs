@@ -582,6 +582,33 @@ fn login_waiting_at_the_loopback(fx: &UserFx) -> (Running, u16, String) {
     (running, port, location)
 }
 
+#[test]
+fn ctrl_c_or_sigterm_while_waiting_exits_128_plus_the_signal() {
+    let fx = UserFx::new();
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let (running, _, _) = login_waiting_at_the_loopback(&fx);
+        running.signal(signal);
+        let run = running.wait();
+        run.assert_code(code);
+        assert!(run.stdout.is_empty());
+        assert!(
+            fx.idp.token_requests().is_empty(),
+            "SIG{signal}: nothing redeemed"
+        );
+    }
+    // With `-o json` the error says so too.
+    let mut running = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "-o", "json"])
+        .stdin_pipe()
+        .spawn();
+    running.wait_for_stderr("/oauth2/v2.0/authorize?", Duration::from_secs(20));
+    running.signal("INT");
+    let run = running.wait();
+    run.assert_code(130)
+        .assert_stderr_has(r#""error":"interrupted""#);
+}
+
 /// `(VmHWM in KiB, Threads)` of a live process: its peak resident memory and its thread count.
 fn peak_rss_kib_and_threads(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

@@ -106,6 +106,9 @@ async fn interactive(
         remote_browser: browser.is_none(),
     };
     let flow = client.initiate_interactive(&params).await?;
+    // From here until the sign-in is complete, code redemption included.
+    let interrupted = user::interrupted();
+    tokio::pin!(interrupted);
     let url = flow.url().to_string();
     let opened = browser.is_some() && browser::open(&url);
     if opened {
@@ -127,9 +130,12 @@ async fn interactive(
     let redirect = tokio::select! {
         outcome = flow.wait_for_redirect(deadline) => outcome?,
         redirect = pasted => redirect,
-        () = user::ctrl_c() => anyhow::bail!("sign-in cancelled"),
+        signal = &mut interrupted => return Err(signal.into()),
     };
-    Ok(client.complete_interactive(&flow, redirect).await?)
+    tokio::select! {
+        result = client.complete_interactive(&flow, redirect) => Ok(result?),
+        signal = &mut interrupted => Err(signal.into()),
+    }
 }
 
 /// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when
