@@ -13,6 +13,7 @@ use std::io::Write as _;
 
 use msal::Error;
 use msal::ServerError;
+use msal::http::HttpError;
 
 use super::args::OutputFormat;
 use super::style;
@@ -175,6 +176,52 @@ fn clean(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
 }
 
+/// A TLS certificate the server presented was refused: which host, and the likely fix. The
+/// transport names the reason as rustls's `CertificateError` variant.
+fn certificate_hint(error: &anyhow::Error) -> Option<String> {
+    let (endpoint, reason) =
+        error
+            .chain()
+            .find_map(|cause| match cause.downcast_ref::<Error>() {
+                Some(Error::Http(HttpError::Connect { endpoint, reason })) => {
+                    Some((endpoint, reason))
+                }
+                _ => match cause.downcast_ref::<HttpError>() {
+                    Some(HttpError::Connect { endpoint, reason }) => Some((endpoint, reason)),
+                    _ => None,
+                },
+            })?;
+    let (_, problem) = reason.split_once("invalid peer certificate")?;
+    let host = url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| endpoint.clone());
+    let host = clean(&host);
+    Some(if problem.contains("NotValidForName") {
+        format!(
+            "the certificate {host} presented is for another name: check the authority URL, or \
+             whether a proxy intercepts TLS"
+        )
+    } else if problem.contains("Expired") || problem.contains("NotValidYet") {
+        format!(
+            "the certificate {host} presented is outside its validity period: check this \
+             machine's clock"
+        )
+    } else {
+        format!(
+            "{host} presented a certificate this machine does not trust; if a TLS-inspecting \
+             proxy or a private CA signs it, trust that CA's PEM file with --ca-cert FILE or \
+             SSL_CERT_FILE=FILE"
+        )
+    })
+}
+
 /// What the user can do next.
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
@@ -217,7 +264,9 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     if text.contains("does not understand") {
         hints.push("move the file aside, point --cache elsewhere, or run with --no-cache".into());
     }
-    if text.contains("--timeout") || text.contains("could not reach") {
+    if let Some(hint) = certificate_hint(error) {
+        hints.push(hint);
+    } else if text.contains("--timeout") || text.contains("could not reach") {
         hints.push(
             "check the network, HTTPS_PROXY/NO_PROXY, and that the authority URL is right".into(),
         );

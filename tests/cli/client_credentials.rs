@@ -542,12 +542,37 @@ fn tls_authority_with_ca_cert() {
     run.assert_code(1);
     assert_eq!(idp.request_count(), 0);
     assert!(run.stdout.is_empty());
+    // The hint names the host and the fix, not the network in general.
+    let host = idp
+        .base_url()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned();
+    let hint = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("hint:"))
+        .unwrap_or_else(|| panic!("a hint: {}", run.stderr));
+    assert!(
+        hint.contains(&format!(
+            "{host} presented a certificate this machine does not trust"
+        )) && hint.contains("--ca-cert")
+            && hint.contains("SSL_CERT_FILE"),
+        "{hint}"
+    );
+    assert!(!run.stderr.contains("HTTPS_PROXY"), "{}", run.stderr);
 
+    // Both fixes the hint offers work.
     let run = args().arg("--ca-cert").arg(idp.ca_cert_path()).run();
     run.assert_success().assert_stdout_eq(
         &format!("{}\n", idp.issued_access_tokens()[0]),
         "the issued token",
     );
+    let run = args()
+        .args(["--force-refresh"])
+        .env("SSL_CERT_FILE", idp.ca_cert_path())
+        .run();
+    run.assert_success();
 }
 
 // ----- outputs ---------------------------------------------------------------------------------
