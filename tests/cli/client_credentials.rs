@@ -1322,6 +1322,59 @@ fn a_planted_discovery_document_cannot_send_the_secret_elsewhere() {
 }
 
 #[test]
+fn an_authority_given_without_scheme_or_with_an_endpoint_path_names_the_authority_meant() {
+    let fx = Fixture::new();
+    let authority = fx.authority(); // http://127.0.0.1:PORT/contoso.example
+    let bare = authority.trim_start_matches("http://").to_owned();
+    for given in [
+        bare.clone(),
+        format!("{authority}/v2.0"),
+        format!("{authority}/v2.0/.well-known/openid-configuration"),
+        format!("{authority}/.well-known/openid-configuration"),
+        format!("{authority}/oauth2/v2.0/token"),
+        format!("{bare}/oauth2/v2.0/token"),
+    ] {
+        let file = fx.secret_file();
+        let run = fx
+            .env
+            .msal()
+            .args(["client-credentials", "--authority", &given])
+            .args([
+                "--client-id",
+                CLIENT,
+                "--scope",
+                SCOPE,
+                "--client-secret-file",
+            ])
+            .arg(file)
+            .run();
+        run.assert_code(2)
+            .assert_stderr_has(&format!("the authority is {authority}\n"));
+    }
+    assert_eq!(fx.idp.request_count(), 0, "nothing was sent");
+    // A generic provider's discovery address given as its issuer.
+    let run = fx
+        .env
+        .msal()
+        .args([
+            "client-credentials",
+            "--client-id",
+            CLIENT,
+            "--scope",
+            SCOPE,
+        ])
+        .args([
+            "--oidc-authority",
+            "https://id.example.com/realms/x/.well-known/openid-configuration",
+        ])
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has("the authority is https://id.example.com/realms/x\n");
+    // The suggestion works.
+    fx.cc_secret().run().assert_success();
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let env = TestEnv::new();
     for args in [
