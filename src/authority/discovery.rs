@@ -105,8 +105,16 @@ pub fn parse_discovery_response(
         reason,
     };
     if !(200..300).contains(&response.status) {
-        let detail = serde_json::from_slice::<crate::ServerError>(&response.body)
+        let error = serde_json::from_slice::<crate::ServerError>(&response.body)
             .ok()
+            .filter(|e| !e.error.trim().is_empty());
+        if let Some(mut error) = error.clone()
+            && (400..500).contains(&response.status)
+        {
+            error.status = response.status;
+            return Err(AuthorityError::Refused { url, error });
+        }
+        let detail = error
             .map(|e| e.to_string())
             .unwrap_or_else(|| response.excerpt());
         let hint = if response.status == 400 || response.status == 404 {

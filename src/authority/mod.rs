@@ -96,6 +96,15 @@ pub enum AuthorityError {
         /// The authority it most likely means.
         suggestion: String,
     },
+    /// The identity provider refused discovery with an OAuth error, e.g. Entra's
+    /// `invalid_tenant` (AADSTS90002) for a tenant it does not know.
+    #[error("OpenID discovery at {url} was refused: {error} (is the tenant or authority right?)")]
+    Refused {
+        /// The discovery URL.
+        url: String,
+        /// The provider's error.
+        error: crate::ServerError,
+    },
     /// OpenID discovery answered with something that is not a usable metadata document.
     #[error("OpenID discovery at {url} failed: {reason}")]
     Discovery {

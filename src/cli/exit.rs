@@ -13,6 +13,7 @@ use std::io::Write as _;
 
 use msal::Error;
 use msal::ServerError;
+use msal::authority::AuthorityError;
 use msal::http::HttpError;
 
 use super::args::OutputFormat;
@@ -85,7 +86,7 @@ pub fn code(error: &anyhow::Error) -> u8 {
                 Error::InteractionRequired { .. } | Error::AccountChoiceRequired { .. } => {
                     INTERACTION_REQUIRED
                 }
-                Error::OAuth(_) => REFUSED,
+                Error::OAuth(_) | Error::Authority(AuthorityError::Refused { .. }) => REFUSED,
                 _ => FAILURE,
             };
         }
@@ -104,6 +105,7 @@ fn server_error(error: &anyhow::Error) -> Option<&ServerError> {
             Some(Error::InteractionRequired {
                 server: Some(e), ..
             }) => Some(e),
+            Some(Error::Authority(AuthorityError::Refused { error, .. })) => Some(error),
             _ => cause.downcast_ref::<ServerError>(),
         })
 }
@@ -253,6 +255,9 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
             "invalid_client" => hints.push("check the client id and its credential (secret, certificate or federated credential)".into()),
             "invalid_scope" => hints.push(
                 "client credentials and on-behalf-of need one `<resource>/.default` scope, e.g. https://graph.microsoft.com/.default".into(),
+            ),
+            "invalid_tenant" => hints.push(
+                "no such tenant at this authority: check the tenant (a domain such as contoso.onmicrosoft.com, or the tenant id) and the cloud".into(),
             ),
             "unauthorized_client" if has(700016) => {
                 hints.push("no application with this client id exists in the tenant; check --client-id and --tenant".into())

@@ -1375,6 +1375,46 @@ fn an_authority_given_without_scheme_or_with_an_endpoint_path_names_the_authorit
 }
 
 #[test]
+fn an_unknown_tenant_exits_4_naming_aadsts90002() {
+    let fx = Fixture::new();
+    let authority = fx.idp.authority("no-such-tenant.example");
+    for json in [false, true] {
+        let file = fx.secret_file();
+        let mut msal = fx
+            .env
+            .msal()
+            .args(["client-credentials", "--authority", &authority])
+            .args([
+                "--client-id",
+                CLIENT,
+                "--scope",
+                SCOPE,
+                "--client-secret-file",
+            ])
+            .arg(file);
+        if json {
+            msal = msal.args(["-o", "json"]);
+        }
+        let run = msal.run();
+        run.assert_code(4);
+        run.assert_not_leaked(SECRET, "the client secret");
+        assert!(run.stdout.is_empty());
+        if json {
+            let error: Value = serde_json::from_str(run.stderr.trim()).unwrap();
+            assert_eq!(error["error"], "invalid_tenant");
+            assert_eq!(error["error_codes"], json!([90002]));
+            assert_eq!(error["exit_code"], 4);
+        } else {
+            run.assert_stderr_has("invalid_tenant")
+                .assert_stderr_has("AADSTS90002")
+                .assert_stderr_has("correlation id:")
+                .assert_stderr_has("hint: no such tenant");
+        }
+    }
+    assert!(fx.idp.token_requests().is_empty(), "no secret was sent");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let env = TestEnv::new();
     for args in [
