@@ -5,7 +5,7 @@
 //! | 0 | success |
 //! | 1 | failure: network, I/O, configuration, unexpected server reply |
 //! | 2 | usage error |
-//! | 3 | interaction required: sign in again (`msal login`) |
+//! | 3 | interaction required: sign in again (`msal login`); no such account |
 //! | 4 | the authority refused: an OAuth error response |
 //! | 128 + n | ended by signal n while waiting for a sign-in: 130 for Ctrl-C, 143 for SIGTERM |
 
@@ -59,6 +59,20 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
+/// The account a command named (`--username`, `--account`) is not in the cache: exit 3, as
+/// `msal silent` exits when it has no account, so a script can tell "nothing signed in under
+/// that name" from a failure.
+#[derive(Debug)]
+pub struct NoSuchAccount(pub String);
+
+impl std::fmt::Display for NoSuchAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoSuchAccount {}
+
 /// A usage error found after parsing (conflicting options, a missing client id).
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -79,6 +93,9 @@ pub fn code(error: &anyhow::Error) -> u8 {
         }
         if let Some(signal) = cause.downcast_ref::<Interrupted>() {
             return signal.exit_code();
+        }
+        if cause.is::<NoSuchAccount>() {
+            return INTERACTION_REQUIRED;
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
@@ -235,6 +252,8 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     });
     if choice {
         hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
+    } else if error.chain().any(|c| c.is::<NoSuchAccount>()) {
+        hints.push("`msal accounts` lists the accounts in the cache".into());
     } else if code == INTERACTION_REQUIRED {
         hints.push(
             "sign in with `msal login` (or `msal device-code`) using the same --scope".into(),
