@@ -288,6 +288,12 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     if text.contains("does not understand") {
         hints.push("move the file aside, point --cache elsewhere, or run with --no-cache".into());
     }
+    if text.contains("is already in use on") {
+        hints.push(
+            "choose another --port (one the application's redirect URI allows), or leave --port out and msal picks a free one"
+                .into(),
+        );
+    }
     if let Some(hint) = certificate_hint(error) {
         hints.push(hint);
     } else if text.contains("--timeout") || text.contains("could not reach") {

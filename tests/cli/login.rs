@@ -503,6 +503,29 @@ fn a_browser_that_resolves_localhost_to_ipv6_reaches_msal() {
 }
 
 #[test]
+fn a_busy_port_says_so_and_how_to_choose() {
+    let fx = UserFx::new();
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let run = fx
+        .msal("login")
+        .args([
+            "--scope",
+            SCOPE,
+            "--no-browser",
+            "--port",
+            &port.to_string(),
+        ])
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has(&format!("port {port} is already in use on 127.0.0.1"))
+        .assert_stderr_has("hint: choose another --port")
+        .assert_stderr_has("leave --port out");
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    assert!(fx.authorize_requests().is_empty());
+}
+
+#[test]
 fn a_port_another_program_holds_on_ipv6_is_refused() {
     // Another program listens on [::1]:PORT, where a browser resolving `localhost` to ::1 would
     // deliver the code; 127.0.0.1:PORT is free.
