@@ -1,13 +1,13 @@
 //! The loopback redirect listener of a native app's sign-in (RFC 8252 §7.3): an HTTP server on
-//! the loopback addresses only, waiting for the authorization server to send the browser back
-//! with a code.
+//! the loopback interface only (RFC 8252 §8.3), waiting for the authorization server to send the
+//! browser back with a code.
 //!
 //! The redirect URI names `localhost`, which a browser may resolve to `::1` first (Chromium tries
 //! `[::1]:PORT` before `127.0.0.1:PORT`). So the listener takes the same port on both 127.0.0.1
 //! and ::1: were ::1 left free, another local program could bind `[::1]:PORT` and receive the
 //! code. Where ::1 does not exist (IPv6 disabled, as in some containers) 127.0.0.1 alone is
-//! enough, since nobody can bind ::1 either. A port some other socket holds on ::1 is never
-//! used (RFC 8252 §8.3 asks that the loopback redirect not be open to other programs).
+//! enough, since nobody can bind ::1 either. A port some other socket already holds on ::1 is
+//! never used: the code could go there.
 //!
 //! It accepts the code as a GET query or a POSTed form (`response_mode=form_post`), answers the
 //! browser with a short page, ignores stray requests (a favicon, a wrong path), and ignores any
