@@ -8,15 +8,16 @@ mod public;
 pub use confidential::{ClientCredentialsParameters, ConfidentialClient, OnBehalfOfParameters};
 pub use public::{
     Account, AccountSelector, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
-    RESERVED_SCOPES, RedirectWaiter, SilentParameters, decorate_scopes,
+    RESERVED_SCOPES, SilentParameters, decorate_scopes,
 };
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::authority::{
-    Authority, Endpoints, MetadataCache, build_discovery_request, build_instance_discovery_request,
-    parse_discovery_response, parse_instance_discovery_response,
+    Authority, Discovered, Endpoints, MetadataCache, build_discovery_request,
+    build_instance_discovery_request, check_discovered, parse_discovery_response,
+    parse_instance_discovery_response,
 };
 use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot, TokenIssuer};
 use crate::error::{Error, Result};
@@ -275,7 +276,8 @@ impl ClientApplication {
     }
 
     /// The authority's endpoints: from memory, from the metadata cache, or discovered (after
-    /// instance discovery for unfamiliar Entra hosts).
+    /// instance discovery for unfamiliar Entra hosts). A cached document is held to the same
+    /// rule as a fresh one ([`check_discovered`]); one that fails it is ignored and replaced.
     pub async fn endpoints(&self) -> Result<Endpoints> {
         if let Some(endpoints) = self.endpoints.get() {
             return Ok(endpoints.clone());
@@ -283,60 +285,62 @@ impl ClientApplication {
         let authority = &self.config.authority;
         let key = authority.url();
         let now = now();
-        // A cached document passed the issuer check for the authority it was stored under; the
-        // key ignores a trailing slash, so check again against the authority given this time.
-        if let Some(endpoints) = self
-            .config
-            .metadata_cache
-            .as_ref()
-            .and_then(|c| c.get(key, now))
-            .filter(|e| authority.check_issuer(e.issuer.as_deref()).is_ok())
-        {
+        let cache = self.config.metadata_cache.as_ref();
+        let usable = |discovered: &Discovered| match check_discovered(authority, discovered) {
+            Ok(()) => true,
+            Err(reason) => {
+                log::warn!("ignoring the discovery metadata cached for {key}: {reason}");
+                false
+            }
+        };
+        if let Some(discovered) = cache.and_then(|c| c.get(key, now)).filter(usable) {
             log::debug!("endpoints of {key} from the metadata cache");
-            return Ok(self.endpoints.get_or_init(|| endpoints).clone());
+            return Ok(self.endpoints.get_or_init(|| discovered.endpoints).clone());
         }
-        let endpoints = match self.discover().await {
-            Ok(endpoints) => endpoints,
+        let discovered = match self.discover().await {
+            Ok(discovered) => discovered,
             // Offline, or the provider is down: endpoints rarely move, so a document older than
             // a day still lets a cached token be served; a request that needs the network will
             // fail on its own.
             Err(error @ Error::Http(_)) => {
-                let stale = self
-                    .config
-                    .metadata_cache
-                    .as_ref()
+                let stale = cache
                     .and_then(|c| c.get_any_age(key))
-                    .filter(|(e, _)| authority.check_issuer(e.issuer.as_deref()).is_ok());
+                    .filter(|(d, _)| usable(d));
                 match stale {
-                    Some((endpoints, _)) => {
+                    Some((discovered, _)) => {
                         log::warn!(
                             "discovery failed ({error}); using the endpoints cached earlier"
                         );
-                        return Ok(self.endpoints.get_or_init(|| endpoints).clone());
+                        return Ok(self.endpoints.get_or_init(|| discovered.endpoints).clone());
                     }
                     None => return Err(error),
                 }
             }
             Err(error) => return Err(error),
         };
-        if let Some(cache) = &self.config.metadata_cache {
-            cache.put(key, &endpoints, now);
+        if let Some(cache) = cache {
+            cache.put(key, &discovered, now);
         }
-        Ok(self.endpoints.get_or_init(|| endpoints).clone())
+        Ok(self.endpoints.get_or_init(|| discovered.endpoints).clone())
     }
 
     /// Instance discovery when needed, then OpenID Connect discovery.
-    async fn discover(&self) -> Result<Endpoints> {
+    async fn discover(&self) -> Result<Discovered> {
         let authority = &self.config.authority;
         let mut discovery_url = None;
+        let mut aliases = Vec::new();
         if self.config.instance_discovery && authority.needs_instance_discovery() {
             let request = build_instance_discovery_request(authority)?;
             let response = self.http()?.send(&request).await?;
-            discovery_url = Some(parse_instance_discovery_response(authority, &response)?);
+            let instance = parse_instance_discovery_response(authority, &response)?;
+            discovery_url = Some(instance.tenant_discovery_endpoint);
+            aliases = instance.aliases;
         }
         let request = build_discovery_request(authority, discovery_url);
         let response = self.http()?.send(&request).await?;
-        Ok(parse_discovery_response(authority, &request, &response)?)
+        Ok(parse_discovery_response(
+            authority, &request, &response, &aliases,
+        )?)
     }
 
     /// Sends a token request and parses the answer.

@@ -1,8 +1,6 @@
 //! Public clients: applications that sign users in and cannot keep a secret (MSAL Python's
 //! `PublicClientApplication`): interactive sign-in, device code, silent refresh, accounts.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use url::Url;
@@ -126,7 +124,7 @@ pub struct InteractiveParameters {
 #[derive(Debug)]
 pub struct InteractiveFlow {
     authorization: AuthorizationFlow,
-    listener: Arc<LoopbackListener>,
+    listener: LoopbackListener,
     redirect_uri: String,
     scopes: Vec<String>,
 }
@@ -137,23 +135,13 @@ impl InteractiveFlow {
         &self.authorization.url
     }
 
-    /// Blocks until the loopback listener receives this flow's redirect (run it on a blocking
-    /// thread).
-    pub fn wait_for_redirect(
-        &self,
-        deadline: Instant,
-        cancelled: &AtomicBool,
-    ) -> Result<Redirect, LoopbackError> {
+    /// Waits until the loopback listener receives this flow's redirect or `deadline` passes.
+    /// Dropping the future stops listening for now (the port stays bound until the flow is
+    /// dropped).
+    pub async fn wait_for_redirect(&self, deadline: Instant) -> Result<Redirect, LoopbackError> {
         self.listener
-            .wait(&self.authorization.state, deadline, cancelled)
-    }
-
-    /// A shareable handle for waiting on a blocking thread.
-    pub fn waiter(&self) -> RedirectWaiter {
-        RedirectWaiter {
-            listener: Arc::clone(&self.listener),
-            state: self.authorization.state.clone(),
-        }
+            .wait(&self.authorization.state, deadline)
+            .await
     }
 
     /// Reads a final redirect URL the user pasted (when the browser could not reach this
@@ -168,24 +156,6 @@ impl InteractiveFlow {
             params.extend(form_urlencoded::parse(fragment.as_bytes()).into_owned());
         }
         auth_code::parse_redirect(&params, &self.authorization.state)
-    }
-}
-
-/// Waits for one flow's redirect from any thread.
-#[derive(Debug, Clone)]
-pub struct RedirectWaiter {
-    listener: Arc<LoopbackListener>,
-    state: String,
-}
-
-impl RedirectWaiter {
-    /// See [`InteractiveFlow::wait_for_redirect`].
-    pub fn wait(
-        &self,
-        deadline: Instant,
-        cancelled: &AtomicBool,
-    ) -> Result<Redirect, LoopbackError> {
-        self.listener.wait(&self.state, deadline, cancelled)
     }
 }
 
@@ -269,7 +239,7 @@ impl PublicClient {
         })?;
         Ok(InteractiveFlow {
             authorization,
-            listener: Arc::new(listener),
+            listener,
             redirect_uri,
             scopes: params.scopes.clone(),
         })

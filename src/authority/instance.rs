@@ -15,9 +15,28 @@ struct InstanceDiscovery {
     #[serde(default)]
     tenant_discovery_endpoint: Option<String>,
     #[serde(default)]
+    metadata: Vec<InstanceGroup>,
+    #[serde(default)]
     error: Option<String>,
     #[serde(default)]
     error_description: Option<String>,
+}
+
+/// One instance in the answer: hosts that are aliases of one another.
+#[derive(Deserialize)]
+struct InstanceGroup {
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+/// What Entra's instance discovery vouches for about an authority's host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceMetadata {
+    /// Where the tenant's OpenID metadata document is.
+    pub tenant_discovery_endpoint: Url,
+    /// Hosts of the same instance (lowercase): the aliases listed with the authority's host,
+    /// and the host of the tenant discovery endpoint. Discovered endpoints may live on them.
+    pub aliases: Vec<String>,
 }
 
 /// `GET {public cloud}/common/discovery/instance?api-version=1.1&authorization_endpoint=…`.
@@ -40,11 +59,12 @@ pub fn build_instance_discovery_request(
     Ok(HttpRequest::get(url))
 }
 
-/// The tenant discovery URL Entra vouches for, or [`AuthorityError::UnknownInstance`].
+/// The tenant discovery URL and aliases Entra vouches for, or
+/// [`AuthorityError::UnknownInstance`].
 pub fn parse_instance_discovery_response(
     authority: &Authority,
     response: &HttpResponse,
-) -> Result<Url, AuthorityError> {
+) -> Result<InstanceMetadata, AuthorityError> {
     let unknown = |reason: String| AuthorityError::UnknownInstance {
         host: authority.environment(),
         reason,
@@ -66,7 +86,23 @@ pub fn parse_instance_discovery_response(
     let url = Url::parse(&endpoint)
         .map_err(|e| unknown(format!("bad tenant_discovery_endpoint: {e}")))?;
     check_transport(&url).map_err(unknown)?;
-    Ok(url)
+    let host = authority.environment();
+    let mut aliases: Vec<String> = answer
+        .metadata
+        .into_iter()
+        .find(|group| group.aliases.iter().any(|a| a.eq_ignore_ascii_case(&host)))
+        .map(|group| group.aliases)
+        .unwrap_or_default();
+    aliases.extend(url.host_str().map(str::to_owned));
+    for alias in &mut aliases {
+        alias.make_ascii_lowercase();
+    }
+    aliases.sort();
+    aliases.dedup();
+    Ok(InstanceMetadata {
+        tenant_discovery_endpoint: url,
+        aliases,
+    })
 }
 
 #[cfg(test)]
@@ -83,9 +119,11 @@ mod tests {
         let ok = HttpResponse {
             status: 200,
             content_type: None,
-            body: br#"{"tenant_discovery_endpoint":"https://login.contoso.net/t1/v2.0/.well-known/openid-configuration"}"#.to_vec(),
+            body: br#"{"tenant_discovery_endpoint":"https://login.contoso.net/t1/v2.0/.well-known/openid-configuration",
+                "metadata":[{"aliases":["other.example"]},{"aliases":["LOGIN.contoso.net","sts.contoso.net"]}]}"#.to_vec(),
         };
-        assert!(parse_instance_discovery_response(&authority, &ok).is_ok());
+        let metadata = parse_instance_discovery_response(&authority, &ok).unwrap();
+        assert_eq!(metadata.aliases, ["login.contoso.net", "sts.contoso.net"]);
         let refused = HttpResponse {
             status: 400,
             content_type: None,

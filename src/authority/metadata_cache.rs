@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::Endpoints;
+use super::Discovered;
 
 /// How long discovered metadata is trusted.
 pub const METADATA_TTL_SECS: u64 = 24 * 60 * 60;
@@ -25,7 +25,8 @@ pub struct MetadataCache {
 struct Entry {
     authority: String,
     fetched_at: u64,
-    endpoints: Endpoints,
+    #[serde(flatten)]
+    discovered: Discovered,
 }
 
 impl MetadataCache {
@@ -43,27 +44,28 @@ impl MetadataCache {
         self.dir.join(format!("metadata-{name}.json"))
     }
 
-    /// The endpoints stored for `key` (the authority URL) if fetched less than a day ago.
-    pub fn get(&self, key: &str, now: u64) -> Option<Endpoints> {
-        let (endpoints, fetched_at) = self.get_any_age(key)?;
+    /// What was discovered for `key` (the authority URL), if fetched less than a day ago. The
+    /// file may have been written by someone else: check it before use.
+    pub fn get(&self, key: &str, now: u64) -> Option<Discovered> {
+        let (discovered, fetched_at) = self.get_any_age(key)?;
         let fresh = fetched_at <= now && now - fetched_at < METADATA_TTL_SECS;
-        fresh.then_some(endpoints)
+        fresh.then_some(discovered)
     }
 
     /// The endpoints stored for `key` however old, for when discovering them again failed:
     /// endpoints rarely move, and a cached token can still be served with them.
-    pub fn get_any_age(&self, key: &str) -> Option<(Endpoints, u64)> {
+    pub fn get_any_age(&self, key: &str) -> Option<(Discovered, u64)> {
         let text = std::fs::read(self.file_for(key)).ok()?;
         let entry: Entry = serde_json::from_slice(&text).ok()?;
-        (entry.authority == key).then_some((entry.endpoints, entry.fetched_at))
+        (entry.authority == key).then_some((entry.discovered, entry.fetched_at))
     }
 
-    /// Stores the endpoints for `key`.
-    pub fn put(&self, key: &str, endpoints: &Endpoints, now: u64) {
+    /// Stores what was discovered for `key`.
+    pub fn put(&self, key: &str, discovered: &Discovered, now: u64) {
         let entry = Entry {
             authority: key.to_owned(),
             fetched_at: now,
-            endpoints: endpoints.clone(),
+            discovered: discovered.clone(),
         };
         if let Err(e) = self.write(key, &entry) {
             log::debug!(
@@ -91,16 +93,19 @@ mod tests {
     fn stores_and_expires_metadata() {
         let dir = tempfile::tempdir().unwrap();
         let cache = MetadataCache::new(dir.path().join("msal"));
-        let endpoints = Endpoints {
-            issuer: None,
-            token_endpoint: "https://h/t/oauth2/v2.0/token".into(),
-            authorization_endpoint: None,
-            device_authorization_endpoint: None,
-            token_endpoint_auth_methods_supported: None,
+        let discovered = Discovered {
+            endpoints: super::super::Endpoints {
+                issuer: None,
+                token_endpoint: "https://h/t/oauth2/v2.0/token".into(),
+                authorization_endpoint: None,
+                device_authorization_endpoint: None,
+                token_endpoint_auth_methods_supported: None,
+            },
+            aliases: vec!["h2".into()],
         };
         assert!(cache.get("https://h/t", 1000).is_none());
-        cache.put("https://h/t", &endpoints, 1000);
-        assert_eq!(cache.get("https://h/t", 1000 + 60), Some(endpoints));
+        cache.put("https://h/t", &discovered, 1000);
+        assert_eq!(cache.get("https://h/t", 1000 + 60), Some(discovered));
         assert!(cache.get("https://h/other", 1000).is_none());
         assert!(cache.get("https://h/t", 1000 + METADATA_TTL_SECS).is_none());
         assert_eq!(

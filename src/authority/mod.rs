@@ -7,8 +7,12 @@ mod discovery;
 mod instance;
 mod metadata_cache;
 
-pub use discovery::{Endpoints, build_discovery_request, parse_discovery_response};
-pub use instance::{build_instance_discovery_request, parse_instance_discovery_response};
+pub use discovery::{
+    Discovered, Endpoints, build_discovery_request, check_discovered, parse_discovery_response,
+};
+pub use instance::{
+    InstanceMetadata, build_instance_discovery_request, parse_instance_discovery_response,
+};
 pub use metadata_cache::MetadataCache;
 
 use std::net::IpAddr;
@@ -21,22 +25,24 @@ pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 /// The authority used when none is given: work and school accounts of any tenant.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/organizations";
 
-/// Entra hosts whose metadata is known, so instance discovery is skipped for them (public
-/// cloud and sovereign clouds, as MSAL lists them).
-const WELL_KNOWN_HOSTS: &[&str] = &[
-    "login.microsoftonline.com",
-    "login.windows.net",
-    "login.microsoft.com",
-    "sts.windows.net",
-    "login.partner.microsoftonline.cn",
-    "login.chinacloudapi.cn",
-    "login.microsoftonline.de",
-    "login-us.microsoftonline.com",
-    "login.microsoftonline.us",
-    "login.usgovcloudapi.net",
-    "login.sovcloud-identity.fr",
-    "login.sovcloud-identity.de",
-    "login.sovcloud-identity.sg",
+/// Entra's cloud instances whose metadata is known, so instance discovery is skipped for their
+/// hosts (public cloud and sovereign clouds, as MSAL lists them). Each group is one instance:
+/// its hosts are aliases of one another, as instance discovery answers for them, so a discovery
+/// document of one may name endpoints on another.
+const WELL_KNOWN_CLOUDS: &[&[&str]] = &[
+    &[
+        "login.microsoftonline.com",
+        "login.windows.net",
+        "login.microsoft.com",
+        "sts.windows.net",
+    ],
+    &["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
+    &["login.microsoftonline.de"],
+    &["login.microsoftonline.us", "login.usgovcloudapi.net"],
+    &["login-us.microsoftonline.com"],
+    &["login.sovcloud-identity.fr"],
+    &["login.sovcloud-identity.de"],
+    &["login.sovcloud-identity.sg"],
 ];
 
 /// What kind of identity provider an authority is; it decides the discovery URL, whether
@@ -78,6 +84,26 @@ pub enum AuthorityError {
         url: String,
         /// What is wrong with it.
         reason: String,
+    },
+    /// The text is close to an authority but is not one: it lacks `https://`, or it names an
+    /// endpoint or a discovery document under the authority.
+    #[error("invalid authority {url}: {reason}; the authority is {suggestion}")]
+    Mistyped {
+        /// What was given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The authority it most likely means.
+        suggestion: String,
+    },
+    /// The identity provider refused discovery with an OAuth error, e.g. Entra's
+    /// `invalid_tenant` (AADSTS90002) for a tenant it does not know.
+    #[error("OpenID discovery at {url} was refused: {error} (is the tenant or authority right?)")]
+    Refused {
+        /// The discovery URL.
+        url: String,
+        /// The provider's error.
+        error: crate::ServerError,
     },
     /// OpenID discovery answered with something that is not a usable metadata document.
     #[error("OpenID discovery at {url} failed: {reason}")]
@@ -158,6 +184,21 @@ impl Authority {
                         "give the authority without endpoint paths, e.g. https://login.microsoftonline.com/{tenant}",
                     ));
                 }
+                [tenant, next, ..]
+                    if ENDPOINT_PATHS.iter().any(|p| next.eq_ignore_ascii_case(p)) =>
+                {
+                    let mut authority = url.clone();
+                    authority.set_path(tenant);
+                    return Err(AuthorityError::Mistyped {
+                        url: text.to_owned(),
+                        reason: format!(
+                            "/{} is {}, not part of the authority",
+                            segments[1..].join("/"),
+                            what_path(&segments[1..])
+                        ),
+                        suggestion: authority.as_str().trim_end_matches('/').to_owned(),
+                    });
+                }
                 _ => {
                     return Err(invalid(
                         "an Entra authority has exactly one path segment: the tenant",
@@ -181,6 +222,13 @@ impl Authority {
     /// slash before appending `/.well-known/openid-configuration` (§4.1).
     pub fn oidc(text: &str) -> Result<Self, AuthorityError> {
         let url = parse_base_url(text)?;
+        if let Some(issuer) = text.trim().strip_suffix(WELL_KNOWN_SUFFIX) {
+            return Err(AuthorityError::Mistyped {
+                url: text.to_owned(),
+                reason: "that is the discovery document's address, not the issuer".into(),
+                suggestion: issuer.to_owned(),
+            });
+        }
         let tenant = url
             .path_segments()
             .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
@@ -265,8 +313,34 @@ impl Authority {
     pub fn needs_instance_discovery(&self) -> bool {
         let host = self.environment();
         self.kind == AuthorityKind::Entra
-            && !WELL_KNOWN_HOSTS.contains(&host.as_str())
+            && self.well_known_aliases().is_empty()
             && !is_loopback_host(&host)
+    }
+
+    /// The hosts of this authority's well-known cloud (its own host among them), or none when
+    /// the host is not a well-known one.
+    pub fn well_known_aliases(&self) -> &'static [&'static str] {
+        let host = self.environment();
+        WELL_KNOWN_CLOUDS
+            .iter()
+            .find(|cloud| cloud.contains(&host.as_str()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether `url` is on this authority's own host and port, or on a host in `aliases` (with
+    /// https's port).
+    pub(crate) fn hosts(&self, url: &Url, aliases: &[String]) -> bool {
+        let host = host_of(url);
+        if host == self.environment()
+            && url.port_or_known_default() == self.url.port_or_known_default()
+        {
+            return true;
+        }
+        url.scheme() == "https"
+            && url.port_or_known_default() == Some(443)
+            && (aliases.iter().any(|a| a.eq_ignore_ascii_case(&host))
+                || self.well_known_aliases().contains(&host.as_str()))
     }
 
     /// The OpenID Connect discovery document URL for this authority.
@@ -300,7 +374,18 @@ fn parse_base_url(text: &str) -> Result<Url, AuthorityError> {
         url: crate::text::without_credentials(text).into_owned(),
         reason,
     };
-    let url = Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;
+    let trimmed = text.trim();
+    let url = match Url::parse(trimmed) {
+        // `host:port/path` parses as a URL whose scheme is the host.
+        Ok(url) if url.cannot_be_a_base() && !trimmed.contains("://") => {
+            return Err(missing_scheme(text));
+        }
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            return Err(missing_scheme(text));
+        }
+        Err(e) => return Err(invalid(e.to_string())),
+    };
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or fragment".into()));
     }
@@ -312,6 +397,68 @@ fn parse_base_url(text: &str) -> Result<Url, AuthorityError> {
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
     Ok(url)
+}
+
+/// Path segments that follow the tenant in an endpoint or discovery URL, never in an authority.
+const ENDPOINT_PATHS: &[&str] = &[
+    "v2.0",
+    "oauth2",
+    ".well-known",
+    "discovery",
+    "saml2",
+    "wsfed",
+    "kerberos",
+];
+
+/// What discovery appends to an issuer (OpenID Connect Discovery §4.1).
+const WELL_KNOWN_SUFFIX: &str = "/.well-known/openid-configuration";
+
+/// Names the endpoint that a path after the tenant points to.
+fn what_path(rest: &[String]) -> &'static str {
+    let last = rest
+        .last()
+        .map(|s| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    match last.as_str() {
+        "openid-configuration" => "the OpenID discovery document",
+        "token" => "the token endpoint",
+        "authorize" => "the authorization endpoint",
+        "devicecode" => "the device code endpoint",
+        "v2.0" => "the v2.0 endpoint suffix (msal adds it)",
+        _ => "an endpoint path",
+    }
+}
+
+/// `text` with the scheme it lacks: `http://` for a loopback host, `https://` otherwise; the
+/// error suggests it, without the endpoint path when the rest names one too.
+fn missing_scheme(text: &str) -> AuthorityError {
+    let trimmed = text.trim();
+    let host_port = trimmed.split('/').next().unwrap_or_default();
+    let host = match host_port.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => host_port,
+    };
+    let scheme = if is_loopback_host(host) {
+        "http"
+    } else {
+        "https"
+    };
+    let candidate = format!("{scheme}://{trimmed}");
+    let suggestion = match Authority::parse(&candidate) {
+        Err(AuthorityError::Mistyped { suggestion, .. }) => suggestion,
+        _ if Url::parse(&candidate).is_ok_and(|u| u.host_str().is_some()) => candidate,
+        _ => {
+            return AuthorityError::Invalid {
+                url: text.to_owned(),
+                reason: "an authority is a URL starting with https://".into(),
+            };
+        }
+    };
+    AuthorityError::Mistyped {
+        url: text.to_owned(),
+        reason: format!("it has no {scheme}://"),
+        suggestion,
+    }
 }
 
 /// Tokens and secrets travel only over TLS; plain http is allowed for loopback hosts, which
@@ -442,6 +589,55 @@ mod tests {
         ] {
             assert!(Authority::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn near_misses_name_the_authority_meant() {
+        let suggestion = |text: &str| match Authority::parse(text) {
+            Err(AuthorityError::Mistyped { suggestion, .. }) => suggestion,
+            other => panic!("{text}: {other:?}"),
+        };
+        for (given, meant) in [
+            ("127.0.0.1:8080/t1", "http://127.0.0.1:8080/t1"),
+            ("localhost:8080/t1", "http://localhost:8080/t1"),
+            ("[::1]:8080/t1/v2.0", "http://[::1]:8080/t1"),
+            (
+                "login.microsoftonline.com/contoso.com",
+                "https://login.microsoftonline.com/contoso.com",
+            ),
+            (
+                "https://login.microsoftonline.com/t1/v2.0/",
+                "https://login.microsoftonline.com/t1",
+            ),
+            (
+                "https://login.microsoftonline.com/t1/v2.0/.well-known/openid-configuration",
+                "https://login.microsoftonline.com/t1",
+            ),
+            (
+                "https://login.microsoftonline.us/t1/.well-known/openid-configuration",
+                "https://login.microsoftonline.us/t1",
+            ),
+            (
+                "https://login.microsoftonline.com/t1/oauth2/v2.0/token",
+                "https://login.microsoftonline.com/t1",
+            ),
+            (
+                "https://login.microsoftonline.com/t1/oauth2/authorize",
+                "https://login.microsoftonline.com/t1",
+            ),
+        ] {
+            assert_eq!(suggestion(given), meant, "{given}");
+        }
+        match Authority::oidc("https://id.example.com/r/.well-known/openid-configuration") {
+            Err(AuthorityError::Mistyped { suggestion, .. }) => {
+                assert_eq!(suggestion, "https://id.example.com/r");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Authority::parse("urn:x"),
+            Err(AuthorityError::Invalid { .. })
+        ));
     }
 
     #[test]

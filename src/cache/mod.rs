@@ -61,8 +61,9 @@ pub enum CacheError {
     },
     /// Another process held the cache's lock for longer than the deadline.
     #[error(
-        "token cache {path}: gave up waiting for the lock after {waited:?}; another process is \
-         updating the cache (its lock file is the same path with `.lock` appended)"
+        "token cache {path}: gave up waiting for the lock after {} s; another process is \
+         updating the cache (its lock file is the same path with `.lock` appended)",
+        waited.as_secs_f64().round()
     )]
     LockTimeout {
         /// The cache file.

@@ -5,13 +5,16 @@
 //! | 0 | success |
 //! | 1 | failure: network, I/O, configuration, unexpected server reply |
 //! | 2 | usage error |
-//! | 3 | interaction required: sign in again (`msal login`) |
+//! | 3 | interaction required: sign in again (`msal login`); no such account |
 //! | 4 | the authority refused: an OAuth error response |
+//! | 128 + n | ended by signal n while waiting for a sign-in: 130 for Ctrl-C, 143 for SIGTERM |
 
 use std::io::Write as _;
 
 use msal::Error;
 use msal::ServerError;
+use msal::authority::AuthorityError;
+use msal::http::HttpError;
 
 use super::args::OutputFormat;
 use super::style;
@@ -26,6 +29,49 @@ pub const USAGE: u8 = 2;
 pub const INTERACTION_REQUIRED: u8 = 3;
 /// The authority answered with an OAuth error.
 pub const REFUSED: u8 = 4;
+
+/// A signal ended the command: it exits 128 + the signal's number, as shells expect of a
+/// process a signal stopped, so that a calling script stops too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted(u8);
+
+impl Interrupted {
+    /// Ctrl-C.
+    pub const SIGINT: Self = Self(2);
+    /// A request to stop (`kill`, a service manager).
+    pub const SIGTERM: Self = Self(15);
+
+    /// 128 + the signal's number.
+    pub fn exit_code(self) -> u8 {
+        128 + self.0
+    }
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::SIGINT => f.write_str("sign-in cancelled (Ctrl-C)"),
+            Self::SIGTERM => f.write_str("sign-in stopped (SIGTERM)"),
+            Self(n) => write!(f, "sign-in stopped by signal {n}"),
+        }
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The account a command named (`--username`, `--account`) is not in the cache: exit 3, as
+/// `msal silent` exits when it has no account, so a script can tell "nothing signed in under
+/// that name" from a failure.
+#[derive(Debug)]
+pub struct NoSuchAccount(pub String);
+
+impl std::fmt::Display for NoSuchAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoSuchAccount {}
 
 /// A usage error found after parsing (conflicting options, a missing client id).
 #[derive(Debug)]
@@ -45,13 +91,19 @@ pub fn code(error: &anyhow::Error) -> u8 {
         if cause.is::<UsageError>() {
             return USAGE;
         }
+        if let Some(signal) = cause.downcast_ref::<Interrupted>() {
+            return signal.exit_code();
+        }
+        if cause.is::<NoSuchAccount>() {
+            return INTERACTION_REQUIRED;
+        }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
                 Error::InvalidArgument(_) => USAGE,
                 Error::InteractionRequired { .. } | Error::AccountChoiceRequired { .. } => {
                     INTERACTION_REQUIRED
                 }
-                Error::OAuth(_) => REFUSED,
+                Error::OAuth(_) | Error::Authority(AuthorityError::Refused { .. }) => REFUSED,
                 _ => FAILURE,
             };
         }
@@ -70,6 +122,7 @@ fn server_error(error: &anyhow::Error) -> Option<&ServerError> {
             Some(Error::InteractionRequired {
                 server: Some(e), ..
             }) => Some(e),
+            Some(Error::Authority(AuthorityError::Refused { error, .. })) => Some(error),
             _ => cause.downcast_ref::<ServerError>(),
         })
 }
@@ -125,6 +178,7 @@ fn json_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) ->
         "error": server.map(|e| e.error.clone()).unwrap_or_else(|| match code {
             USAGE => "usage_error".to_owned(),
             INTERACTION_REQUIRED => "interaction_required".to_owned(),
+            128.. => "interrupted".to_owned(),
             _ => "failure".to_owned(),
         }),
         "error_description": server.and_then(ServerError::summary).unwrap_or_else(|| format!("{error:#}")),
@@ -149,6 +203,52 @@ fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
+/// A TLS certificate the server presented was refused: which host, and the likely fix. The
+/// transport names the reason as rustls's `CertificateError` variant.
+fn certificate_hint(error: &anyhow::Error) -> Option<String> {
+    let (endpoint, reason) =
+        error
+            .chain()
+            .find_map(|cause| match cause.downcast_ref::<Error>() {
+                Some(Error::Http(HttpError::Connect { endpoint, reason })) => {
+                    Some((endpoint, reason))
+                }
+                _ => match cause.downcast_ref::<HttpError>() {
+                    Some(HttpError::Connect { endpoint, reason }) => Some((endpoint, reason)),
+                    _ => None,
+                },
+            })?;
+    let (_, problem) = reason.split_once("invalid peer certificate")?;
+    let host = url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| endpoint.clone());
+    let host = clean(&host);
+    Some(if problem.contains("NotValidForName") {
+        format!(
+            "the certificate {host} presented is for another name: check the authority URL, or \
+             whether a proxy intercepts TLS"
+        )
+    } else if problem.contains("Expired") || problem.contains("NotValidYet") {
+        format!(
+            "the certificate {host} presented is outside its validity period: check this \
+             machine's clock"
+        )
+    } else {
+        format!(
+            "{host} presented a certificate this machine does not trust; if a TLS-inspecting \
+             proxy or a private CA signs it, trust that CA's PEM file with --ca-cert FILE or \
+             SSL_CERT_FILE=FILE"
+        )
+    })
+}
+
 /// What the user can do next.
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
@@ -160,6 +260,8 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     });
     if choice {
         hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
+    } else if error.chain().any(|c| c.is::<NoSuchAccount>()) {
+        hints.push("`msal accounts` lists the accounts in the cache".into());
     } else if code == INTERACTION_REQUIRED {
         hints.push(
             "sign in with `msal login` (or `msal device-code`) using the same --scope".into(),
@@ -181,6 +283,9 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
             "invalid_scope" => hints.push(
                 "client credentials and on-behalf-of need one `<resource>/.default` scope, e.g. https://graph.microsoft.com/.default".into(),
             ),
+            "invalid_tenant" => hints.push(
+                "no such tenant at this authority: check the tenant (a domain such as contoso.onmicrosoft.com, or the tenant id) and the cloud".into(),
+            ),
             "unauthorized_client" if has(700016) => {
                 hints.push("no application with this client id exists in the tenant; check --client-id and --tenant".into())
             }
@@ -191,7 +296,15 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     if text.contains("does not understand") {
         hints.push("move the file aside, point --cache elsewhere, or run with --no-cache".into());
     }
-    if text.contains("--timeout") || text.contains("could not reach") {
+    if text.contains("is already in use on") {
+        hints.push(
+            "choose another --port (one the application's redirect URI allows), or leave --port out and msal picks a free one"
+                .into(),
+        );
+    }
+    if let Some(hint) = certificate_hint(error) {
+        hints.push(hint);
+    } else if text.contains("--timeout") || text.contains("could not reach") {
         hints.push(
             "check the network, HTTPS_PROXY/NO_PROXY, and that the authority URL is right".into(),
         );

@@ -170,6 +170,30 @@ fn logout_all() {
 }
 
 #[test]
+fn logout_naming_an_account_that_is_not_there_exits_3_and_removes_nothing() {
+    let (fx, org) = two_accounts();
+    let before = fx.env.cache_bytes();
+    for (flag, value) in [("--username", "nobody@x"), ("--account", "no-such-id")] {
+        let run = fx.msal_at("logout", &org).args([flag, value]).run();
+        run.assert_code(3)
+            .assert_stderr_has(&format!("no account matches {flag} {value}"))
+            .assert_stderr_has("nothing was removed")
+            .assert_stderr_has("`msal accounts` lists");
+        assert!(!run.stderr.contains("msal login"), "{}", run.stderr);
+    }
+    assert_eq!(fx.env.cache_bytes(), before, "the cache is untouched");
+    // With nothing named, an empty cache is the state asked for.
+    fx.msal_at("logout", &org)
+        .arg("--all")
+        .run()
+        .assert_success();
+    fx.msal_at("logout", &org)
+        .arg("--all")
+        .run()
+        .assert_success();
+}
+
+#[test]
 fn logout_without_a_choice_among_two_accounts_exits_2_and_removes_nothing() {
     let (fx, org) = two_accounts();
     let before = fx.env.cache_bytes();

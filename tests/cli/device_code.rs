@@ -210,3 +210,17 @@ fn assert_nothing_kept(fx: &UserFx, run: &crate::support::Run) {
     assert!(!fx.env.cache_path().exists(), "nothing cached");
     fx.assert_no_secret_leaked(run);
 }
+
+#[test]
+fn ctrl_c_or_sigterm_while_polling_exits_128_plus_the_signal() {
+    let fx = fx_with_plan(DevicePlan::Manual);
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let mut running = device_code(&fx).spawn();
+        running.wait_for_stderr("enter the code", Duration::from_secs(20));
+        running.signal(signal);
+        let run = running.wait();
+        run.assert_code(code).assert_stderr_has("sign-in");
+        assert!(run.stdout.is_empty());
+    }
+    assert!(fx.idp.issued_tokens().is_empty(), "no sign-in completed");
+}

@@ -2,15 +2,17 @@
 //! fake browser (`$BROWSER`) that submits the sign-in answer to msal's loopback listener.
 //! Also the legacy sign-ins (`--username` + `--password-stdin`, `--refresh-token-file`).
 
+use std::io::Write as _;
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
 
-use crate::support::http;
 use crate::support::idp::{AuthorizeOutcome, CONTOSO_TENANT_ID, IdTokenFault};
 use crate::support::users::{
     ALICE, ALICE_PASSWORD, BOB, Browser, CLIENT, SCOPE, UserFx, query_of, scopes_of, secrets_in,
     section,
 };
+use crate::support::{Running, http};
 
 fn sha256_b64url(text: &str) -> String {
     use base64::Engine as _;
@@ -447,7 +449,7 @@ fn listeners_on(port: u16) -> Vec<String> {
 }
 
 #[test]
-fn the_loopback_listener_binds_127_0_0_1_only() {
+fn the_loopback_listener_binds_the_loopback_addresses_only() {
     let fx = UserFx::new();
     let port = free_port();
     let mut running = fx
@@ -457,25 +459,251 @@ fn the_loopback_listener_binds_127_0_0_1_only() {
     // Listening, and the browser was started.
     running.wait_for_stderr("waiting for you to finish", Duration::from_secs(20));
     let deadline = Instant::now() + Duration::from_secs(20);
-    let listeners = loop {
+    let mut listeners = loop {
         let found = listeners_on(port);
-        if !found.is_empty() {
+        if found.len() >= 2 {
             break found;
         }
         assert!(
             Instant::now() < deadline,
-            "msal never listened on port {port}; stderr:\n{}",
+            "msal never listened on port {port} twice ({found:?}); stderr:\n{}",
             running.stderr_so_far()
         );
         std::thread::sleep(Duration::from_millis(20));
     };
+    listeners.sort();
     assert_eq!(
         listeners,
-        vec!["0100007F".to_owned()],
-        "one listener, on 127.0.0.1 (not 0.0.0.0, not ::)"
+        vec![
+            "00000000000000000000000001000000".to_owned(),
+            "0100007F".to_owned()
+        ],
+        "127.0.0.1 and ::1 (not 0.0.0.0, not ::)"
     );
     drop(running); // kills msal
     fx.browser_finished();
+}
+
+#[test]
+fn a_browser_that_resolves_localhost_to_ipv6_reaches_msal() {
+    let fx = UserFx::new();
+    let (running, port, location) = login_waiting_at_the_loopback(&fx);
+    // What msal answers on [::1] is what it answers on 127.0.0.1: a stray request first.
+    let stray = http::get(&format!("http://[::1]:{port}/favicon.ico")).unwrap();
+    assert_eq!(stray.status, 404);
+    assert!(stray.text().contains("msal"), "{}", stray.text());
+    let page = http::get(&location.replace("http://127.0.0.1:", "http://[::1]:")).unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Signed in"), "{}", page.text());
+    let run = running.wait();
+    run.assert_success().assert_stdout_eq(
+        &format!("{}\n", fx.last_issued().access_token),
+        "the issued access token",
+    );
+}
+
+#[test]
+fn a_busy_port_says_so_and_how_to_choose() {
+    let fx = UserFx::new();
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let run = fx
+        .msal("login")
+        .args([
+            "--scope",
+            SCOPE,
+            "--no-browser",
+            "--port",
+            &port.to_string(),
+        ])
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has(&format!("port {port} is already in use on 127.0.0.1"))
+        .assert_stderr_has("hint: choose another --port")
+        .assert_stderr_has("leave --port out");
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    assert!(fx.authorize_requests().is_empty());
+}
+
+#[test]
+fn a_port_another_program_holds_on_ipv6_is_refused() {
+    // Another program listens on [::1]:PORT, where a browser resolving `localhost` to ::1 would
+    // deliver the code; 127.0.0.1:PORT is free.
+    let fx = UserFx::new();
+    let squatter = std::net::TcpListener::bind("[::1]:0").unwrap();
+    squatter.set_nonblocking(true).unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let run = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "--timeout", "3"])
+        .args(["--port", &port.to_string()])
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has(&format!("port {port} is already in use on [::1]"));
+    assert!(
+        !run.stderr.contains("/oauth2/v2.0/authorize?"),
+        "no sign-in was started"
+    );
+    assert!(
+        squatter.accept().is_err(),
+        "nothing was sent to the other program"
+    );
+    assert!(fx.authorize_requests().is_empty());
+}
+
+#[test]
+fn without_ipv6_the_listener_takes_127_0_0_1_alone() {
+    // A network namespace whose loopback has IPv6 turned off, as containers often do; the
+    // discovery metadata cached by a first run lets msal start the sign-in there without
+    // reaching the identity provider.
+    let fx = UserFx::new();
+    fx.sign_in();
+    let run = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "--timeout", "2"])
+        .wrapped_in([
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--net",
+            "sh",
+            "-c",
+            "ip link set lo up && sysctl -q -w net.ipv6.conf.lo.disable_ipv6=1 && \
+             ! grep -q ' lo$' /proc/net/if_inet6 && exec \"$0\" \"$@\"",
+        ])
+        .run();
+    run.assert_code(1)
+        .assert_stderr_has("/oauth2/v2.0/authorize?")
+        .assert_stderr_has("no sign-in response arrived within 2 s");
+}
+
+/// Starts `msal login --no-browser` and has the IdP sign Alice in (as a browser elsewhere would);
+/// returns the waiting msal, its loopback port, and the final redirect (with `127.0.0.1` for
+/// `localhost`) that completes the sign-in when fetched.
+fn login_waiting_at_the_loopback(fx: &UserFx) -> (Running, u16, String) {
+    let mut running = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "-o", "token"])
+        .stdin_pipe()
+        .spawn();
+    let stderr = running.wait_for_stderr("/oauth2/v2.0/authorize?", Duration::from_secs(20));
+    let url = stderr
+        .split_whitespace()
+        .find(|w| w.contains("/oauth2/v2.0/authorize?"))
+        .unwrap()
+        .to_owned();
+    let location = http::get(&url)
+        .unwrap()
+        .header("location")
+        .expect("a redirect")
+        .replace("http://localhost:", "http://127.0.0.1:");
+    let port = location
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{location} is http://localhost:PORT/…"));
+    (running, port, location)
+}
+
+#[test]
+fn ctrl_c_or_sigterm_while_waiting_exits_128_plus_the_signal() {
+    let fx = UserFx::new();
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let (running, _, _) = login_waiting_at_the_loopback(&fx);
+        running.signal(signal);
+        let run = running.wait();
+        run.assert_code(code);
+        assert!(run.stdout.is_empty());
+        assert!(
+            fx.idp.token_requests().is_empty(),
+            "SIG{signal}: nothing redeemed"
+        );
+    }
+    // With `-o json` the error says so too.
+    let mut running = fx
+        .msal("login")
+        .args(["--scope", SCOPE, "--no-browser", "-o", "json"])
+        .stdin_pipe()
+        .spawn();
+    running.wait_for_stderr("/oauth2/v2.0/authorize?", Duration::from_secs(20));
+    running.signal("INT");
+    let run = running.wait();
+    run.assert_code(130)
+        .assert_stderr_has(r#""error":"interrupted""#);
+}
+
+/// `(VmHWM in KiB, Threads)` of a live process: its peak resident memory and its thread count.
+fn peak_rss_kib_and_threads(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
+    };
+    (field("VmHWM:"), field("Threads:"))
+}
+
+#[test]
+fn a_huge_header_and_hundreds_of_held_connections_neither_stop_the_sign_in_nor_grow_msal() {
+    let fx = UserFx::new();
+    let (running, port, location) = login_waiting_at_the_loopback(&fx);
+    let (rss_before, threads_before) = peak_rss_kib_and_threads(running.pid());
+
+    // Hundreds of half-open connections: each starts a request and then says nothing.
+    let held: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let _ = s.write_all(b"GET /?code=");
+            s
+        })
+        .collect();
+    // One header line of 200 MiB, sent as fast as msal takes it.
+    let flood = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+        let chunk = vec![b'a'; 1 << 20];
+        let mut taken = 0usize;
+        if s.write_all(b"GET / HTTP/1.1\r\nX-Pad: ").is_ok() {
+            for _ in 0..200 {
+                if s.write_all(&chunk).is_err() {
+                    break;
+                }
+                taken += chunk.len();
+            }
+        }
+        taken
+    });
+    let taken = flood.join().unwrap();
+    let (rss_peak, threads) = peak_rss_kib_and_threads(running.pid());
+
+    // The real answer still gets through, and completes the sign-in.
+    let page = http::get(&location).unwrap();
+    assert_eq!(page.status, 200, "{}", page.text());
+    let run = running.wait();
+    run.assert_success().assert_stdout_eq(
+        &format!("{}\n", fx.last_issued().access_token),
+        "the issued access token",
+    );
+    eprintln!(
+        "peak RSS {rss_before} KiB -> {rss_peak} KiB, threads {threads_before} -> {threads}, \
+         header bytes taken {taken}"
+    );
+    assert!(
+        taken < 16 << 20,
+        "msal stopped taking the header line early, not after {taken} bytes"
+    );
+    assert!(
+        rss_peak < rss_before + 16 * 1024,
+        "peak RSS grew from {rss_before} KiB to {rss_peak} KiB under attack"
+    );
+    assert!(
+        threads <= threads_before + 2,
+        "{threads} threads under attack ({threads_before} before)"
+    );
+    drop(held);
 }
 
 #[test]

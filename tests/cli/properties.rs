@@ -381,10 +381,15 @@ proptest! {
         let authority = Authority::parse("https://login.microsoftonline.com/contoso.example").unwrap();
         let request = build_discovery_request(&authority, None);
         let response = HttpResponse { status, content_type: None, body: bytes };
-        if let Ok(endpoints) = parse_discovery_response(&authority, &request, &response) {
+        if let Ok(discovered) = parse_discovery_response(&authority, &request, &response, &[]) {
+            let endpoints = discovered.endpoints;
             let token = endpoints.token_url().unwrap();
             prop_assert!(
                 token.scheme() == "https" || token.host_str().is_some_and(msal::authority::is_loopback_host),
+            );
+            prop_assert!(
+                authority.well_known_aliases().contains(&token.host_str().unwrap_or_default()),
+                "a token endpoint off the authority's cloud: {token}"
             );
             let _ = endpoints.realm();
         }

@@ -161,6 +161,7 @@ fn a_lock_held_by_another_process_is_waited_for_then_reported_without_losing_the
     assert_eq!(run.stdout_json()["token_source"], "identity_provider");
     run.assert_stderr_has("lock");
     run.assert_stderr_has("token_cache.json");
+    run.assert_stderr_has("gave up waiting for the lock after 1 s;");
     assert_eq!(
         fx.env.cache_bytes(),
         before,

@@ -32,6 +32,9 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
     }
     let client = user::public_client(context);
     let flow = client.initiate_device_flow(&scopes).await?;
+    // Until the polling ends.
+    let interrupted = user::interrupted();
+    tokio::pin!(interrupted);
     status!("{}", flow.authorization.instructions());
     if args.qr {
         let target = flow
@@ -51,9 +54,9 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
         loop {
             tokio::select! {
                 result = &mut poll => break result,
-                () = user::ctrl_c() => {
+                signal = &mut interrupted => {
                     clear_line(show_countdown);
-                    anyhow::bail!("sign-in cancelled");
+                    return Err(signal.into());
                 }
                 _ = tick.tick(), if show_countdown => {
                     let left = expires.saturating_duration_since(Instant::now()).as_secs();

@@ -3,8 +3,6 @@
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -108,6 +106,9 @@ async fn interactive(
         remote_browser: browser.is_none(),
     };
     let flow = client.initiate_interactive(&params).await?;
+    // From here until the sign-in is complete, code redemption included.
+    let interrupted = user::interrupted();
+    tokio::pin!(interrupted);
     let url = flow.url().to_string();
     let opened = browser.is_some() && browser::open(&url);
     if opened {
@@ -126,23 +127,16 @@ async fn interactive(
     let wait = context.settings.timeout_given.unwrap_or(DEFAULT_WAIT);
     let now = Instant::now();
     let deadline = now.checked_add(wait).unwrap_or(now + DEFAULT_WAIT);
-    let cancelled = Arc::new(AtomicBool::new(false));
-    let waiter = flow.waiter();
-    let listener = {
-        let cancelled = Arc::clone(&cancelled);
-        tokio::task::spawn_blocking(move || waiter.wait(deadline, &cancelled))
-    };
     let pasted = paste(&flow, !opened);
     let redirect = tokio::select! {
-        outcome = listener => outcome.map_err(|_| anyhow::anyhow!("the loopback listener stopped unexpectedly"))??,
+        outcome = flow.wait_for_redirect(deadline) => outcome?,
         redirect = pasted => redirect,
-        () = user::ctrl_c() => {
-            cancelled.store(true, Ordering::Relaxed);
-            anyhow::bail!("sign-in cancelled");
-        }
+        signal = &mut interrupted => return Err(signal.into()),
     };
-    cancelled.store(true, Ordering::Relaxed);
-    Ok(client.complete_interactive(&flow, redirect).await?)
+    tokio::select! {
+        result = client.complete_interactive(&flow, redirect) => Ok(result?),
+        signal = &mut interrupted => Err(signal.into()),
+    }
 }
 
 /// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when

@@ -4,7 +4,9 @@ use clap::Args;
 use msal::text::printable;
 
 use super::super::Context;
-use super::super::exit::UsageError;
+use msal::app::AccountSelector;
+
+use super::super::exit::{NoSuchAccount, UsageError};
 use super::super::logger::status;
 use super::{silent, user};
 
@@ -45,10 +47,26 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
     }
     let removed = client.remove_accounts(selector.as_ref(), every_host)?;
     if removed.is_empty() {
-        status!(
-            "no matching account in {}",
-            context.settings.cache_path.display()
-        );
+        let cache = context.settings.cache_path.display();
+        // Naming an account that is not there is a mistake worth stopping a script for (a
+        // typo leaves the real account signed in); with nothing named, nothing signed in is
+        // the state asked for.
+        if let Some(selector) = &selector {
+            let named = match selector {
+                AccountSelector::Username(name) => format!("--username {name}"),
+                AccountSelector::HomeAccountId(id) => format!("--account {id}"),
+            };
+            let place = if every_host {
+                String::new()
+            } else {
+                format!(" at {}", context.settings.authority.url())
+            };
+            return Err(NoSuchAccount(format!(
+                "no account matches {named}{place} in {cache}; nothing was removed"
+            ))
+            .into());
+        }
+        status!("no matching account in {cache}");
     }
     for account in removed {
         status!(
