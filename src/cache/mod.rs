@@ -23,7 +23,7 @@ use std::time::Duration;
 pub use encryption::{
     CacheEncryption, CacheKey, CacheKeyError, CacheKeySource, EncryptionPolicy, KeyFormatError,
 };
-pub use file::{CacheFile, LockedCacheFile};
+pub use file::{CacheFile, LockedCacheFile, MAX_CACHE_BYTES};
 pub use schema::{
     AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry,
 };
@@ -71,6 +71,17 @@ pub enum CacheError {
         path: PathBuf,
         /// What was not understood (section and field names only).
         detail: String,
+    },
+    /// The file at the cache path is not one `msal` may use: not a regular file (a directory, a
+    /// device, a FIFO), another user's, writable by others, reached through a symbolic link
+    /// another user could have planted, or larger than any token cache
+    /// ([`MAX_CACHE_BYTES`](file::MAX_CACHE_BYTES)). It was not opened or, if opened, not changed.
+    #[error("token cache {path} was not used: {reason}; nothing was changed")]
+    Refused {
+        /// The cache file as given, or where its link led.
+        path: PathBuf,
+        /// Why.
+        reason: crate::private_file::Refusal,
     },
     /// The file is encrypted ([`EncryptionPolicy`]) and no key for it was found.
     #[error(

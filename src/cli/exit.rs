@@ -12,6 +12,7 @@ use std::io::Write as _;
 
 use msal::Error;
 use msal::ServerError;
+use msal::cache::CacheError;
 
 use super::args::OutputFormat;
 use super::style;
@@ -178,6 +179,21 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
             }
             _ => {}
         }
+    }
+    let cache_error = error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<CacheError>()
+            .or_else(|| match cause.downcast_ref::<Error>() {
+                Some(Error::Cache(e)) => Some(e),
+                _ => None,
+            })
+    });
+    if let Some(CacheError::Refused { .. }) = cache_error {
+        hints.push(
+            "point --cache (or MSAL_CACHE, or the profile's `cache`) at a file of your own in a \
+             directory only you can write to, or run with --no-cache"
+                .into(),
+        );
     }
     let text = format!("{error:#}");
     if text.contains("does not understand") {

@@ -172,7 +172,7 @@ fn unknown_format_is_left_untouched() {
 
 #[cfg(unix)]
 #[test]
-fn loose_permissions_are_tightened() {
+fn loose_permissions_are_tightened_by_a_write_not_a_read() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.json");
@@ -180,8 +180,36 @@ fn loose_permissions_are_tightened() {
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
     let file = CacheFile::new(path.clone());
     assert!(!file.load().unwrap().is_empty());
+    assert_eq!(mode(&path), 0o644, "reading changes nothing");
+    // A write that changes nothing still makes the file private, without rewriting it.
+    file.update(|_| ()).unwrap();
     assert_eq!(mode(&path), 0o600);
     assert_eq!(fs::read_to_string(&path).unwrap(), MSAL_PYTHON_CACHE);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_others_can_write_and_special_files_are_refused_untouched() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    fs::write(&path, MSAL_PYTHON_CACHE).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+    let file = CacheFile::new(path.clone());
+    for err in [file.load().unwrap_err(), file.update(|_| ()).unwrap_err()] {
+        assert!(matches!(err, CacheError::Refused { .. }), "{err:?}");
+        assert!(err.to_string().contains("mode 666"), "{err}");
+    }
+    assert_eq!(mode(&path), 0o666);
+    assert_eq!(entries(dir.path()), ["cache.json"], "no lock file either");
+
+    for special in [Path::new("/dev/null"), dir.path()] {
+        let file = CacheFile::new(special.to_owned());
+        for err in [file.load().unwrap_err(), file.update(|_| ()).unwrap_err()] {
+            assert!(matches!(err, CacheError::Refused { .. }), "{err:?}");
+        }
+    }
+    assert_eq!(entries(dir.path()), ["cache.json"]);
 }
 
 #[cfg(unix)]
