@@ -9,7 +9,8 @@
 //! The file, its lock file and its directory are used only as [`crate::private_file`] allows:
 //! regular files of the user's that no one else can write, reached without following a link
 //! another user could have planted. Anything else is refused ([`CacheError::Refused`]) before it
-//! is opened, and nothing is changed.
+//! is opened, and nothing is changed. Reading never changes a file: a file that is not a token
+//! cache is reported ([`CacheError::Corrupt`]) and only moved aside by a write.
 
 use std::fs::{File, TryLockError};
 use std::io::{Read as _, Seek as _, SeekFrom};
@@ -125,8 +126,8 @@ impl CacheFile {
     /// The whole cache, to look at. Takes no lock: writers replace the file atomically, so a read
     /// sees a whole file. A missing file is an empty cache.
     ///
-    /// A file that is not a JSON object is moved aside (under the lock) and reported, and an empty
-    /// cache returned; a JSON object of an unknown shape is [`CacheError::UnknownFormat`]. A file `msal` must not use (not a
+    /// A file that is not a JSON object is [`CacheError::Corrupt`], left as it is; a JSON object
+    /// of an unknown shape is [`CacheError::UnknownFormat`]. A file `msal` must not use (not a
     /// regular file, another user's, writable by others, behind an untrusted link, larger than
     /// [`MAX_CACHE_BYTES`]) is [`CacheError::Refused`]. A file others can read is reported in a
     /// warning and left as it is: the next write makes it 0600.
@@ -144,13 +145,40 @@ impl CacheFile {
             .map(|sections| TokenCache { sections })
     }
 
-    /// A read-only snapshot for lookups: like [`load`](Self::load) (no lock, same errors, a
-    /// corrupt file moved aside), but of the access tokens it keeps only those `filter` accepts, so that a cache of thousands of
+    /// A read-only snapshot for lookups: like [`load`](Self::load) (no lock, same errors), but
+    /// of the access tokens it keeps only those `filter` accepts, so that a cache of thousands of
     /// tokens costs little more than reading the file.
     pub fn snapshot(&self, filter: &AccessTokenFilter<'_>) -> Result<CacheSnapshot, CacheError> {
         let keep = |at: &AccessTokenView<'_>| filter.keeps(at);
         self.load_sections(&Keep::AccessTokens(&keep))
             .map(|sections| CacheSnapshot::new(sections, filter))
+    }
+
+    /// Like [`snapshot`](Self::snapshot), for a run that goes on to save the token it gets: a
+    /// file that is not a token cache ([`CacheError::Corrupt`]) is an empty snapshot here, left
+    /// as it is, and moved aside by the [`update`](Self::update) that saves, under the lock. A
+    /// lock file that would be refused then is refused now, before anything is fetched.
+    pub fn snapshot_for_update(
+        &self,
+        filter: &AccessTokenFilter<'_>,
+    ) -> Result<CacheSnapshot, CacheError> {
+        if let Some(located) = private_file::locate(&self.path)? {
+            let name = located.sibling(".lock");
+            located
+                .dir
+                .check_lock(&name, &located.sibling_path(&name))?;
+        }
+        match self.snapshot(filter) {
+            Err(CacheError::Corrupt { path, detail }) => {
+                log::debug!(
+                    "token cache {} could not be read ({detail}); it is moved aside when a token \
+                     is saved",
+                    path.display()
+                );
+                Ok(CacheSnapshot::new(Sections::default(), filter))
+            }
+            other => other,
+        }
     }
 
     fn load_sections(&self, keep: &Keep<'_>) -> Result<Sections, CacheError> {
@@ -177,19 +205,11 @@ impl CacheFile {
                 }
                 Ok(sections)
             }
-            Contents::Corrupt(_) => {
-                // Moving a file aside is a change: do it under the lock, and only if it is still
-                // corrupt once we hold it.
-                let _lock = self.lock(&located)?;
-                match self.read(&located, keep)?.0 {
-                    Contents::Missing => Ok(Sections::default()),
-                    Contents::Parsed(sections, _) => Ok(sections),
-                    Contents::Corrupt(detail) => {
-                        move_aside(&located, &detail)?;
-                        Ok(Sections::default())
-                    }
-                }
-            }
+            // Moving the file aside is a change, left to a command that writes.
+            Contents::Corrupt(detail) => Err(CacheError::Corrupt {
+                path: target.clone(),
+                detail,
+            }),
         }
     }
 

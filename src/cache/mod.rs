@@ -83,6 +83,18 @@ pub enum CacheError {
         /// Why.
         reason: crate::private_file::Refusal,
     },
+    /// The file is not a token cache (not a JSON object, or not JSON at all). Reading leaves it
+    /// as it is; a write moves it aside (`<file>.corrupt-<time>`) and starts an empty cache.
+    #[error(
+        "token cache {path} is not a token cache ({detail}); it was left untouched, and is \
+         moved aside when a token is next saved to it"
+    )]
+    Corrupt {
+        /// The cache file.
+        path: PathBuf,
+        /// What the parser said (never the content itself).
+        detail: String,
+    },
     /// The file is encrypted ([`EncryptionPolicy`]) and no key for it was found.
     #[error(
         "token cache {path} is encrypted, and its key is not in {looked_in}; the file was left \

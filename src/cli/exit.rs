@@ -188,12 +188,18 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
                 _ => None,
             })
     });
-    if let Some(CacheError::Refused { .. }) = cache_error {
-        hints.push(
+    match cache_error {
+        Some(CacheError::Corrupt { .. }) => hints.push(
+            "--cache, MSAL_CACHE or the profile's `cache` names this file; if it is the cache, \
+             a command that saves a token (msal login, …) moves it aside and starts a new one"
+                .into(),
+        ),
+        Some(CacheError::Refused { .. }) => hints.push(
             "point --cache (or MSAL_CACHE, or the profile's `cache`) at a file of your own in a \
              directory only you can write to, or run with --no-cache"
                 .into(),
-        );
+        ),
+        _ => {}
     }
     let text = format!("{error:#}");
     if text.contains("does not understand") {

@@ -106,6 +106,11 @@ impl Dir {
             .map_err(|e| FileError::io(shown, e))
     }
 
+    /// Checks that the lock file `name` is missing or a regular file.
+    pub(crate) fn check_lock(&self, name: &OsStr, shown: &Path) -> Result<(), FileError> {
+        self.check(name, shown).map(|_| ())
+    }
+
     /// Replaces `name` with `bytes` atomically (temporary file, sync, rename).
     pub(crate) fn write(&self, name: &OsStr, bytes: &[u8], shown: &Path) -> Result<(), FileError> {
         let mut temp = temp_prefix(name);

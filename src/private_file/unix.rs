@@ -467,6 +467,15 @@ impl Dir {
         Ok(File::from(fd))
     }
 
+    /// Checks, without opening or creating it, that the lock file `name` is missing or one
+    /// [`open_lock`](Self::open_lock) would take.
+    pub(crate) fn check_lock(&self, name: &OsStr, shown: &Path) -> Result<(), FileError> {
+        match self.stat(name, shown)? {
+            Some(info) => owned_regular(&info, user()).map_err(|r| FileError::refused(shown, r)),
+            None => Ok(()),
+        }
+    }
+
     /// Replaces `name` with `bytes` atomically: a new 0600 file `.<name>.<random>.tmp` in this
     /// directory (a rename cannot cross file systems), written, fsynced, renamed over `name`,
     /// then the directory fsynced so that the rename survives a crash.

@@ -330,3 +330,91 @@ fn another_users_cache_file_is_refused_not_served() {
     assert!(!run.stdout.contains(&attacker_token));
     assert_eq!(fingerprint(&own), before);
 }
+
+#[test]
+fn a_file_of_the_users_in_a_shared_directory_is_still_theirs() {
+    let fx = Fixture::new();
+    let shared = fx.shared_dir();
+    let cache = shared.join("mine.json");
+    fx.cc()
+        .arg("--cache")
+        .arg(&cache)
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+    assert_eq!(mode(&cache), 0o600);
+    let run = fx
+        .cc()
+        .arg("--cache")
+        .arg(&cache)
+        .args(["-o", "json"])
+        .run();
+    run.assert_success();
+    assert_eq!(run.stdout_json()["token_source"], "cache");
+    // Its lock file, planted by another user in advance, is refused rather than shared.
+    let lock = shared.join("mine.json.lock");
+    std::fs::remove_file(&lock).unwrap();
+    as_nobody("touch \"$1\"", &[&lock]);
+    let requests = fx.idp.request_count();
+    let run = run_briefly(fx.cc().arg("--cache").arg(&cache).arg("--force-refresh"));
+    assert_refused(&run, &lock, "belongs to uid 65534");
+    assert_eq!(
+        fx.idp.request_count(),
+        requests,
+        "refused before any request"
+    );
+}
+
+// ----- read-only commands change nothing ------------------------------------------------------
+
+#[test]
+fn read_only_commands_report_a_file_that_is_not_a_cache_and_leave_it_alone() {
+    let fx = Fixture::new();
+    let path = fx.env.root().join("files/passwd");
+    std::fs::write(&path, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    set_mode(&path, 0o644);
+    let before = fingerprint(&path);
+    let around = entries(path.parent().unwrap());
+    for run in [
+        run_briefly(fx.accounts().arg("--cache").arg(&path)),
+        run_briefly(fx.env.msal().arg("doctor").arg("--cache").arg(&path)),
+        run_briefly(
+            fx.env
+                .msal()
+                .args(["silent", "--scope", "User.Read"])
+                .arg("--cache")
+                .arg(&path),
+        ),
+    ] {
+        run.assert_code(1)
+            .assert_stderr_has(&path.display().to_string())
+            .assert_stderr_has("is not a token cache")
+            .assert_stderr_has("left untouched");
+    }
+    assert_eq!(fingerprint(&path), before, "the file was changed");
+    assert_eq!(
+        entries(path.parent().unwrap()),
+        around,
+        "files appeared beside it"
+    );
+}
+
+#[test]
+fn a_cache_hit_neither_rewrites_nor_chmods_the_file() {
+    let fx = Fixture::new();
+    fx.cc().args(["-o", "none"]).run().assert_success();
+    let path = fx.env.cache_path();
+    set_mode(&path, 0o644);
+    let before = fingerprint(&path);
+    let run = fx.cc().args(["-o", "json"]).run();
+    run.assert_success();
+    assert_eq!(run.stdout_json()["token_source"], "cache");
+    run.assert_stderr_has("accessible to other users (mode 644)");
+    assert_eq!(fingerprint(&path), before, "a read changed the file");
+    // A run that writes makes it private.
+    fx.cc()
+        .args(["-o", "none", "--force-refresh"])
+        .run()
+        .assert_success();
+    assert_eq!(mode(&path), 0o600);
+}

@@ -124,10 +124,18 @@ fn corrupt_file_is_moved_aside_and_replaced() {
         "{\"AccessToken\": {tru"
     );
 
-    // load() does the same (under the lock), and two corruptions in one second keep both.
+    // Reading reports it and changes nothing; the next write moves it aside, and two
+    // corruptions in one second keep both.
     fs::write(&path, "[\"not an object\"]").unwrap();
-    assert!(file.load().unwrap().is_empty());
-    assert!(!path.exists());
+    let err = file.load().unwrap_err();
+    assert!(
+        matches!(&err, CacheError::Corrupt { path: p, .. } if *p == path),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("array"), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "[\"not an object\"]");
+    file.update(|cache| add_app_token(cache, "s2")).unwrap();
+    assert!(has_app_token(&file.load().unwrap(), "s2"));
     let names = entries(dir.path());
     assert_eq!(
         names
@@ -332,18 +340,21 @@ fn snapshots_read_files_as_load_does() {
         file.load().unwrap().find_access_token(&query, NOW)
     );
 
-    // A missing file is an empty snapshot; a corrupt one is moved aside; an unknown format is
-    // an error and left alone.
+    // A missing file is an empty snapshot; a corrupt one is an error, or an empty snapshot for a
+    // run that saves, and left alone either way; an unknown format is an error and left alone.
     fs::remove_file(&path).unwrap();
     assert!(file.snapshot(&filter).unwrap().accounts().is_empty());
     fs::write(&path, "{\"AccessToken\": {tru").unwrap();
+    let err = file.snapshot(&filter).unwrap_err();
+    assert!(matches!(err, CacheError::Corrupt { .. }), "{err:?}");
     assert!(
-        file.snapshot(&filter)
+        file.snapshot_for_update(&filter)
             .unwrap()
             .find_access_token(&query, NOW)
             .is_none()
     );
-    assert!(!path.exists());
+    assert_eq!(fs::read_to_string(&path).unwrap(), "{\"AccessToken\": {tru");
+    fs::remove_file(&path).unwrap();
     let text = r#"{"AccessToken": {"k": {"client_id": "client-1", "secret": 5}}}"#;
     fs::write(&path, text).unwrap();
     let err = file.snapshot(&filter).unwrap_err();

@@ -18,8 +18,8 @@ use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
 #[derive(Debug, Args)]
 pub struct DoctorArgs {}
 
-/// Runs `msal doctor`: a table, or one JSON object with `-o json`. A cache file `msal` refuses
-/// to use is shown, left as it is, and makes the exit code 1.
+/// Runs `msal doctor`: a table, or one JSON object with `-o json`. A cache file `msal` cannot
+/// use at all (not a cache, or refused) is shown, left as it is, and makes the exit code 1.
 pub async fn run(_args: DoctorArgs, context: &Context) -> anyhow::Result<()> {
     let (state, problem) = cache_state(context);
     let mut report = report(context);
@@ -214,7 +214,9 @@ fn cache_state(context: &Context) -> (String, Option<msal::cache::CacheError>) {
             ),
             None,
         ),
-        Err(e @ CacheError::Refused { .. }) => (format!("{mode}unusable: {e}"), Some(e)),
+        Err(e @ (CacheError::Refused { .. } | CacheError::Corrupt { .. })) => {
+            (format!("{mode}unusable: {e}"), Some(e))
+        }
         Err(e) => (format!("{mode}unreadable: {e}"), None),
     }
 }
