@@ -99,6 +99,17 @@ impl FileError {
             reason,
         }
     }
+
+    /// The path and an I/O error saying why, for callers whose errors carry an `io::Error`.
+    pub(crate) fn into_io(self) -> (PathBuf, std::io::Error) {
+        match self {
+            Self::Io { path, source } => (path, source),
+            Self::Refused { path, reason } => (
+                path,
+                std::io::Error::new(std::io::ErrorKind::PermissionDenied, reason.to_string()),
+            ),
+        }
+    }
 }
 
 /// Why `msal` will not use a file it keeps. Displayed after the path.

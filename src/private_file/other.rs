@@ -58,6 +58,11 @@ pub(crate) struct Dir {
 }
 
 impl Dir {
+    /// The directory's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Whether `name` exists, and if it does, that it is a regular file.
     pub(crate) fn check(&self, name: &OsStr, shown: &Path) -> Result<bool, FileError> {
         match fs::symlink_metadata(self.path.join(name)) {
@@ -153,6 +158,11 @@ impl Dir {
         fs::read_dir(&self.path)?
             .map(|entry| entry.map(|e| e.file_name()))
             .collect()
+    }
+
+    /// Nothing to tighten without mode bits.
+    pub(crate) fn make_private(&self) -> io::Result<Option<u32>> {
+        Ok(None)
     }
 
     /// Nothing to flush: directories cannot be opened to sync here.

@@ -319,6 +319,7 @@ fn finish(
         dir: Dir {
             fd: dir.fd,
             path: dir.path,
+            info: dir.info,
         },
         name,
         path,
@@ -396,9 +397,15 @@ fn open_error(shown: &Path, e: Errno) -> FileError {
 pub(crate) struct Dir {
     fd: OwnedFd,
     path: PathBuf,
+    info: Info,
 }
 
 impl Dir {
+    /// The directory's path, links resolved.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn stat(&self, name: &OsStr, shown: &Path) -> Result<Option<Info>, FileError> {
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(st) => Ok(Some(Info::of(&st))),
@@ -560,6 +567,17 @@ impl Dir {
         Ok(names)
     }
 
+    /// Makes this directory 0700 if it is the user's and others have any access to it: for the
+    /// directories `msal` creates for itself and keeps nothing but its own files in. Returns the
+    /// mode it had when it changed it.
+    pub(crate) fn make_private(&self) -> io::Result<Option<u32>> {
+        if self.info.uid != user() || self.info.mode & OPEN_TO_OTHERS == 0 {
+            return Ok(None);
+        }
+        rustix::fs::fchmod(&self.reopen()?, Mode::RWXU)?;
+        Ok(Some(self.info.mode & 0o7777))
+    }
+
     /// Flushes the directory's entries to disk.
     pub(crate) fn sync(&self) -> io::Result<()> {
         Ok(rustix::fs::fsync(&self.reopen()?)?)
@@ -697,6 +715,7 @@ mod tests {
         symlink("dotfiles/../dotfiles/real.json", &link).unwrap();
         let located = locate(&link).unwrap().unwrap();
         assert_eq!(located.path, dir.path().join("dotfiles/real.json"));
+        assert_eq!(located.dir.path(), dir.path().join("dotfiles"));
     }
 
     #[test]

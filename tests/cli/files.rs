@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use crate::support::idp::{CONTOSO_DOMAIN, TestIdp};
-use crate::support::{Msal, Run, TestEnv};
+use crate::support::{Msal, Run, TestEnv, read_json, write_private};
 
 const CLIENT: &str = "5d1e0c4b-2a3f-4e6d-8c7b-9a0f1e2d3c4b";
 const SECRET: &str = "F1les~secret.value-0123456789abcdef";
@@ -417,4 +419,110 @@ fn a_cache_hit_neither_rewrites_nor_chmods_the_file() {
         .run()
         .assert_success();
     assert_eq!(mode(&path), 0o600);
+}
+
+// ----- directories msal creates, and the discovery metadata it keeps --------------------------
+
+/// `msal` run with umask 000, as a careless service or container might.
+fn with_umask_000(msal: Msal<'_>) -> Msal<'_> {
+    msal.wrapped_in(["sh", "-c", "umask 000; exec \"$0\" \"$@\""])
+}
+
+#[test]
+fn every_directory_msal_creates_is_0700_whatever_the_umask() {
+    let fx = Fixture::new();
+    let fresh = fx.env.root().join("fresh");
+    let run = with_umask_000(fx.cc())
+        .env("XDG_CONFIG_HOME", fresh.join("config"))
+        .env("XDG_CACHE_HOME", fresh.join("cache"))
+        .args(["--save-secret", "--keyring", "off", "-o", "none"])
+        .run();
+    run.assert_success();
+    let dirs = [
+        fresh.clone(),
+        fresh.join("config"),
+        fresh.join("config/msal"),
+        fresh.join("config/msal/secrets"),
+        fresh.join("cache"),
+        fresh.join("cache/msal"),
+    ];
+    for dir in &dirs {
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    }
+    let mut files = entries(&fresh.join("config/msal"));
+    files.retain(|n| n != "secrets");
+    assert!(files.contains(&"token_cache.json".to_owned()), "{files:?}");
+    for dir in [&dirs[2], &dirs[3], &dirs[5]] {
+        for name in entries(dir) {
+            let path = dir.join(&name);
+            if path.is_file() {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+    }
+    assert_eq!(entries(&dirs[5]).len(), 1, "one metadata file");
+
+    // A umask that takes the owner's own permissions still gives 0700 directories.
+    let odd = fx.env.root().join("odd");
+    fx.cc()
+        .wrapped_in(["sh", "-c", "umask 0277; exec \"$0\" \"$@\""])
+        .arg("--cache")
+        .arg(odd.join("a/cache.json"))
+        .args(["-o", "none"])
+        .run()
+        .assert_success();
+    assert_eq!(mode(&odd), 0o700);
+    assert_eq!(mode(&odd.join("a")), 0o700);
+}
+
+#[test]
+fn planted_discovery_metadata_is_ignored_and_replaced() {
+    let fx = Fixture::new();
+    set_mode(fx.env.root(), 0o755);
+    // Directories an older msal left open to everyone under umask 000.
+    let metadata_dir = fx.env.cache_dir().join("msal");
+    std::fs::create_dir(&metadata_dir).unwrap();
+    set_mode(&fx.env.cache_dir(), 0o777);
+    set_mode(&metadata_dir, 0o777);
+    fx.cc().args(["-o", "none"]).run().assert_success();
+    let names = entries(&metadata_dir);
+    assert_eq!(names.len(), 1, "{names:?}");
+    let file = metadata_dir.join(&names[0]);
+    let genuine = read_json(&file);
+    // As that older version left it.
+    set_mode(&metadata_dir, 0o777);
+
+    // Another user swaps in a document that sends the token request, secret and all, to them.
+    let attacker = TestIdp::start();
+    attacker.register_secret_client(CLIENT, SECRET);
+    let mut forged: Value = genuine.clone();
+    forged["endpoints"]["token_endpoint"] = attacker.token_endpoint(CONTOSO_DOMAIN).into();
+    let forged_path = fx.env.root().join("forged.json");
+    write_private(&forged_path, forged.to_string().as_bytes());
+    set_mode(&forged_path, 0o644);
+    as_nobody("rm -f \"$2\" && cp \"$1\" \"$2\"", &[&forged_path, &file]);
+    assert_eq!(std::fs::metadata(&file).unwrap().uid(), 65534);
+
+    let run = fx.cc().args(["-o", "none", "--force-refresh"]).run();
+    assert_eq!(attacker.request_count(), 0, "the forged endpoint was used");
+    run.assert_success();
+    run.assert_stderr_has(&file.display().to_string())
+        .assert_stderr_has("belongs to uid 65534");
+    assert_eq!(fx.idp.token_requests().len(), 2);
+    // Replaced by the genuine document, the user's, and the directory closed.
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (0, 0o600));
+    assert_eq!(read_json(&file)["endpoints"], genuine["endpoints"]);
+    assert_eq!(mode(&metadata_dir), 0o700);
+
+    // The user's own file that others could write to is no better.
+    std::fs::copy(&forged_path, &file).unwrap();
+    set_mode(&file, 0o666);
+    fx.cc()
+        .args(["-o", "none", "--force-refresh"])
+        .run()
+        .assert_success();
+    assert_eq!(attacker.request_count(), 0, "the forged endpoint was used");
+    assert_eq!(read_json(&file)["endpoints"], genuine["endpoints"]);
+    assert_eq!(mode(&file), 0o600);
 }
