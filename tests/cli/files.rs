@@ -526,3 +526,66 @@ fn planted_discovery_metadata_is_ignored_and_replaced() {
     assert_eq!(read_json(&file)["endpoints"], genuine["endpoints"]);
     assert_eq!(mode(&file), 0o600);
 }
+
+// ----- inputs the user names ------------------------------------------------------------------
+
+/// Runs `msal` with at most 1 GiB of address space, so that a run that reads an endless file
+/// into memory fails the test instead of the machine.
+fn with_memory_cap(msal: Msal<'_>) -> Msal<'_> {
+    msal.wrapped_in(["sh", "-c", "ulimit -v 1048576; exec \"$0\" \"$@\""])
+}
+
+#[test]
+fn named_inputs_that_never_end_or_never_come_fail_at_once() {
+    let fx = Fixture::new();
+    let dir = fx.env.root().join("inputs");
+    std::fs::create_dir(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    mkfifo(&fifo);
+    let zero = char_device(&dir.join("zero"), 5);
+    let base = |option: &str, path: &Path| {
+        with_memory_cap(fx.env.msal())
+            .args([
+                "client-credentials",
+                "--authority",
+                &fx.idp.authority(CONTOSO_DOMAIN),
+                "--client-id",
+                CLIENT,
+                "--scope",
+                SCOPE,
+                "--no-cache",
+            ])
+            .arg(option)
+            .arg(path)
+    };
+    let mut cases: Vec<(&str, PathBuf)> = vec![
+        ("--certificate", fifo.clone()),
+        ("--client-secret-file", fifo.clone()),
+        ("--client-assertion-file", fifo.clone()),
+        ("--certificate", dir.clone()),
+    ];
+    if let Some(zero) = &zero {
+        cases.extend([
+            ("--certificate", zero.clone()),
+            ("--client-secret-file", zero.clone()),
+            ("--federated-token-file", zero.clone()),
+        ]);
+    }
+    for (option, path) in &cases {
+        let run = run_briefly(base(option, path));
+        run.assert_code_in(&[1, 2]);
+        run.assert_stderr_has(&path.display().to_string());
+    }
+    if let Some(zero) = &zero {
+        // The CA bundle is read for every https client; give the run a secret so it gets there.
+        let run = run_briefly(
+            base("--ca-cert", zero)
+                .arg("--client-secret-file")
+                .arg(fx.env.root().join("files/secret")),
+        );
+        run.assert_code(1)
+            .assert_stderr_has(&zero.display().to_string())
+            .assert_stderr_has("character device");
+    }
+    assert_eq!(fx.idp.token_requests().len(), 0);
+}
