@@ -198,6 +198,7 @@ pub(crate) fn size(limit: u64) -> String {
 
 /// What a `st_mode` says a file is, for messages. The `S_IFMT` values are the same on every
 /// Unix.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn kind_of(mode: u32) -> &'static str {
     match mode & 0o170_000 {
         0o100_000 => "a regular file",
