@@ -18,6 +18,8 @@ pub mod credential;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod input_file;
+pub mod private_file;
 pub mod secret;
 pub mod secret_store;
 pub mod text;

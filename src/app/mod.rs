@@ -350,15 +350,16 @@ impl ClientApplication {
     }
 
     /// Reads the cache once before any sign-in or request, so that a cache this version cannot
-    /// use (an unknown format, an unreadable file) stops the run before the user or the network
-    /// is bothered, instead of a token being fetched and then lost. The snapshot keeps the
-    /// access tokens `filter` accepts, for a lookup before the request.
+    /// use (an unknown format, an unreadable or refused file) stops the run before the user or
+    /// the network is bothered, instead of a token being fetched and then lost. The snapshot
+    /// keeps the access tokens `filter` accepts, for a lookup before the request. The run saves
+    /// what it gets, so a file that is not a cache at all reads as empty and is moved aside then.
     pub(crate) fn check_cache(
         &self,
         filter: &AccessTokenFilter<'_>,
     ) -> Result<Option<CacheSnapshot>> {
         match &self.config.token_cache {
-            Some(cache) => Ok(Some(cache.snapshot(filter)?)),
+            Some(cache) => Ok(Some(cache.snapshot_for_update(filter)?)),
             None => Ok(None),
         }
     }

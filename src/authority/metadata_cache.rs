@@ -1,11 +1,14 @@
 //! Discovery metadata kept on disk, so that a warm run needs no discovery request: one small file
 //! per authority under the user's cache directory, trusted for a day.
 //!
-//! It is only an optimisation: any problem reading or writing it is logged at debug level and
-//! the metadata is fetched again. Writers replace files atomically, so concurrent runs at worst
-//! fetch twice.
+//! It is only an optimisation: any problem reading or writing it is logged and the metadata is
+//! fetched again. Writers replace files atomically, so concurrent runs at worst fetch twice.
+//!
+//! The document decides where the client secret is posted, so a file is used only as
+//! [`crate::private_file`] allows (a regular file of the user's that no one else can write, not
+//! behind a link someone else could have planted); any other is ignored, and replaced by the next
+//! write. Missing directories are created 0700.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +17,9 @@ use super::Discovered;
 
 /// How long discovered metadata is trusted.
 pub const METADATA_TTL_SECS: u64 = 24 * 60 * 60;
+
+/// The largest metadata file read: a few hundred bytes are written.
+const MAX_METADATA_BYTES: u64 = 1024 * 1024;
 
 /// A directory of discovery documents, one file per authority.
 #[derive(Debug, Clone)]
@@ -55,7 +61,23 @@ impl MetadataCache {
     /// The endpoints stored for `key` however old, for when discovering them again failed:
     /// endpoints rarely move, and a cached token can still be served with them.
     pub fn get_any_age(&self, key: &str) -> Option<(Discovered, u64)> {
-        let text = std::fs::read(self.file_for(key)).ok()?;
+        let path = self.file_for(key);
+        let read = crate::private_file::locate(&path).and_then(|located| {
+            let Some(located) = located else {
+                return Ok(None);
+            };
+            match located.dir.open(&located.name, &located.path)? {
+                Some(file) => file.read_all(MAX_METADATA_BYTES, &located.path).map(Some),
+                None => Ok(None),
+            }
+        });
+        let text = match read {
+            Ok(text) => text?,
+            Err(e) => {
+                log::warn!("ignoring cached discovery metadata {e}");
+                return None;
+            }
+        };
         let entry: Entry = serde_json::from_slice(&text).ok()?;
         (entry.authority == key).then_some((entry.discovered, entry.fetched_at))
     }
@@ -75,13 +97,24 @@ impl MetadataCache {
         }
     }
 
-    fn write(&self, key: &str, entry: &Entry) -> std::io::Result<()> {
-        let json = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-        std::fs::create_dir_all(&self.dir)?;
-        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
-        file.write_all(&json)?;
-        file.persist(self.file_for(key)).map_err(|e| e.error)?;
-        Ok(())
+    fn write(&self, key: &str, entry: &Entry) -> Result<(), String> {
+        let json = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+        let located = crate::private_file::locate_or_create(&self.file_for(key))
+            .map_err(|e| e.to_string())?;
+        // The directory is msal's own: nobody else has any business in it. One an older version
+        // left open to others under umask 000 is closed now.
+        match located.dir.make_private() {
+            Ok(Some(mode)) => log::warn!(
+                "{} was accessible to other users (mode {mode:o}); changed it to 700",
+                located.dir.path().display()
+            ),
+            Ok(None) => {}
+            Err(e) => return Err(format!("{}: {e}", located.dir.path().display())),
+        }
+        located
+            .dir
+            .write(&located.name, &json, &located.path)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -1,14 +1,19 @@
 //! The cache file on disk: lock-free snapshots for lookups, and read–modify–write under an
-//! exclusive cross-process lock for changes (DESIGN §4).
+//! exclusive cross-process lock for changes.
 //!
 //! Many `msal` processes may run at once (`xargs -P 16`); none may lose another's update. Every
 //! change therefore happens under the lock on the sidecar `<cache>.lock`, re-reads the file, and
 //! replaces it atomically (temporary file in the same directory, fsync, rename, fsync of the
 //! directory), so a reader without the lock always sees a whole file, old or new.
+//!
+//! The file, its lock file and its directory are used only as [`crate::private_file`] allows:
+//! regular files of the user's that no one else can write, reached without following a link
+//! another user could have planted. Anything else is refused ([`CacheError::Refused`]) before it
+//! is opened, and nothing is changed. Reading never changes a file: a file that is not a token
+//! cache is reported ([`CacheError::Corrupt`]) and only moved aside by a write.
 
-use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
+use std::fs::{File, TryLockError};
+use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -19,15 +24,28 @@ use super::peer_lock::PeerLock;
 use super::schema::{AccessTokenView, Sections};
 use super::stream;
 use super::{AccessTokenFilter, CacheError, CacheSnapshot, TokenCache};
+use crate::private_file::{self, FileError, Located, Refusal};
 
 /// How long [`CacheFile::update`] waits for another process to release the lock by default.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-/// Polling for the lock starts fast (updates take milliseconds) and backs off to this.
-const MAX_LOCK_POLL: Duration = Duration::from_millis(50);
 /// The suffix of the marker file that says msal keeps the cache beside it encrypted.
 const ENCRYPTED_MARKER: &str = ".encrypted";
-/// Symbolic links followed at most, like the kernel's `ELOOP` limit.
-const MAX_SYMLINKS: usize = 40;
+/// Polling for the lock starts fast (updates take milliseconds) and backs off to this.
+const MAX_LOCK_POLL: Duration = Duration::from_millis(50);
+/// The largest token cache read: 64 MiB, about 27,000 access tokens of a typical size (10,000
+/// of MSAL Python's own entries make 24 MB). Entries are replaced, not accumulated, so real caches
+/// stay far below this; the bound keeps a file named by mistake (a disk image, a log) from
+/// being read whole into memory.
+pub const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl From<FileError> for CacheError {
+    fn from(error: FileError) -> Self {
+        match error {
+            FileError::Io { path, source } => Self::Io { path, source },
+            FileError::Refused { path, reason } => Self::Refused { path, reason },
+        }
+    }
+}
 
 /// The token cache file, shared by every `msal` process (and MSAL Python) that uses it.
 ///
@@ -114,8 +132,11 @@ impl CacheFile {
     /// The whole cache, to look at. Takes no lock: writers replace the file atomically, so a read
     /// sees a whole file. A missing file is an empty cache.
     ///
-    /// A file that is not a JSON object is moved aside (under the lock) and reported, and an empty
-    /// cache returned; a JSON object of an unknown shape is [`CacheError::UnknownFormat`].
+    /// A file that is not a JSON object is [`CacheError::Corrupt`], left as it is; a JSON object
+    /// of an unknown shape is [`CacheError::UnknownFormat`]. A file `msal` must not use (not a
+    /// regular file, another user's, writable by others, behind an untrusted link, larger than
+    /// [`MAX_CACHE_BYTES`]) is [`CacheError::Refused`]. A file others can read is reported in a
+    /// warning and left as it is: the next write makes it 0600.
     ///
     /// With [`EncryptionPolicy::Encrypt`](super::EncryptionPolicy::Encrypt), a plain file is
     /// encrypted now (under the lock), and a missing one is checked to have a reachable keyring,
@@ -130,39 +151,75 @@ impl CacheFile {
             .map(|sections| TokenCache { sections })
     }
 
-    /// A read-only snapshot for lookups: like [`load`](Self::load) (no lock, same errors, a
-    /// corrupt file moved aside), but of the access tokens it keeps only those `filter` accepts,
-    /// so that a cache of thousands of tokens costs little more than reading the file.
+    /// A read-only snapshot for lookups: like [`load`](Self::load) (no lock, same errors), but
+    /// of the access tokens it keeps only those `filter` accepts, so that a cache of thousands of
+    /// tokens costs little more than reading the file.
     pub fn snapshot(&self, filter: &AccessTokenFilter<'_>) -> Result<CacheSnapshot, CacheError> {
         let keep = |at: &AccessTokenView<'_>| filter.keeps(at);
         self.load_sections(&Keep::AccessTokens(&keep))
             .map(|sections| CacheSnapshot::new(sections, filter))
     }
 
+    /// Like [`snapshot`](Self::snapshot), for a run that goes on to save the token it gets: a
+    /// file that is not a token cache ([`CacheError::Corrupt`]) is an empty snapshot here, left
+    /// as it is, and moved aside by the [`update`](Self::update) that saves, under the lock. A
+    /// lock file that would be refused then is refused now, before anything is fetched.
+    pub fn snapshot_for_update(
+        &self,
+        filter: &AccessTokenFilter<'_>,
+    ) -> Result<CacheSnapshot, CacheError> {
+        if let Some(located) = private_file::locate(&self.path)? {
+            let name = located.sibling(".lock");
+            located
+                .dir
+                .check_lock(&name, &located.sibling_path(&name))?;
+        }
+        match self.snapshot(filter) {
+            Err(CacheError::Corrupt { path, detail }) => {
+                log::debug!(
+                    "token cache {} could not be read ({detail}); it is moved aside when a token \
+                     is saved",
+                    path.display()
+                );
+                Ok(CacheSnapshot::new(Sections::default(), filter))
+            }
+            other => other,
+        }
+    }
+
     fn load_sections(&self, keep: &Keep<'_>) -> Result<Sections, CacheError> {
-        let target = resolve(&self.path)?;
-        match self.read(&target, keep)? {
-            Contents::Missing => {
-                if let Some(encryption) = self
-                    .encryption
-                    .as_ref()
-                    .filter(|_| self.wants_encrypted(false))
-                {
-                    // Only whether the keyring answers: the key is created with the first write.
-                    encryption
-                        .keys
-                        .get(&target)
-                        .map_err(|source| CacheError::Key {
-                            path: target.clone(),
-                            encrypted: false,
-                            source,
-                        })?;
-                }
-                Ok(Sections::default())
+        let Some(located) = private_file::locate(&self.path)? else {
+            return self.missing(&self.path).map(|()| Sections::default());
+        };
+        let (contents, open_to_others) = self.read(&located, keep)?;
+        if let Some(mode) = open_to_others
+            && !self.warned_permissions.swap(true, Ordering::Relaxed)
+        {
+            log::warn!(
+                "token cache {} is accessible to other users (mode {mode:o}); it is made 600 \
+                 the next time msal saves it",
+                located.path.display()
+            );
+        }
+        let target = &located.path;
+        // An empty or unparsable file may be another MSAL client's in-place rewrite caught
+        // half-way (msal-extensions truncates and rewrites under its lock file): wait for that
+        // lock, then look again.
+        let contents = match contents {
+            Contents::Blank | Contents::Corrupt(_) => {
+                // Waits without taking the lock: looking creates no file.
+                PeerLock::wait_until_free(&located, self.deadline())?;
+                self.read(&located, keep)?.0
+            }
+            other => other,
+        };
+        match contents {
+            Contents::Missing | Contents::Blank => {
+                self.missing(target).map(|()| Sections::default())
             }
             Contents::Parsed(sections, encrypted) => {
                 if !encrypted {
-                    self.check_plain_allowed(&target)?;
+                    self.check_plain_allowed(&located)?;
                 }
                 if self.wants_encrypted(encrypted) != encrypted && !sections.is_empty() {
                     // Re-reads and rewrites under the lock; nothing else changes.
@@ -170,111 +227,33 @@ impl CacheFile {
                 }
                 Ok(sections)
             }
-            // Possibly a torn read: msal-extensions truncates and rewrites the file in place,
-            // under its lock file. Wait for that lock, then look again.
-            Contents::Blank => {
-                let peer = PeerLock::acquire(&target, self.deadline())?;
-                match self.read(&target, keep)? {
-                    Contents::Parsed(sections, _) => Ok(sections),
-                    Contents::Missing | Contents::Blank => Ok(Sections::default()),
-                    Contents::Corrupt(_) => {
-                        // Our own lock comes first, always: never wait for it holding theirs.
-                        drop(peer);
-                        self.load_corrupt(&target, keep)
-                    }
-                }
-            }
-            Contents::Corrupt(_) => self.load_corrupt(&target, keep),
+            // Moving the file aside is a change, left to a command that writes.
+            Contents::Corrupt(detail) => Err(CacheError::Corrupt {
+                path: target.clone(),
+                detail,
+            }),
         }
     }
 
-    /// A file that did not parse: perhaps another MSAL client's rewrite caught half-way, so look
-    /// again under both locks; a file still corrupt then is moved aside.
-    fn load_corrupt(&self, target: &Path, keep: &Keep<'_>) -> Result<Sections, CacheError> {
-        // Moving a file aside is a change: do it under the lock, and only if it is still
-        // corrupt once we hold it.
-        let _lock = self.lock(target)?;
-        let _peer = PeerLock::acquire(target, self.deadline())?;
-        match self.read(target, keep)? {
-            Contents::Missing | Contents::Blank => Ok(Sections::default()),
-            Contents::Parsed(sections, _) => Ok(sections),
-            Contents::Corrupt(detail) => {
-                move_aside(target, &detail)?;
-                Ok(Sections::default())
-            }
-        }
-    }
-
-    /// Refuses a plain-JSON file where msal keeps an encrypted cache whose key is still in the
-    /// keyring: something replaced the file (another program, a mistaken copy), and writing
-    /// tokens into it would turn an encrypted cache into plaintext without anyone asking. Only
-    /// when the file is to stay as it is ([`EncryptionPolicy::Keep`]); a marker file beside the
-    /// cache ([`ENCRYPTED_MARKER`]) says msal encrypted it, so plain caches never pay for a
-    /// keyring call.
-    fn check_plain_allowed(&self, target: &Path) -> Result<(), CacheError> {
-        let Some(encryption) = self
+    /// There is no file at `target`: with encryption wanted, checks that the keyring answers,
+    /// so that a run that cannot keep its cache encrypted stops before any request.
+    fn missing(&self, target: &Path) -> Result<(), CacheError> {
+        if let Some(encryption) = self
             .encryption
             .as_ref()
-            .filter(|e| e.policy == EncryptionPolicy::Keep)
-        else {
-            return Ok(());
-        };
-        if !self.was_encrypted(target) {
-            return Ok(());
+            .filter(|_| self.wants_encrypted(false))
+        {
+            // Only whether the keyring answers: the key is created with the first write.
+            encryption
+                .keys
+                .get(target)
+                .map_err(|source| CacheError::Key {
+                    path: target.to_owned(),
+                    encrypted: false,
+                    source,
+                })?;
         }
-        match encryption.keys.get(target) {
-            Ok(Some(_)) => Err(CacheError::PlainWhereEncrypted {
-                path: target.to_owned(),
-                looked_in: encryption.keys.describe(target),
-            }),
-            // The key was removed on purpose: the cache is plain from now on.
-            Ok(None) => {
-                let _ = fs::remove_file(with_suffix(target, ENCRYPTED_MARKER));
-                Ok(())
-            }
-            Err(source) => Err(CacheError::Key {
-                path: target.to_owned(),
-                encrypted: true,
-                source,
-            }),
-        }
-    }
-
-    /// Whether msal last wrote the cache at `target` encrypted (its marker file exists).
-    fn was_encrypted(&self, target: &Path) -> bool {
-        self.encryption.is_some()
-            && fs::symlink_metadata(with_suffix(target, ENCRYPTED_MARKER)).is_ok()
-    }
-
-    /// Records (or forgets) that the cache at `target` was written encrypted. Best effort: without
-    /// the marker, only the refusal of a replaced file is lost.
-    fn mark_encrypted(&self, target: &Path, encrypted: bool) {
-        let marker = with_suffix(target, ENCRYPTED_MARKER);
-        if fs::symlink_metadata(&marker).is_ok() == encrypted {
-            return;
-        }
-        let result = if encrypted {
-            write_atomically(
-                &marker,
-                b"msal keeps this token cache encrypted, with its key in the OS keyring\n",
-            )
-        } else {
-            match fs::remove_file(&marker) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(CacheError::Io {
-                    path: marker.clone(),
-                    source: e,
-                }),
-                _ => Ok(()),
-            }
-        };
-        if let Err(e) = result {
-            log::debug!("{e}");
-        }
-    }
-
-    /// When a wait for a lock that starts now must end.
-    fn deadline(&self) -> Instant {
-        Instant::now() + self.lock_timeout
+        Ok(())
     }
 
     /// Read–modify–write under the exclusive cross-process lock: lock, re-read the file, apply
@@ -295,14 +274,86 @@ impl CacheFile {
     /// (a provider that rotates refresh tokens strictly, or detects reuse, would otherwise
     /// refuse one of them, or revoke them all). Waits at most the lock timeout.
     pub fn lock_exclusive(&self) -> Result<LockedCacheFile<'_>, CacheError> {
-        let target = resolve(&self.path)?;
-        create_parent_dirs(&target)?;
-        let lock = self.lock(&target)?;
+        let located = private_file::locate_or_create(&self.path)?;
+        // Nothing is created next to a file that will be refused.
+        located.dir.check(&located.name, &located.path)?;
+        let lock = self.lock(&located)?;
         Ok(LockedCacheFile {
             file: self,
-            target,
+            located,
             _lock: lock,
         })
+    }
+
+    /// Refuses a plain-JSON file where msal keeps an encrypted cache whose key is still in the
+    /// keyring: something replaced the file (another program, a mistaken copy), and writing
+    /// tokens into it would turn an encrypted cache into plaintext without anyone asking. Only
+    /// when the file is to stay as it is ([`EncryptionPolicy::Keep`]); a marker file beside the
+    /// cache ([`ENCRYPTED_MARKER`]) says msal encrypted it, so plain caches never pay for a
+    /// keyring call.
+    fn check_plain_allowed(&self, located: &Located) -> Result<(), CacheError> {
+        let Some(encryption) = self
+            .encryption
+            .as_ref()
+            .filter(|e| e.policy == EncryptionPolicy::Keep)
+        else {
+            return Ok(());
+        };
+        if !self.was_encrypted(located) {
+            return Ok(());
+        }
+        let target = &located.path;
+        match encryption.keys.get(target) {
+            Ok(Some(_)) => Err(CacheError::PlainWhereEncrypted {
+                path: target.clone(),
+                looked_in: encryption.keys.describe(target),
+            }),
+            // The key was removed on purpose: the cache is plain from now on.
+            Ok(None) => {
+                let _ = located.dir.remove(&located.sibling(ENCRYPTED_MARKER));
+                Ok(())
+            }
+            Err(source) => Err(CacheError::Key {
+                path: target.clone(),
+                encrypted: true,
+                source,
+            }),
+        }
+    }
+
+    /// Whether msal last wrote this cache encrypted (its marker file exists).
+    fn was_encrypted(&self, located: &Located) -> bool {
+        self.encryption.is_some() && located.dir.exists(&located.sibling(ENCRYPTED_MARKER))
+    }
+
+    /// Records (or forgets) that the cache was written encrypted. Best effort: without the
+    /// marker, only the refusal of a replaced file is lost.
+    fn mark_encrypted(&self, located: &Located, encrypted: bool) {
+        let name = located.sibling(ENCRYPTED_MARKER);
+        if located.dir.exists(&name) == encrypted {
+            return;
+        }
+        let result = if encrypted {
+            located
+                .dir
+                .write(
+                    &name,
+                    b"msal keeps the token cache beside this file encrypted, its key in the OS \
+                      keyring\n",
+                    &located.sibling_path(&name),
+                )
+                .map_err(|e| e.to_string())
+        } else {
+            located.dir.remove(&name).map_err(|e| e.to_string())
+        };
+        if let Err(e) = result {
+            log::debug!("{}: {e}", located.sibling_path(&name).display());
+        }
+    }
+
+    /// When a wait for a lock that starts now must end.
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.lock_timeout
     }
 
     /// Whether a file that is (or is not) `encrypted` should be written encrypted.
@@ -393,90 +444,88 @@ impl CacheFile {
         }
     }
 
-    /// Reads and parses the file, tightening loose permissions on the way. An encrypted file is
-    /// not JSON, so the piecewise reader declines it and the whole-file path decrypts it.
-    fn read(&self, target: &Path, keep: &Keep<'_>) -> Result<Contents, CacheError> {
+    /// Reads and parses the file; also says whether others have access to it (its mode if so).
+    /// An encrypted file is not JSON, so the piecewise reader declines it and the whole-file
+    /// path decrypts it.
+    fn read(
+        &self,
+        located: &Located,
+        keep: &Keep<'_>,
+    ) -> Result<(Contents, Option<u32>), CacheError> {
+        let target = &located.path;
+        let Some(mut file) = located.dir.open(&located.name, target)? else {
+            return Ok((Contents::Missing, None));
+        };
+        let open_to_others = file.open_to_others();
+        if file.len() == 0 {
+            return Ok((Contents::Blank, open_to_others));
+        }
+        if file.len() > MAX_CACHE_BYTES {
+            return Err(CacheError::Refused {
+                path: target.clone(),
+                reason: Refusal::TooLarge {
+                    limit: MAX_CACHE_BYTES,
+                },
+            });
+        }
         let io_error = |source| CacheError::Io {
-            path: target.to_owned(),
+            path: target.clone(),
             source,
         };
-        let mut file = match File::open(target) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Contents::Missing),
-            Err(e) => return Err(io_error(e)),
-        };
-        self.tighten_permissions(&file, target);
-        if file.metadata().map_err(io_error)?.len() == 0 {
-            return Ok(Contents::Blank);
-        }
         // In pieces first: no buffer the size of the file, whose page faults would cost more than
         // parsing it. A document the piecewise reader does not vouch for (not one this version
-        // understands, or not well-formed) is read again whole for the verdict.
+        // understands, or not well-formed, or cut at the size bound) is read again whole for the
+        // verdict.
+        let mut bounded = file.file().take(MAX_CACHE_BYTES + 1);
         if let Some(sections) =
-            stream::parse_from(&mut file, keep, stream::CHUNK).map_err(io_error)?
+            stream::parse_from(&mut bounded, keep, stream::CHUNK).map_err(io_error)?
         {
-            return Ok(Contents::Parsed(sections, false));
+            return Ok((Contents::Parsed(sections, false), open_to_others));
         }
-        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-        // `File::read_to_end` reserves the rest of the file's size first: one allocation. No
-        // UTF-8 pass either: the parser checks every string it reads, and anything else that is
-        // not ASCII is not JSON.
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_error)?;
-        if encryption::is_encrypted(&bytes) {
-            return self.decrypt(target, &bytes, keep);
-        }
-        Self::parsed(target, &bytes, keep, false)
+        file.file().seek(SeekFrom::Start(0)).map_err(io_error)?;
+        // One allocation of the file's size. No UTF-8 pass either: the parser checks every
+        // string it reads, and anything else that is not ASCII is not JSON.
+        let bytes = file.read_all(MAX_CACHE_BYTES, target)?;
+        let contents = if encryption::is_encrypted(&bytes) {
+            self.decrypt(target, &bytes, keep)?
+        } else {
+            Self::parsed(target, &bytes, keep, false)?
+        };
+        Ok((contents, open_to_others))
     }
 
-    /// Tokens must be readable by their owner only (DESIGN §4). A cache another tool created
-    /// with a looser mode is tightened to 0600, with one warning.
-    #[cfg(unix)]
-    fn tighten_permissions(&self, file: &File, target: &Path) {
-        use std::os::unix::fs::PermissionsExt as _;
-        let Ok(metadata) = file.metadata() else {
+    /// Makes the file 0600 when others have access to it (`open_to_others` is its mode), with
+    /// the lock held, in a run that writes the cache anyway.
+    fn make_private(&self, located: &Located, open_to_others: Option<u32>) {
+        let Some(mode) = open_to_others else {
             return;
         };
-        let mode = metadata.permissions().mode();
-        if mode & 0o077 == 0 {
-            return;
-        }
-        let result = file.set_permissions(fs::Permissions::from_mode(0o600));
-        if self.warned_permissions.swap(true, Ordering::Relaxed) {
-            return;
-        }
+        let result = located
+            .dir
+            .open(&located.name, &located.path)
+            .map_err(|e| e.to_string())
+            .and_then(|file| match file {
+                Some(file) => file.make_private().map_err(|e| e.to_string()),
+                None => Ok(()),
+            });
         match result {
             Ok(()) => log::warn!(
-                "token cache {} was accessible to other users (mode {:o}); changed it to 600",
-                target.display(),
-                mode & 0o777
+                "token cache {} was accessible to other users (mode {mode:o}); changed it to 600",
+                located.path.display()
             ),
             Err(e) => log::warn!(
-                "token cache {} is accessible to other users (mode {:o}) and could not be \
+                "token cache {} is accessible to other users (mode {mode:o}) and could not be \
                  changed to 600: {e}",
-                target.display(),
-                mode & 0o777
+                located.path.display()
             ),
         }
     }
 
-    #[cfg(not(unix))]
-    fn tighten_permissions(&self, _file: &File, _target: &Path) {}
-
     /// Takes the exclusive lock on `<target>.lock`, polling until the deadline.
-    fn lock(&self, target: &Path) -> Result<LockGuard, CacheError> {
-        let lock_path = with_suffix(target, ".lock");
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let file = options.open(&lock_path).map_err(|source| CacheError::Io {
-            path: lock_path.clone(),
-            source,
-        })?;
+    fn lock(&self, located: &Located) -> Result<LockGuard, CacheError> {
+        let name = located.sibling(".lock");
+        let lock_path = located.sibling_path(&name);
+        let file = located.dir.open_lock(&name, &lock_path)?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
@@ -493,7 +542,7 @@ impl CacheFile {
             let waited = start.elapsed();
             if waited >= self.lock_timeout {
                 return Err(CacheError::LockTimeout {
-                    path: target.to_owned(),
+                    path: located.path.clone(),
                     waited,
                 });
             }
@@ -510,14 +559,14 @@ struct LockGuard(File);
 /// released when this is dropped.
 pub struct LockedCacheFile<'a> {
     file: &'a CacheFile,
-    target: PathBuf,
+    located: Located,
     _lock: LockGuard,
 }
 
 impl std::fmt::Debug for LockedCacheFile<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LockedCacheFile")
-            .field("path", &self.target)
+            .field("path", &self.located.path)
             .finish_non_exhaustive()
     }
 }
@@ -526,12 +575,16 @@ impl LockedCacheFile<'_> {
     /// The cache as it is now on disk; a corrupt file is moved aside and reported (an empty
     /// cache is returned), an unknown format is an error.
     pub fn read(&self) -> Result<TokenCache, CacheError> {
-        let _peer = PeerLock::acquire(&self.target, self.file.deadline())?;
-        match self.file.read(&self.target, &Keep::All)? {
-            Contents::Parsed(sections, _) => Ok(TokenCache { sections }),
+        let _peer = PeerLock::acquire(&self.located, self.file.deadline())?;
+        let (contents, open_to_others) = self.file.read(&self.located, &Keep::All)?;
+        match contents {
+            Contents::Parsed(sections, _) => {
+                self.file.make_private(&self.located, open_to_others);
+                Ok(TokenCache { sections })
+            }
             Contents::Missing | Contents::Blank => Ok(TokenCache::new()),
             Contents::Corrupt(detail) => {
-                move_aside(&self.target, &detail)?;
+                move_aside(&self.located, &detail)?;
                 Ok(TokenCache::new())
             }
         }
@@ -540,26 +593,29 @@ impl LockedCacheFile<'_> {
     /// Read–modify–write without re-locking: re-read the file, apply `f`, and write only if
     /// the JSON changed (or its encryption should). Returns `f`'s result.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> R) -> Result<R, CacheError> {
-        let target = &self.target;
+        let target = &self.located.path;
         // Other MSAL clients' lock too, from the read to the rename: they rewrite the file in
         // place, so without it the read could catch a half-written file, and our write could
         // land between their read and their write and be lost.
-        let _peer = PeerLock::acquire(target, self.file.deadline())?;
-        let (mut cache, before, encrypted) = match self.file.read(target, &Keep::All)? {
+        let _peer = PeerLock::acquire(&self.located, self.file.deadline())?;
+        let (contents, open_to_others) = self.file.read(&self.located, &Keep::All)?;
+        let (mut cache, before, encrypted) = match contents {
             Contents::Parsed(sections, encrypted) => {
                 if !encrypted {
-                    self.file.check_plain_allowed(target)?;
+                    self.file.check_plain_allowed(&self.located)?;
                 }
                 let cache = TokenCache { sections };
                 let before = cache.to_json();
                 (cache, Some(before), encrypted)
             }
             // A cache msal encrypted that is gone (deleted, moved) starts again encrypted.
-            Contents::Missing | Contents::Blank => {
-                (TokenCache::new(), None, self.file.was_encrypted(target))
-            }
+            Contents::Missing | Contents::Blank => (
+                TokenCache::new(),
+                None,
+                self.file.was_encrypted(&self.located),
+            ),
             Contents::Corrupt(detail) => {
-                move_aside(target, &detail)?;
+                move_aside(&self.located, &detail)?;
                 (TokenCache::new(), None, false)
             }
         };
@@ -585,9 +641,13 @@ impl LockedCacheFile<'_> {
             } else {
                 after.into_bytes()
             };
-            remove_orphaned_temp_files(target);
-            write_atomically(target, &bytes)?;
-            self.file.mark_encrypted(target, encrypt);
+            remove_orphaned_temp_files(&self.located);
+            let located = &self.located;
+            located.dir.write(&located.name, &bytes, target)?;
+            self.file.mark_encrypted(located, encrypt);
+        } else {
+            // The new file of a write is 0600 anyway.
+            self.file.make_private(&self.located, open_to_others);
         }
         Ok(result)
     }
@@ -601,180 +661,48 @@ impl Drop for LockGuard {
     }
 }
 
-/// Follows symbolic links at `path` so that writing replaces the link's target, not the link:
-/// a cache symlinked into a dotfiles repository must stay a symlink.
-fn resolve(path: &Path) -> Result<PathBuf, CacheError> {
-    let io_error = |source| CacheError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    match fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.file_type().is_symlink() => {}
-        _ => return Ok(path.to_owned()),
-    }
-    if let Ok(canonical) = fs::canonicalize(path) {
-        return Ok(canonical);
-    }
-    // A dangling link (its target not created yet): follow it by hand, so the first write
-    // creates the target rather than replacing the link.
-    let mut current = path.to_owned();
-    for _ in 0..MAX_SYMLINKS {
-        match fs::symlink_metadata(&current) {
-            Ok(metadata) if metadata.file_type().is_symlink() => {
-                let link = fs::read_link(&current).map_err(io_error)?;
-                current = match current.parent() {
-                    Some(parent) if link.is_relative() => parent.join(link),
-                    _ => link,
-                };
-            }
-            _ => return Ok(current),
-        }
-    }
-    Err(io_error(io::Error::other(
-        "too many levels of symbolic links",
-    )))
-}
-
-/// The directory holding `target` (`.` for a bare file name).
-fn parent_dir(target: &Path) -> &Path {
-    match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
-}
-
-/// Creates missing parent directories, private to the user (0700) since they hold tokens.
-/// Existing directories are left as they are.
-fn create_parent_dirs(target: &Path) -> Result<(), CacheError> {
-    let dir = parent_dir(target);
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|source| CacheError::Io {
-        path: dir.to_owned(),
-        source,
-    })
-}
-
-/// `path` with `suffix` appended to its file name.
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// Renames a corrupt cache to `<file>.corrupt-<unix seconds>` and says so: a cache is never
-/// silently discarded (DESIGN §4). Called with the lock held.
-fn move_aside(target: &Path, detail: &str) -> Result<(), CacheError> {
+/// Renames a corrupt cache to `<file>.corrupt-<unix seconds>` in its directory and says so: a
+/// cache is never silently discarded. Called with the lock held, by a run that is
+/// about to write the cache, on a file [`crate::private_file`] accepted.
+fn move_aside(located: &Located, detail: &str) -> Result<(), CacheError> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let base = with_suffix(target, &format!(".corrupt-{secs}"));
+    let base = located.sibling(&format!(".corrupt-{secs}"));
     // Two corrupt caches within one second must not overwrite each other's evidence.
     let mut aside = base.clone();
     let mut n = 1;
-    while fs::symlink_metadata(&aside).is_ok() {
-        aside = with_suffix(&base, &format!("-{n}"));
+    while located.dir.exists(&aside) {
+        aside = base.clone();
+        aside.push(format!("-{n}"));
         n += 1;
     }
-    fs::rename(target, &aside).map_err(|source| CacheError::Io {
-        path: target.to_owned(),
-        source,
-    })?;
+    located.dir.rename(&located.name, &aside, &located.path)?;
     log::warn!(
         "token cache {} could not be read ({detail}); moved it to {} and started an empty cache",
-        target.display(),
-        aside.display()
+        located.path.display(),
+        located.sibling_path(&aside).display()
     );
     Ok(())
 }
 
-/// The name prefix of `target`'s temporary files: `.{file name}.`.
-fn temp_prefix(target: &Path) -> OsString {
-    match target.file_name() {
-        Some(name) => {
-            let mut prefix = OsString::from(".");
-            prefix.push(name);
-            prefix.push(".");
-            prefix
-        }
-        None => OsString::from(".msal-cache."),
-    }
-}
-
 /// Deletes temporary files a killed writer left behind. Writers create them only while holding
 /// the lock, which the caller holds now, so every one that exists is an orphan. Best effort.
-fn remove_orphaned_temp_files(target: &Path) {
-    let prefix = temp_prefix(target);
+fn remove_orphaned_temp_files(located: &Located) {
+    let prefix = private_file::temp_prefix(&located.name);
     let Some(prefix) = prefix.to_str() else {
         return;
     };
-    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+    let Ok(names) = located.dir.names() else {
         return;
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with(prefix) && name.ends_with(".tmp") {
-            match fs::remove_file(entry.path()) {
-                Ok(()) => log::debug!("removed {name}, left by an interrupted writer"),
-                Err(e) => log::debug!("could not remove {name}: {e}"),
+    for name in names {
+        let Some(text) = name.to_str() else { continue };
+        if text.starts_with(prefix) && text.ends_with(".tmp") {
+            match located.dir.remove(&name) {
+                Ok(()) => log::debug!("removed {text}, left by an interrupted writer"),
+                Err(e) => log::debug!("could not remove {text}: {e}"),
             }
         }
     }
-}
-
-/// Replaces `target` atomically: a temporary file in the same directory (a rename cannot cross
-/// file systems), written, fsynced, renamed over the target, then the directory fsynced so the
-/// rename itself survives a crash.
-fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-    let dir = parent_dir(target);
-    let io_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| CacheError::Io { path, source }
-    };
-    let prefix = temp_prefix(target);
-    let mut temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_error(dir))?;
-    #[cfg(unix)]
-    {
-        // tempfile already creates 0600 files; set it anyway, it is the one mode that matters.
-        use std::os::unix::fs::PermissionsExt as _;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io_error(temp.path()))?;
-    }
-    temp.write_all(bytes).map_err(io_error(temp.path()))?;
-    temp.as_file().sync_all().map_err(io_error(temp.path()))?;
-    let file = temp.persist(target).map_err(|e| CacheError::Io {
-        path: target.to_owned(),
-        source: e.error,
-    })?;
-    // A rename keeps the temporary file's mtime, from before the rename; msal-extensions reloads
-    // only a file modified after its last load, so stamp the time the new content took effect.
-    if let Err(e) = file.set_modified(SystemTime::now()) {
-        log::debug!(
-            "could not set the modification time of {}: {e}",
-            target.display()
-        );
-    }
-    #[cfg(unix)]
-    {
-        // Best effort: some file systems refuse fsync on a directory. The new file is in place
-        // either way; only its durability across a power cut is at stake.
-        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-            log::debug!("could not fsync directory {}: {e}", dir.display());
-        }
-    }
-    Ok(())
 }

@@ -32,7 +32,7 @@ use std::time::Duration;
 pub use encryption::{
     CacheEncryption, CacheKey, CacheKeyError, CacheKeySource, EncryptionPolicy, KeyFormatError,
 };
-pub use file::{CacheFile, LockedCacheFile};
+pub use file::{CacheFile, LockedCacheFile, MAX_CACHE_BYTES};
 pub use issuer::{ORIGIN, TokenIssuer};
 pub use schema::{
     AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry,
@@ -95,6 +95,29 @@ pub enum CacheError {
         /// The cache file.
         path: PathBuf,
         /// What was not understood (section and field names only).
+        detail: String,
+    },
+    /// The file at the cache path is not one `msal` may use: not a regular file (a directory, a
+    /// device, a FIFO), another user's, writable by others, reached through a symbolic link
+    /// another user could have planted, or larger than any token cache
+    /// ([`MAX_CACHE_BYTES`](file::MAX_CACHE_BYTES)). It was not opened or, if opened, not changed.
+    #[error("token cache {path} was not used: {reason}; nothing was changed")]
+    Refused {
+        /// The cache file as given, or where its link led.
+        path: PathBuf,
+        /// Why.
+        reason: crate::private_file::Refusal,
+    },
+    /// The file is not a token cache (not a JSON object, or not JSON at all). Reading leaves it
+    /// as it is; a write moves it aside (`<file>.corrupt-<time>`) and starts an empty cache.
+    #[error(
+        "token cache {path} is not a token cache ({detail}); it was left untouched, and is \
+         moved aside when a token is next saved to it"
+    )]
+    Corrupt {
+        /// The cache file.
+        path: PathBuf,
+        /// What the parser said (never the content itself).
         detail: String,
     },
     /// The file is encrypted ([`EncryptionPolicy`]) and no key for it was found.

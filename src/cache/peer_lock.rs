@@ -9,12 +9,14 @@
 //! own read–merge–write, and never across a network request. `msal`'s own `<cache>.lock` is
 //! always taken first, so the two locks cannot deadlock.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::fs::{File, TryLockError};
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::CacheError;
+use crate::private_file::{Dir, Located};
 
 /// A lock file untouched for this long belongs to a writer that died holding it (holders keep
 /// it for milliseconds), so it is removed rather than waited for.
@@ -24,34 +26,36 @@ const MAX_POLL: Duration = Duration::from_millis(50);
 
 /// msal-extensions' lock on a cache file, held until dropped.
 #[derive(Debug)]
-pub(super) struct PeerLock {
+pub(super) struct PeerLock<'a> {
+    dir: &'a Dir,
+    name: OsString,
     path: PathBuf,
     file: File,
 }
 
-/// `<cache>.lockfile`.
-pub(super) fn path_for(cache: &Path) -> PathBuf {
-    let mut name = cache.as_os_str().to_owned();
-    name.push(".lockfile");
-    PathBuf::from(name)
-}
-
-impl PeerLock {
-    /// Creates `<cache>.lockfile` exclusively, waiting until `deadline` for another holder to
-    /// delete it; a stale one (its writer died) is removed with a warning.
-    pub(super) fn acquire(cache: &Path, deadline: Instant) -> Result<Self, CacheError> {
-        let path = path_for(cache);
+impl<'a> PeerLock<'a> {
+    /// Creates `<cache>.lockfile` exclusively (mode 0600, never through a link), waiting until
+    /// `deadline` for another holder to delete it; a stale one (its writer died) is removed with
+    /// a warning. Then takes the `flock` portalocker writers take on it too.
+    pub(super) fn acquire(cache: &'a Located, deadline: Instant) -> Result<Self, CacheError> {
+        let name = cache.sibling(".lockfile");
+        let path = cache.sibling_path(&name);
         let start = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
-            match create_exclusive(&path) {
-                Ok(file) => return Self::flock(path, file, start, deadline),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if remove_if_stale(&path) {
-                        continue;
-                    }
-                }
-                Err(source) => return Err(CacheError::Io { path, source }),
+            if let Some(mut file) = cache.dir.create_new(&name, &path)? {
+                // What msal-extensions writes: "<pid> <argv0>".
+                let _ = write!(file, "{} msal", std::process::id());
+                let lock = Self {
+                    dir: &cache.dir,
+                    name,
+                    path,
+                    file,
+                };
+                return lock.flock(start, deadline);
+            }
+            if remove_if_stale(&cache.dir, &name, &path) {
+                continue;
             }
             let now = Instant::now();
             if now >= deadline {
@@ -64,36 +68,59 @@ impl PeerLock {
             pause = (pause * 2).min(MAX_POLL);
         }
     }
-}
 
-impl PeerLock {
-    /// Takes the `flock` portalocker writers also take on the file, polling until `deadline`: we
-    /// created the file, so only a portalocker writer that gave up on the `O_EXCL` step and
-    /// opened it by name meanwhile can hold it, and only briefly.
-    fn flock(
-        path: PathBuf,
-        file: File,
-        start: Instant,
-        deadline: Instant,
-    ) -> Result<Self, CacheError> {
-        let lock = Self { path, file };
+    /// Waits, without creating anything, until no other program holds `<cache>.lockfile` (or
+    /// it is stale): for a reader that only looks, and wants a file no writer is in the middle
+    /// of rewriting.
+    pub(super) fn wait_until_free(cache: &Located, deadline: Instant) -> Result<(), CacheError> {
+        let name = cache.sibling(".lockfile");
+        let start = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
-            match lock.file.try_lock() {
-                Ok(()) => return Ok(lock),
+            let fresh = cache
+                .dir
+                .regular_file_modified(&name)
+                .is_some_and(|modified| {
+                    SystemTime::now()
+                        .duration_since(modified)
+                        .unwrap_or_default()
+                        < STALE_AFTER
+                });
+            if !fresh {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(CacheError::PeerLockTimeout {
+                    path: cache.sibling_path(&name),
+                    waited: now.duration_since(start),
+                });
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(MAX_POLL);
+        }
+    }
+
+    /// Polls for the `flock` until `deadline`: we created the file, so only a portalocker writer
+    /// that gave up on the `O_EXCL` step and opened it by name meanwhile can hold it, briefly.
+    fn flock(self, start: Instant, deadline: Instant) -> Result<Self, CacheError> {
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match self.file.try_lock() {
+                Ok(()) => return Ok(self),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(source)) => {
                     return Err(CacheError::Io {
-                        path: lock.path.clone(),
+                        path: self.path.clone(),
                         source,
                     });
                 }
             }
             let now = Instant::now();
             if now >= deadline {
-                // Dropping the guard deletes the file we created.
+                // Dropping `self` deletes the file we created.
                 return Err(CacheError::PeerLockTimeout {
-                    path: lock.path.clone(),
+                    path: self.path.clone(),
                     waited: now.duration_since(start),
                 });
             }
@@ -103,71 +130,35 @@ impl PeerLock {
     }
 }
 
-impl Drop for PeerLock {
+impl Drop for PeerLock<'_> {
     fn drop(&mut self) {
         // Delete only our own file: if ours was taken for stale and replaced, the new one is
         // someone else's lock.
-        if same_file(&self.file, &self.path) {
-            let _ = fs::remove_file(&self.path);
+        if self.dir.is_same_file(&self.name, &self.file) {
+            let _ = self.dir.remove(&self.name);
         }
         let _ = self.file.unlock();
     }
 }
 
-/// `O_CREAT | O_EXCL` (which never follows a symbolic link), mode 0600, holding
-/// `"<pid> <argv0>"` as msal-extensions writes it.
-fn create_exclusive(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    let _ = write!(file, "{} msal", std::process::id());
-    Ok(file)
-}
-
-/// Removes a lock file nobody has touched for [`STALE_AFTER`]; true when it was removed.
-fn remove_if_stale(path: &Path) -> bool {
-    let Ok(metadata) = fs::symlink_metadata(path) else {
+/// Removes a lock file nobody has touched for [`STALE_AFTER`]; true when it was removed. Only a
+/// regular file: a link or anything else planted there is not a lock to remove, and the wait ends
+/// in a timeout that names the path.
+fn remove_if_stale(dir: &Dir, name: &OsString, path: &std::path::Path) -> bool {
+    let Some(modified) = dir.regular_file_modified(name) else {
         return false;
     };
-    let age = metadata
-        .modified()
-        .ok()
-        .and_then(|m| SystemTime::now().duration_since(m).ok())
+    let age = SystemTime::now()
+        .duration_since(modified)
         .unwrap_or_default();
-    // Only a regular file: a symbolic link or anything else planted there is not a lock to
-    // remove, and the wait ends in a timeout that names the path.
-    if !metadata.is_file() || age < STALE_AFTER {
+    if age < STALE_AFTER || dir.remove(name).is_err() {
         return false;
     }
-    match fs::remove_file(path) {
-        Ok(()) => {
-            log::warn!(
-                "removed {}, a lock file left {} s ago by a process that did not finish",
-                path.display(),
-                age.as_secs()
-            );
-            true
-        }
-        Err(_) => false,
-    }
-}
-
-#[cfg(unix)]
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    match (file.metadata(), fs::symlink_metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_file(_file: &File, _path: &Path) -> bool {
+    log::warn!(
+        "removed {}, a lock file left {} s ago by a process that did not finish",
+        path.display(),
+        age.as_secs()
+    );
     true
 }
 
@@ -175,33 +166,41 @@ fn same_file(_file: &File, _path: &Path) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use std::fs;
+
     use super::*;
+    use crate::private_file;
+
+    fn located(dir: &std::path::Path) -> Located {
+        private_file::locate_or_create(&dir.join("cache.json")).unwrap()
+    }
 
     #[test]
     fn excludes_a_second_holder_and_deletes_its_file_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = dir.path().join("cache.json");
+        let cache = located(dir.path());
+        let lock_path = dir.path().join("cache.json.lockfile");
         let held = PeerLock::acquire(&cache, Instant::now()).unwrap();
-        assert!(path_for(&cache).is_file());
+        assert!(lock_path.is_file());
         let waited = PeerLock::acquire(&cache, Instant::now() + Duration::from_millis(50));
         assert!(matches!(waited, Err(CacheError::PeerLockTimeout { .. })));
         drop(held);
-        assert!(!path_for(&cache).exists());
+        assert!(!lock_path.exists());
         PeerLock::acquire(&cache, Instant::now()).unwrap();
     }
 
     #[test]
     fn a_stale_lock_file_is_taken_over_and_a_fresh_one_waited_for() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = dir.path().join("cache.json");
-        let lock = path_for(&cache);
-        fs::write(&lock, "4242 az").unwrap();
+        let cache = located(dir.path());
+        let lock_path = dir.path().join("cache.json.lockfile");
+        fs::write(&lock_path, "4242 az").unwrap();
         let fresh = PeerLock::acquire(&cache, Instant::now() + Duration::from_millis(30));
         assert!(fresh.is_err(), "a live holder is waited for");
         let old = SystemTime::now() - Duration::from_secs(60);
         File::options()
             .write(true)
-            .open(&lock)
+            .open(&lock_path)
             .unwrap()
             .set_modified(old)
             .unwrap();
@@ -212,13 +211,14 @@ mod tests {
     #[test]
     fn a_symbolic_link_at_the_lock_path_is_neither_followed_nor_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = dir.path().join("cache.json");
+        let cache = located(dir.path());
+        let lock_path = dir.path().join("cache.json.lockfile");
         let target = dir.path().join("target");
         fs::write(&target, "keep").unwrap();
-        std::os::unix::fs::symlink(&target, path_for(&cache)).unwrap();
+        std::os::unix::fs::symlink(&target, &lock_path).unwrap();
         let result = PeerLock::acquire(&cache, Instant::now() + Duration::from_millis(20));
         assert!(result.is_err());
         assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
-        assert!(fs::symlink_metadata(path_for(&cache)).unwrap().is_symlink());
+        assert!(fs::symlink_metadata(&lock_path).unwrap().is_symlink());
     }
 }

@@ -115,12 +115,15 @@ pub struct Config {
     pub names: Vec<String>,
 }
 
+/// The largest config file read: a hand-written file of profiles is a few kilobytes.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 impl Config {
     /// Loads `path` (absent is fine unless a profile is asked for) and picks the profile named by
     /// `--profile`, else `MSAL_PROFILE`, else `default_profile`.
     pub fn load(path: Option<PathBuf>, flag: Option<&str>, env: Option<&str>) -> Result<Self> {
         let text = match &path {
-            Some(p) => match std::fs::read_to_string(p) {
+            Some(p) => match msal::input_file::read_to_string(p, MAX_CONFIG_BYTES) {
                 Ok(text) => Some(text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => {

@@ -14,6 +14,7 @@ use std::io::Write as _;
 use msal::Error;
 use msal::ServerError;
 use msal::authority::AuthorityError;
+use msal::cache::CacheError;
 use msal::http::HttpError;
 
 use super::args::OutputFormat;
@@ -291,6 +292,27 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
             }
             _ => {}
         }
+    }
+    let cache_error = error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<CacheError>()
+            .or_else(|| match cause.downcast_ref::<Error>() {
+                Some(Error::Cache(e)) => Some(e),
+                _ => None,
+            })
+    });
+    match cache_error {
+        Some(CacheError::Corrupt { .. }) => hints.push(
+            "--cache, MSAL_CACHE or the profile's `cache` names this file; if it is the cache, \
+             a command that saves a token (msal login, …) moves it aside and starts a new one"
+                .into(),
+        ),
+        Some(CacheError::Refused { .. }) => hints.push(
+            "point --cache (or MSAL_CACHE, or the profile's `cache`) at a file of your own in a \
+             directory only you can write to, or run with --no-cache"
+                .into(),
+        ),
+        _ => {}
     }
     let text = format!("{error:#}");
     if text.contains("does not understand") {

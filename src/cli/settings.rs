@@ -457,15 +457,24 @@ fn send_chain(args: &CredentialArgs, env: &Env) -> bool {
 }
 
 /// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the
-/// newline editors and `echo` add) is not part of it.
+/// newline editors and `echo` add) is not part of it. Either is bounded like a credential file;
+/// a file that is neither a regular file nor a pipe is refused ([`msal::input_file`]).
 pub fn read_secret(path: &Path, what: &str) -> Result<String> {
+    let limit = msal::credential::MAX_CREDENTIAL_FILE_BYTES;
     let mut text = String::new();
     if path == Path::new("-") {
         std::io::stdin()
+            .take(limit + 1)
             .read_to_string(&mut text)
             .with_context(|| format!("cannot read the {what} from stdin"))?;
+        if text.len() as u64 > limit {
+            anyhow::bail!(
+                "cannot read the {what} from stdin: it is longer than {limit} bytes; is it the \
+                 right input?"
+            );
+        }
     } else {
-        text = std::fs::read_to_string(path)
+        text = msal::input_file::read_to_string(path, limit)
             .with_context(|| format!("cannot read the {what} from {}", path.display()))?;
     }
     let trimmed = text.trim_end();

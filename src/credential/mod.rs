@@ -10,7 +10,6 @@ pub mod certificate;
 mod der;
 pub mod github;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -250,24 +249,22 @@ fn read_token_file(path: &Path, empty_hint: &'static str) -> Result<Assertion, C
     Ok(Assertion::new(token))
 }
 
-/// Reads a whole file, refusing files over [`MAX_CREDENTIAL_FILE_BYTES`].
+/// Reads a whole file, refusing files over [`MAX_CREDENTIAL_FILE_BYTES`] and anything that is
+/// neither a regular file nor a pipe ([`crate::input_file`]).
 fn read_capped(path: &Path) -> Result<Vec<u8>, CredentialError> {
-    let read_error = |source| CredentialError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_CREDENTIAL_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
-    if bytes.len() as u64 > MAX_CREDENTIAL_FILE_BYTES {
-        return Err(CredentialError::TooLarge {
-            path: path.to_owned(),
-            limit: MAX_CREDENTIAL_FILE_BYTES,
-        });
-    }
-    Ok(bytes)
+    crate::input_file::read(path, MAX_CREDENTIAL_FILE_BYTES).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::FileTooLarge {
+            CredentialError::TooLarge {
+                path: path.to_owned(),
+                limit: MAX_CREDENTIAL_FILE_BYTES,
+            }
+        } else {
+            CredentialError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })
 }
 
 /// Names the certificate's origin in messages: its file when known.

@@ -28,6 +28,9 @@ const MAX_REDIRECTS: usize = 5;
 /// Pause before retrying a 5xx or a connection failure that carried no `Retry-After`.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
 
+/// The largest CA bundle read: the system bundles are a few hundred kilobytes.
+const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Largest response body read: identity-provider replies are a few kilobytes, and a hostile or
 /// broken server must not make the tool buffer gigabytes.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -81,7 +84,7 @@ impl HttpClient {
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("msal/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &config.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
+            let pem = crate::input_file::read(path, MAX_CA_FILE_BYTES).map_err(|e| {
                 HttpError::Setup(format!(
                     "cannot read CA certificate file {}: {e}",
                     path.display()

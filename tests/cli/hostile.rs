@@ -442,7 +442,8 @@ fn loopback_requests_never_go_through_a_proxy() {
         } else {
             // The document names endpoints on 127.0.0.1, not on the authority's host, so the
             // secret is not sent; the discovery request went straight to the provider.
-            run.assert_code(1).assert_stderr_has("not on the authority's host");
+            run.assert_code(1)
+                .assert_stderr_has("not on the authority's host");
             assert_eq!(fx.idp.requests_to(".well-known").len(), 1);
             assert!(fx.idp.token_requests().is_empty());
         }

@@ -22,6 +22,7 @@ mod completions;
 mod concurrency;
 mod config;
 mod device_code;
+mod files;
 mod hostile;
 mod idp_selftest;
 mod idp_user_selftest;

@@ -194,8 +194,14 @@ fn a_damaged_envelope_is_moved_aside_like_any_corrupt_cache() {
     let path = dir.path().join("cache.json");
     fs::write(&path, "#msal-encrypted-cache v1 (cut short").unwrap();
     let keys = Arc::new(MemoryKeys::default());
-    let cache = file(&path, &keys, EncryptionPolicy::Keep).load().unwrap();
-    assert!(cache.is_empty());
+    let error = file(&path, &keys, EncryptionPolicy::Keep)
+        .load()
+        .unwrap_err();
+    assert!(matches!(error, CacheError::Corrupt { .. }), "{error}");
+    assert!(path.exists(), "reading moves nothing");
+    file(&path, &keys, EncryptionPolicy::Keep)
+        .update(|_| ())
+        .unwrap();
     assert!(!path.exists());
     // A newer format is never clobbered.
     fs::write(&path, "#msal-encrypted-cache v2 future\n{}").unwrap();

@@ -124,10 +124,18 @@ fn corrupt_file_is_moved_aside_and_replaced() {
         "{\"AccessToken\": {tru"
     );
 
-    // load() does the same (under the lock), and two corruptions in one second keep both.
+    // Reading reports it and changes nothing; the next write moves it aside, and two
+    // corruptions in one second keep both.
     fs::write(&path, "[\"not an object\"]").unwrap();
-    assert!(file.load().unwrap().is_empty());
-    assert!(!path.exists());
+    let err = file.load().unwrap_err();
+    assert!(
+        matches!(&err, CacheError::Corrupt { path: p, .. } if *p == path),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("array"), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "[\"not an object\"]");
+    file.update(|cache| add_app_token(cache, "s2")).unwrap();
+    assert!(has_app_token(&file.load().unwrap(), "s2"));
     let names = entries(dir.path());
     assert_eq!(
         names
@@ -176,7 +184,7 @@ fn unknown_format_is_left_untouched() {
 
 #[cfg(unix)]
 #[test]
-fn loose_permissions_are_tightened() {
+fn loose_permissions_are_tightened_by_a_write_not_a_read() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.json");
@@ -184,8 +192,36 @@ fn loose_permissions_are_tightened() {
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
     let file = CacheFile::new(path.clone());
     assert!(!file.load().unwrap().is_empty());
+    assert_eq!(mode(&path), 0o644, "reading changes nothing");
+    // A write that changes nothing still makes the file private, without rewriting it.
+    file.update(|_| ()).unwrap();
     assert_eq!(mode(&path), 0o600);
     assert_eq!(fs::read_to_string(&path).unwrap(), MSAL_PYTHON_CACHE);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_others_can_write_and_special_files_are_refused_untouched() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    fs::write(&path, MSAL_PYTHON_CACHE).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+    let file = CacheFile::new(path.clone());
+    for err in [file.load().unwrap_err(), file.update(|_| ()).unwrap_err()] {
+        assert!(matches!(err, CacheError::Refused { .. }), "{err:?}");
+        assert!(err.to_string().contains("mode 666"), "{err}");
+    }
+    assert_eq!(mode(&path), 0o666);
+    assert_eq!(entries(dir.path()), ["cache.json"], "no lock file either");
+
+    for special in [Path::new("/dev/null"), dir.path()] {
+        let file = CacheFile::new(special.to_owned());
+        for err in [file.load().unwrap_err(), file.update(|_| ()).unwrap_err()] {
+            assert!(matches!(err, CacheError::Refused { .. }), "{err:?}");
+        }
+    }
+    assert_eq!(entries(dir.path()), ["cache.json"]);
 }
 
 #[cfg(unix)]
@@ -308,18 +344,21 @@ fn snapshots_read_files_as_load_does() {
         file.load().unwrap().find_access_token(&query, NOW)
     );
 
-    // A missing file is an empty snapshot; a corrupt one is moved aside; an unknown format is
-    // an error and left alone.
+    // A missing file is an empty snapshot; a corrupt one is an error, or an empty snapshot for a
+    // run that saves, and left alone either way; an unknown format is an error and left alone.
     fs::remove_file(&path).unwrap();
     assert!(file.snapshot(&filter).unwrap().accounts().is_empty());
     fs::write(&path, "{\"AccessToken\": {tru").unwrap();
+    let err = file.snapshot(&filter).unwrap_err();
+    assert!(matches!(err, CacheError::Corrupt { .. }), "{err:?}");
     assert!(
-        file.snapshot(&filter)
+        file.snapshot_for_update(&filter)
             .unwrap()
             .find_access_token(&query, NOW)
             .is_none()
     );
-    assert!(!path.exists());
+    assert_eq!(fs::read_to_string(&path).unwrap(), "{\"AccessToken\": {tru");
+    fs::remove_file(&path).unwrap();
     let text = r#"{"AccessToken": {"k": {"client_id": "client-1", "secret": 5}}}"#;
     fs::write(&path, text).unwrap();
     let err = file.snapshot(&filter).unwrap_err();

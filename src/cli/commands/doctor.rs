@@ -19,9 +19,12 @@ use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
 #[derive(Debug, Args)]
 pub struct DoctorArgs {}
 
-/// Runs `msal doctor`: a table, or one JSON object with `-o json`.
+/// Runs `msal doctor`: a table, or one JSON object with `-o json`. A cache file `msal` cannot
+/// use at all (not a cache, or refused) is shown, left as it is, and makes the exit code 1.
 pub async fn run(_args: DoctorArgs, context: &Context) -> anyhow::Result<()> {
-    let report = report(context);
+    let (state, problem) = cache_state(context);
+    let mut report = report(context);
+    report.insert("token cache state", json!(state));
     let text = if context.settings.output == OutputFormat::Json {
         json_text(&Value::Object(
             report.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
@@ -41,7 +44,10 @@ pub async fn run(_args: DoctorArgs, context: &Context) -> anyhow::Result<()> {
             .collect()
     };
     write_stdout(&text)?;
-    Ok(())
+    match problem {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 fn report(context: &Context) -> BTreeMap<&'static str, Value> {
@@ -98,7 +104,6 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
             source("cache")
         )),
     );
-    out.insert("token cache state", json!(cache_state(context)));
     out.insert(
         "metadata cache",
         json!(
@@ -181,10 +186,12 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
     out
 }
 
-fn cache_state(context: &Context) -> String {
+/// What the cache file holds, and the error when it cannot be used at all.
+fn cache_state(context: &Context) -> (String, Option<msal::cache::CacheError>) {
+    use msal::cache::CacheError;
     let path = &context.settings.cache_path;
-    if !path.exists() {
-        return "not created yet".to_owned();
+    if std::fs::symlink_metadata(path).is_err() {
+        return ("not created yet".to_owned(), None);
     }
     let mode = {
         #[cfg(unix)]
@@ -200,11 +207,17 @@ fn cache_state(context: &Context) -> String {
         }
     };
     match CacheFile::new(path.clone()).load() {
-        Ok(cache) => format!(
-            "{mode}{} accounts, {} access tokens",
-            cache.accounts().len(),
-            cache.access_token_count()
+        Ok(cache) => (
+            format!(
+                "{mode}{} accounts, {} access tokens",
+                cache.accounts().len(),
+                cache.access_token_count()
+            ),
+            None,
         ),
-        Err(e) => format!("{mode}unreadable: {e}"),
+        Err(e @ (CacheError::Refused { .. } | CacheError::Corrupt { .. })) => {
+            (format!("{mode}unusable: {e}"), Some(e))
+        }
+        Err(e) => (format!("{mode}unreadable: {e}"), None),
     }
 }
