@@ -95,8 +95,11 @@ impl Printer {
         let format = format_description!(
             "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
         );
-        datetime(epoch)
-            .to_offset(self.local_offset)
+        let utc = datetime(epoch);
+        // Near the end of the representable range an offset would overflow (and `to_offset`
+        // panic): a hand-edited cache can hold any number.
+        utc.checked_to_offset(self.local_offset)
+            .unwrap_or(utc)
             .format(&format)
             .unwrap_or_default()
     }
@@ -119,11 +122,12 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// The instant `epoch` seconds name, or the last one `time` can represent (the end of year 9999)
+/// for anything later: a far-future expiry stays far in the future, never wraps to 1970.
 fn datetime(epoch: u64) -> OffsetDateTime {
-    i64::try_from(epoch)
-        .ok()
-        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    const LAST: i64 = 253_402_300_799;
+    let secs = i64::try_from(epoch).unwrap_or(LAST).min(LAST);
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// RFC 3339 in UTC, as Kubernetes expects for `expirationTimestamp`.
@@ -139,6 +143,24 @@ fn shell_quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_expiry_a_cache_file_can_hold_formats_without_panicking() {
+        for offset in [UtcOffset::UTC, UtcOffset::from_hms(14, 0, 0).unwrap()] {
+            let printer = Printer {
+                format: OutputFormat::Az,
+                local_offset: offset,
+            };
+            for epoch in [0, 253_402_300_799, 253_402_300_800, i64::MAX as u64, u64::MAX] {
+                assert!(printer.local_time(epoch).starts_with(if epoch == 0 {
+                    "1970"
+                } else {
+                    "9999"
+                }));
+                assert!(rfc3339(epoch).starts_with(if epoch == 0 { "1970" } else { "9999" }));
+            }
+        }
+    }
 
     #[test]
     fn formats_timestamps_and_quotes() {
