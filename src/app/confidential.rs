@@ -1,13 +1,12 @@
 //! Confidential clients: applications that can keep a credential (MSAL Python's
 //! `ConfidentialClientApplication`).
 
-use super::public::{decorate_scopes, resource_scopes};
-use super::{
-    AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, checked_id_token_claims,
-    freshness, now, split_scopes,
-};
+use super::lookup::{CacheLookup, fall_back};
+use super::scopes::{decorate_scopes, resource_scopes};
+use super::store::{Filing, Owner, no_check};
+use super::{AuthenticationResult, ClientApplication, MIN_VALIDITY_SECS, now};
 use crate::authority::Endpoints;
-use crate::cache::{AccessTokenQuery, TokenEvent};
+use crate::cache::AccessTokenQuery;
 use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
@@ -85,32 +84,36 @@ impl ConfidentialClient {
         let realm = self.app.realm(&endpoints);
         let now = now();
 
-        let mut fallback = None;
-        if let Some(snapshot) =
-            snapshot.filter(|_| !params.force_refresh && params.claims.is_none())
-        {
-            let query = AccessTokenQuery {
-                client_id: &config.client_id,
-                issuer: self.app.issuer(),
-                realm: &realm,
-                home_account_id: None,
-                scopes: &params.scopes,
-            };
-            if let Some(entry) = snapshot.find_access_token(&query, now) {
-                match freshness(entry, now, MIN_VALIDITY_SECS) {
-                    Freshness::Fresh => {
-                        log::info!("serving the access token from the cache");
-                        return Ok(AuthenticationResult::from_cache(entry));
-                    }
-                    Freshness::RefreshDue => {
-                        fallback = Some(AuthenticationResult::from_cache(entry))
-                    }
-                    Freshness::Stale => {}
-                }
+        let query = AccessTokenQuery {
+            client_id: &config.client_id,
+            issuer: self.app.issuer(),
+            realm: &realm,
+            home_account_id: None,
+            scopes: &params.scopes,
+        };
+        let lookup = match snapshot.filter(|_| !params.force_refresh && params.claims.is_none()) {
+            Some(snapshot) => CacheLookup::of(
+                snapshot.find_access_token(&query, now),
+                now,
+                MIN_VALIDITY_SECS,
+            ),
+            None => CacheLookup::Miss,
+        };
+        let fallback = match lookup {
+            CacheLookup::Hit(cached) => {
+                log::info!("serving the access token from the cache");
+                return Ok(cached);
             }
-        }
+            other => other.fallback(),
+        };
 
         let token_url = endpoints.token_url()?;
+        let filing = Filing {
+            grant_type: client_credentials::GRANT_TYPE,
+            scopes: &params.scopes,
+            owner: Owner::App,
+            username_hint: None,
+        };
         let result = async {
             let auth = self
                 .client_auth(&endpoints, token_url.as_str(), now)
@@ -122,44 +125,12 @@ impl ConfidentialClient {
                 params.claims.as_deref(),
                 &auth,
             );
-            self.app.request_token(&request).await
+            self.app
+                .redeem(&endpoints, &request, &filing, no_check)
+                .await
         }
         .await;
-        let response = match (result, fallback) {
-            (Ok(response), _) => response,
-            (Err(e), Some(old)) if !matches!(e, Error::OAuth(_)) => {
-                log::warn!("refreshing the token failed ({e}); using the cached one, still valid");
-                return Ok(old);
-            }
-            (Err(e), _) => return Err(e),
-        };
-
-        let scopes = response
-            .scope
-            .as_deref()
-            .map(split_scopes)
-            .unwrap_or_else(|| params.scopes.clone());
-        self.app.save(|cache| {
-            cache.add(
-                &TokenEvent {
-                    client_id: &config.client_id,
-                    issuer: self.app.issuer(),
-                    realm: &realm,
-                    scopes: &scopes,
-                    grant_type: client_credentials::GRANT_TYPE,
-                    response: &response,
-                    home_account_id: None,
-                    id_token_claims: None,
-                    username_hint: None,
-                    user_assertion_hash: None,
-                },
-                now,
-            );
-            cache.remove_expired_access_tokens(now);
-        });
-        Ok(AuthenticationResult::from_response(
-            &response, scopes, realm, now,
-        ))
+        result.or_else(|e| fall_back(e, fallback))
     }
 
     /// A downstream token for the user behind `user_assertion` (MSAL's
@@ -183,70 +154,55 @@ impl ConfidentialClient {
         let hash = on_behalf_of::assertion_hash(&params.user_assertion);
         let now = now();
 
-        if let Some(snapshot) =
-            snapshot.filter(|_| !params.force_refresh && params.claims.is_none())
-        {
-            let query = AccessTokenQuery {
-                client_id: &config.client_id,
-                issuer: self.app.issuer(),
-                realm: &realm,
-                home_account_id: None,
-                scopes: &scopes,
-            };
-            if let Some(entry) = snapshot.find_access_token_on_behalf_of(&query, &hash, now)
-                && freshness(entry, now, MIN_VALIDITY_SECS) == Freshness::Fresh
-            {
+        let query = AccessTokenQuery {
+            client_id: &config.client_id,
+            issuer: self.app.issuer(),
+            realm: &realm,
+            home_account_id: None,
+            scopes: &scopes,
+        };
+        let lookup = match snapshot.filter(|_| !params.force_refresh && params.claims.is_none()) {
+            Some(snapshot) => CacheLookup::of(
+                snapshot.find_access_token_on_behalf_of(&query, &hash, now),
+                now,
+                MIN_VALIDITY_SECS,
+            ),
+            None => CacheLookup::Miss,
+        };
+        let fallback = match lookup {
+            CacheLookup::Hit(cached) => {
                 log::info!("serving the on-behalf-of token from the cache");
-                return Ok(AuthenticationResult::from_cache(entry));
+                return Ok(cached);
             }
-        }
+            other => other.fallback(),
+        };
 
         let token_url = endpoints.token_url()?;
-        let auth = self
-            .client_auth(&endpoints, token_url.as_str(), now)
-            .await?;
-        let request = on_behalf_of::build_request(
-            &token_url,
-            &config.client_id,
-            &params.user_assertion,
-            &decorate_scopes(&scopes),
-            config.authority.is_entra_family(),
-            params.claims.as_deref(),
-            &auth,
-        );
-        let response = self.app.request_token(&request).await?;
-        let claims = checked_id_token_claims(&response, &endpoints, &config.client_id)?;
-        let granted = resource_scopes(
-            &response
-                .scope
-                .as_deref()
-                .map(split_scopes)
-                .unwrap_or_else(|| scopes.clone()),
-        );
-        // Keyed by the user the answer names or, when it names none, by the assertion: never
-        // as the app's own token, which has no account.
-        let home_account_id = response
-            .home_account_id(claims.as_ref())
-            .unwrap_or_else(|| hash.clone());
-        self.app.save(|cache| {
-            let event = TokenEvent {
-                client_id: &config.client_id,
-                issuer: self.app.issuer(),
-                realm: &realm,
-                scopes: &granted,
-                grant_type: on_behalf_of::GRANT_TYPE,
-                response: &response,
-                home_account_id: Some(&home_account_id),
-                id_token_claims: claims.as_ref(),
-                username_hint: None,
-                user_assertion_hash: Some(&hash),
-            };
-            cache.add(&event, now);
-            cache.remove_expired_access_tokens(now);
-        });
-        Ok(AuthenticationResult::from_response(
-            &response, granted, realm, now,
-        ))
+        let filing = Filing {
+            grant_type: on_behalf_of::GRANT_TYPE,
+            scopes: &scopes,
+            owner: Owner::Assertion(&hash),
+            username_hint: None,
+        };
+        let result = async {
+            let auth = self
+                .client_auth(&endpoints, token_url.as_str(), now)
+                .await?;
+            let request = on_behalf_of::build_request(
+                &token_url,
+                &config.client_id,
+                &params.user_assertion,
+                &decorate_scopes(&scopes),
+                config.authority.is_entra_family(),
+                params.claims.as_deref(),
+                &auth,
+            );
+            self.app
+                .redeem(&endpoints, &request, &filing, no_check)
+                .await
+        }
+        .await;
+        result.or_else(|e| fall_back(e, fallback))
     }
 
     /// How the client proves itself for a request to `audience` (the token endpoint of

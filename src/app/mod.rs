@@ -2,16 +2,21 @@
 //! cache, and find their authority's endpoints. Named after MSAL Python's
 //! `ConfidentialClientApplication` / `PublicClientApplication` methods.
 
+mod accounts;
 mod confidential;
+mod lookup;
 mod public;
+mod scopes;
+mod silent;
+mod store;
 
+pub use accounts::{Account, AccountSelector};
 pub use confidential::{ClientCredentialsParameters, ConfidentialClient, OnBehalfOfParameters};
-pub use public::{
-    Account, AccountSelector, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
-    RESERVED_SCOPES, SilentParameters, decorate_scopes,
-};
+pub use public::{DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient};
+pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};
+pub use silent::SilentParameters;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::authority::{
@@ -22,9 +27,9 @@ use crate::authority::{
 use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot, TokenIssuer};
 use crate::error::{Error, Result};
 use crate::flow::token::parse_token_response;
-use crate::http::{HttpClient, HttpConfig, HttpRequest};
+use crate::http::{HttpClient, HttpConfig, HttpRequest, Transport};
 use crate::secret::AccessToken;
-use crate::token::{IdTokenClaims, TokenResponse, canonical_token_type, is_b64token};
+use crate::token::{TokenResponse, canonical_token_type};
 
 /// An access token is served from the cache only with more than this many seconds left, so a
 /// caller never gets a token that expires in flight (MSAL uses the same 5 minutes).
@@ -123,77 +128,6 @@ impl AuthenticationResult {
 /// MSAL's lifetime for a token response without `expires_in`.
 const DEFAULT_EXPIRES_IN: u64 = 600;
 
-/// How usable a cached access token is.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Freshness {
-    /// Serve it.
-    Fresh,
-    /// Still valid, but the server's `refresh_in` has passed: refresh, and fall back to it.
-    RefreshDue,
-    /// Too close to expiry to hand out.
-    Stale,
-}
-
-/// A cached token that could not have come from a checked answer (the file was edited, or an
-/// older tool wrote it) is never served: it counts as stale, so a fresh one replaces it.
-pub(crate) fn freshness(entry: &AccessTokenEntry, now: u64, min_validity: u64) -> Freshness {
-    let usable =
-        is_b64token(entry.secret.secret()) && canonical_token_type(&entry.token_type).is_some();
-    if !usable || entry.expires_on() <= now.saturating_add(min_validity) {
-        Freshness::Stale
-    } else if entry.refresh_on().is_some_and(|at| at <= now) {
-        Freshness::RefreshDue
-    } else {
-        Freshness::Fresh
-    }
-}
-
-/// Decodes the ID token of a token response, when there is one, and checks it as OpenID Connect
-/// Core §3.1.3.7 asks of a token received straight from the token endpoint over TLS: the issuer
-/// is the one discovery named (Entra's multi-tenant issuer has a `{tenantid}` placeholder, filled
-/// from the token's `tid`, as MSAL does), and this client is in the audience. The signature is
-/// not checked: TLS to the discovered token endpoint already vouches for the sender (ibid.,
-/// item 6).
-pub(crate) fn checked_id_token_claims(
-    response: &TokenResponse,
-    endpoints: &Endpoints,
-    client_id: &str,
-) -> Result<Option<IdTokenClaims>> {
-    let Some(token) = &response.id_token else {
-        return Ok(None);
-    };
-    let refuse = |detail: String| Error::UnexpectedResponse {
-        endpoint: endpoints
-            .token_endpoint
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
-        status: 200,
-        detail,
-    };
-    let claims = IdTokenClaims::decode_unverified(token)
-        .ok_or_else(|| refuse("the ID token is not a readable JWT".into()))?;
-    if !claims.has_audience(client_id) {
-        return Err(refuse(format!(
-            "the ID token was issued to another application, not {client_id}"
-        )));
-    }
-    if let Some(expected) = &endpoints.issuer {
-        let expected = match &claims.tid {
-            Some(tid) => expected.replace("{tenantid}", tid),
-            None => expected.clone(),
-        };
-        if claims.iss.as_deref() != Some(expected.as_str()) {
-            return Err(refuse(format!(
-                "the ID token's issuer {:?} is not the authority's ({expected:?})",
-                claims.iss.as_deref().unwrap_or_default()
-            )));
-        }
-    }
-    Ok(Some(claims))
-}
-
 /// The issuer cache entries of `authority` are bound to: a generic OpenID provider by its exact
 /// issuer, an Entra-shaped authority by its cloud host (MSAL's `environment`) and origin.
 pub fn token_issuer(authority: &Authority) -> TokenIssuer {
@@ -201,11 +135,6 @@ pub fn token_issuer(authority: &Authority) -> TokenIssuer {
         Some(issuer) => TokenIssuer::openid(issuer, &authority.origin()),
         None => TokenIssuer::entra(&authority.origin(), &authority.environment()),
     }
-}
-
-/// Scopes from a space-separated string (RFC 6749 §3.3).
-pub fn split_scopes(text: &str) -> Vec<String> {
-    text.split_whitespace().map(str::to_owned).collect()
 }
 
 /// Seconds since the epoch.
@@ -222,6 +151,7 @@ pub(crate) fn now() -> u64 {
 pub struct ClientApplication {
     config: ClientConfig,
     issuer: TokenIssuer,
+    transport: Option<Arc<dyn Transport>>,
     http: OnceLock<HttpClient>,
     endpoints: OnceLock<Endpoints>,
 }
@@ -231,10 +161,18 @@ impl ClientApplication {
     pub fn new(config: ClientConfig) -> Self {
         Self {
             issuer: token_issuer(&config.authority),
+            transport: None,
             config,
             http: OnceLock::new(),
             endpoints: OnceLock::new(),
         }
+    }
+
+    /// Sends its requests through `transport` instead of the network (an in-process identity
+    /// provider, a recorder); the retry policy and the https-or-loopback rule still apply.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
     }
 
     /// Its configuration.
@@ -271,7 +209,12 @@ impl ClientApplication {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
-        let client = HttpClient::new(self.config.http.clone())?;
+        let client = match &self.transport {
+            Some(transport) => {
+                HttpClient::with_transport(self.config.http.clone(), Arc::clone(transport))
+            }
+            None => HttpClient::new(self.config.http.clone())?,
+        };
         Ok(self.http.get_or_init(|| client))
     }
 
@@ -375,64 +318,5 @@ impl ClientApplication {
                 None
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use base64::Engine as _;
-
-    use super::*;
-
-    fn response_with_id_token(claims: serde_json::Value) -> TokenResponse {
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
-        serde_json::from_value(
-            serde_json::json!({"access_token": "a", "id_token": format!("e30.{payload}.sig")}),
-        )
-        .unwrap()
-    }
-
-    fn endpoints(issuer: &str) -> Endpoints {
-        Endpoints {
-            issuer: Some(issuer.into()),
-            token_endpoint: "https://login.example.com/t/oauth2/v2.0/token?x=1".into(),
-            authorization_endpoint: None,
-            device_authorization_endpoint: None,
-            token_endpoint_auth_methods_supported: None,
-        }
-    }
-
-    #[test]
-    fn id_tokens_must_come_from_the_issuer_for_this_client() {
-        let multi = endpoints("https://login.example.com/{tenantid}/v2.0");
-        let good = response_with_id_token(serde_json::json!({
-            "iss": "https://login.example.com/t1/v2.0", "tid": "t1", "aud": "c1", "sub": "s"
-        }));
-        assert!(
-            checked_id_token_claims(&good, &multi, "c1")
-                .unwrap()
-                .is_some()
-        );
-        let err = checked_id_token_claims(&good, &multi, "c2")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("another application") && !err.contains("x=1"),
-            "{err}"
-        );
-        let forged = response_with_id_token(serde_json::json!({
-            "iss": "https://evil.example.com/t1/v2.0", "tid": "t1", "aud": "c1"
-        }));
-        assert!(checked_id_token_claims(&forged, &multi, "c1").is_err());
-        let other_tenant = response_with_id_token(serde_json::json!({
-            "iss": "https://login.example.com/t2/v2.0", "tid": "t1", "aud": "c1"
-        }));
-        assert!(checked_id_token_claims(&other_tenant, &multi, "c1").is_err());
-        let none: TokenResponse = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
-        assert!(
-            checked_id_token_claims(&none, &multi, "c1")
-                .unwrap()
-                .is_none()
-        );
     }
 }

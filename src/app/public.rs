@@ -1,19 +1,16 @@
 //! Public clients: applications that sign users in and cannot keep a secret (MSAL Python's
-//! `PublicClientApplication`): interactive sign-in, device code, silent refresh, accounts.
+//! `PublicClientApplication`): interactive sign-in, device code, the legacy grants, accounts.
+//! The silent path is in `silent.rs`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use url::Url;
 
-use super::{
-    AuthenticationResult, ClientApplication, Freshness, checked_id_token_claims, freshness, now,
-    split_scopes,
-};
-use crate::authority::{Authority, Endpoints};
-use crate::cache::{
-    AccessTokenFilter, AccessTokenQuery, AccountEntry, LockedCacheFile, ORIGIN, RefreshTokenEntry,
-    RefreshTokenQuery, TokenCache, TokenEvent,
-};
+use super::accounts::{Account, AccountSelector, accounts_in};
+use super::scopes::decorate_scopes;
+use super::store::{Filing, Owner, no_check};
+use super::{AuthenticationResult, ClientApplication};
+use crate::cache::AccessTokenFilter;
 use crate::error::{Error, Result};
 use crate::flow::auth_code::{
     self, AuthorizationFlow, AuthorizationParameters, Redirect, ResponseMode,
@@ -22,81 +19,6 @@ use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
 use crate::flow::{password, refresh};
 use crate::secret::{Password, RefreshToken};
-use crate::token::{IdTokenClaims, TokenResponse};
-
-/// Scopes every user sign-in adds: an ID token, the profile claims, and a refresh token.
-pub const RESERVED_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
-
-/// The requested scopes plus [`RESERVED_SCOPES`], without duplicates (MSAL's "decorated"
-/// scopes).
-pub fn decorate_scopes(scopes: &[String]) -> Vec<String> {
-    let mut all: Vec<String> = Vec::new();
-    for scope in scopes.iter().map(String::as_str).chain(RESERVED_SCOPES) {
-        if !all.iter().any(|s| s.eq_ignore_ascii_case(scope)) {
-            all.push(scope.to_owned());
-        }
-    }
-    all
-}
-
-/// The requested scopes without the reserved ones: what an access token is looked up by.
-pub(crate) fn resource_scopes(scopes: &[String]) -> Vec<String> {
-    scopes
-        .iter()
-        .filter(|s| !RESERVED_SCOPES.iter().any(|r| r.eq_ignore_ascii_case(s)))
-        .cloned()
-        .collect()
-}
-
-/// A signed-in account, as `get_accounts` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Account {
-    /// The sign-in name.
-    pub username: String,
-    /// `{uid}.{utid}` for Entra, the ID token `sub` elsewhere.
-    pub home_account_id: String,
-    /// The authority host.
-    pub environment: String,
-    /// The tenant (cache realm).
-    pub tenant: String,
-    /// `https://{environment}/{tenant}` (with the configured scheme and port when the account
-    /// lives at the configured authority's host).
-    pub authority: String,
-    /// How the account was first signed in (`authorization_code`, device code, `password`).
-    pub account_source: Option<String>,
-}
-
-impl Account {
-    fn from_entry(entry: &AccountEntry, configured: &Authority) -> Option<Self> {
-        let origin = entry.extra.get(ORIGIN).and_then(serde_json::Value::as_str);
-        Some(Self {
-            username: entry.username.clone(),
-            home_account_id: entry.home_account_id.clone().filter(|id| !id.is_empty())?,
-            environment: entry.environment.clone(),
-            tenant: entry.realm.clone(),
-            authority: account_authority(configured, origin, &entry.environment, &entry.realm),
-            account_source: entry.account_source.clone(),
-        })
-    }
-}
-
-/// Which account a silent request or a removal is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountSelector {
-    /// By sign-in name (case-insensitive).
-    Username(String),
-    /// By home account id.
-    HomeAccountId(String),
-}
-
-impl AccountSelector {
-    fn matches(&self, account: &Account) -> bool {
-        match self {
-            AccountSelector::Username(u) => account.username.eq_ignore_ascii_case(u),
-            AccountSelector::HomeAccountId(id) => account.home_account_id.eq_ignore_ascii_case(id),
-        }
-    }
-}
 
 /// What to ask for in an interactive sign-in.
 #[derive(Debug, Clone, Default)]
@@ -167,21 +89,6 @@ pub struct DeviceFlow {
     scopes: Vec<String>,
 }
 
-/// What to ask for in a silent request.
-#[derive(Debug, Clone)]
-pub struct SilentParameters {
-    /// Scopes.
-    pub scopes: Vec<String>,
-    /// Which account; required only when the cache holds several.
-    pub account: Option<AccountSelector>,
-    /// Refresh even if the access token is valid.
-    pub force_refresh: bool,
-    /// A claims challenge: bypasses the cached access token.
-    pub claims: Option<String>,
-    /// Refresh when less than this is left.
-    pub min_validity: Duration,
-}
-
 /// An application that signs users in.
 #[derive(Debug)]
 pub struct PublicClient {
@@ -199,7 +106,7 @@ impl PublicClient {
         &self.app
     }
 
-    fn client_info(&self) -> bool {
+    pub(crate) fn client_info(&self) -> bool {
         self.app.config().authority.is_entra_family()
     }
 
@@ -274,21 +181,18 @@ impl PublicClient {
             self.client_info(),
             None,
         );
-        let response = self.app.request_token(&request).await?;
-        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        if let Some(claims) = &claims {
-            flow.authorization
-                .check_id_token(claims, &self.app.config().client_id)?;
-        }
-        self.store_user_tokens(
-            &endpoints,
-            &flow.scopes,
-            auth_code::GRANT_TYPE,
-            &response,
-            claims.as_ref(),
-            None,
-            None,
-        )
+        let filing = Filing {
+            grant_type: auth_code::GRANT_TYPE,
+            scopes: &flow.scopes,
+            owner: Owner::NamedUser,
+            username_hint: None,
+        };
+        self.app
+            .redeem(&endpoints, &request, &filing, |claims| {
+                flow.authorization
+                    .check_id_token(claims, &self.app.config().client_id)
+            })
+            .await
     }
 
     /// Starts a device code sign-in (MSAL's `initiate_device_flow`).
@@ -331,16 +235,13 @@ impl PublicClient {
             tokio::time::sleep,
         )
         .await?;
-        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        self.store_user_tokens(
-            &endpoints,
-            &flow.scopes,
-            device_code::GRANT_TYPE,
-            &response,
-            claims.as_ref(),
-            None,
-            None,
-        )
+        let filing = Filing {
+            grant_type: device_code::GRANT_TYPE,
+            scopes: &flow.scopes,
+            owner: Owner::NamedUser,
+            username_hint: None,
+        };
+        self.app.store(&endpoints, &response, &filing, no_check)
     }
 
     /// Legacy username/password sign-in (MSAL's `acquire_token_by_username_password`).
@@ -361,17 +262,15 @@ impl PublicClient {
             &decorate_scopes(scopes),
             self.client_info(),
         );
-        let response = self.app.request_token(&request).await?;
-        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        self.store_user_tokens(
-            &endpoints,
+        let filing = Filing {
+            grant_type: password::GRANT_TYPE,
             scopes,
-            password::GRANT_TYPE,
-            &response,
-            claims.as_ref(),
-            Some(username),
-            None,
-        )
+            owner: Owner::NamedUser,
+            username_hint: Some(username),
+        };
+        self.app
+            .redeem(&endpoints, &request, &filing, no_check)
+            .await
     }
 
     /// Imports a refresh token obtained elsewhere (MSAL's `acquire_token_by_refresh_token`):
@@ -396,17 +295,15 @@ impl PublicClient {
             client_auth: None,
         }
         .build();
-        let response = self.app.request_token(&request).await?;
-        let claims = checked_id_token_claims(&response, &endpoints, &self.app.config().client_id)?;
-        self.store_user_tokens(
-            &endpoints,
+        let filing = Filing {
+            grant_type: refresh::GRANT_TYPE,
             scopes,
-            refresh::GRANT_TYPE,
-            &response,
-            claims.as_ref(),
-            None,
-            None,
-        )
+            owner: Owner::NamedUser,
+            username_hint: None,
+        };
+        self.app
+            .redeem(&endpoints, &request, &filing, no_check)
+            .await
     }
 
     /// The accounts in the cache, one per home account id (MSAL's `get_accounts`): those at this
@@ -447,346 +344,5 @@ impl PublicClient {
             chosen
         })?;
         Ok(removed)
-    }
-
-    /// A token without user interaction (MSAL's `acquire_token_silent_with_error`): the cached
-    /// access token while it has more than `min_validity` left, else a refresh with the newest
-    /// matching refresh token. [`Error::InteractionRequired`] when only the user can help.
-    pub async fn acquire_token_silent(
-        &self,
-        params: &SilentParameters,
-    ) -> Result<AuthenticationResult> {
-        let config = self.app.config();
-        let Some(cache) = &config.token_cache else {
-            return Err(interaction(
-                "the token cache is disabled, so there is no signed-in account",
-            ));
-        };
-        let scopes = resource_scopes(&params.scopes);
-        let snapshot = cache.snapshot(&self.app.filter(&scopes))?;
-        let account = choose_account(
-            accounts_in(&snapshot.accounts(), &self.app, false),
-            params.account.as_ref(),
-        )?;
-        let endpoints = self.app.endpoints().await?;
-        let realm = self.app.realm(&endpoints);
-        let now = now();
-
-        let query = AccessTokenQuery {
-            client_id: &config.client_id,
-            issuer: self.app.issuer(),
-            realm: &realm,
-            home_account_id: Some(&account.home_account_id),
-            scopes: &scopes,
-        };
-        let mut fallback = None;
-        if !params.force_refresh
-            && params.claims.is_none()
-            && !scopes.is_empty()
-            && let Some(entry) = snapshot.find_access_token(&query, now)
-        {
-            match freshness(entry, now, params.min_validity.as_secs()) {
-                Freshness::Fresh => {
-                    log::info!("serving the access token from the cache");
-                    return Ok(AuthenticationResult::from_cache(entry).with_account(account));
-                }
-                Freshness::RefreshDue => {
-                    fallback =
-                        Some(AuthenticationResult::from_cache(entry).with_account(account.clone()))
-                }
-                Freshness::Stale => {}
-            }
-        }
-
-        // Refresh under the cache lock, so no other msal process spends the same refresh token
-        // meanwhile (see `CacheFile::lock_exclusive`); re-read, since one may just have
-        // refreshed while this one waited.
-        let token_url = endpoints.token_url()?;
-        let locked = cache.lock_exclusive()?;
-        let current = locked.read()?;
-        if !params.force_refresh
-            && params.claims.is_none()
-            && let Some(entry) = current.find_access_token(&query, now)
-            && freshness(entry, now, params.min_validity.as_secs()) == Freshness::Fresh
-        {
-            log::info!("another msal process refreshed the token meanwhile; using it");
-            return Ok(AuthenticationResult::from_cache(entry).with_account(account));
-        }
-        let refresh_tokens: Vec<RefreshTokenEntry> = current
-            .find_refresh_tokens(&RefreshTokenQuery {
-                client_id: &config.client_id,
-                issuer: self.app.issuer(),
-                home_account_id: &account.home_account_id,
-                family_id: None,
-            })
-            .into_iter()
-            .cloned()
-            .collect();
-        if refresh_tokens.is_empty() {
-            return fallback.ok_or_else(|| {
-                interaction(&format!(
-                    "no refresh token for {} in the cache",
-                    account.username
-                ))
-            });
-        }
-
-        let decorated = decorate_scopes(&scopes);
-        let anchor = account
-            .home_account_id
-            .split_once('.')
-            .filter(|_| self.client_info());
-        let mut last_error = None;
-        for used in &refresh_tokens {
-            let request = refresh::RefreshRequest {
-                token_endpoint: &token_url,
-                client_id: &config.client_id,
-                refresh_token: &used.secret,
-                scopes: &decorated,
-                client_info: self.client_info(),
-                claims: params.claims.as_deref(),
-                anchor,
-                client_auth: None,
-            }
-            .build();
-            match self.app.request_token(&request).await {
-                Ok(response) => {
-                    let claims = checked_id_token_claims(
-                        &response,
-                        &endpoints,
-                        &self.app.config().client_id,
-                    )?;
-                    let result = self.store_user_tokens(
-                        &endpoints,
-                        &scopes,
-                        refresh::GRANT_TYPE,
-                        &response,
-                        claims.as_ref(),
-                        None,
-                        Some((&locked, used)),
-                    )?;
-                    return Ok(result.with_account(account));
-                }
-                // Another refresh token of the same account may still work (MSAL tries them in
-                // turn); the failed one is kept: it may be valid for other scopes.
-                Err(Error::OAuth(e)) if e.needs_interaction() => last_error = Some(Error::OAuth(e)),
-                Err(e) => {
-                    if let Some(old) = fallback {
-                        log::warn!("refreshing failed ({e}); using the cached token, still valid");
-                        return Ok(old);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        if let Some(old) = fallback {
-            return Ok(old);
-        }
-        match last_error {
-            Some(Error::OAuth(e)) => Err(Error::InteractionRequired {
-                reason: format!(
-                    "the refresh token of {} was refused ({e})",
-                    account.username
-                ),
-                server: Some(e),
-            }),
-            _ => Err(interaction("no usable refresh token")),
-        }
-    }
-
-    /// Stores a user token response and describes the result. `refreshed` is the held cache
-    /// lock and the refresh token that was spent, when this answers a refresh: the answer then
-    /// belongs to that token's account whether or not it names one (OpenID Connect Core §12.2
-    /// lets a refresh answer omit the ID token), and one that names another account is refused.
-    #[allow(clippy::too_many_arguments)] // each is one fact about the answer being stored
-    fn store_user_tokens(
-        &self,
-        endpoints: &Endpoints,
-        scopes: &[String],
-        grant_type: &str,
-        response: &TokenResponse,
-        claims: Option<&IdTokenClaims>,
-        username_hint: Option<&str>,
-        refreshed: Option<(&LockedCacheFile<'_>, &RefreshTokenEntry)>,
-    ) -> Result<AuthenticationResult> {
-        let config = self.app.config();
-        let realm = self.app.realm(endpoints);
-        let now = now();
-        let named = response.home_account_id(claims);
-        let home_account_id = match refreshed.and_then(|(_, used)| used.home_account_id.clone()) {
-            Some(spent) if named.as_ref().is_some_and(|named| *named != spent) => {
-                return Err(Error::UnexpectedResponse {
-                    endpoint: endpoint_of_token(endpoints),
-                    status: 200,
-                    detail: "the answer to a refresh names another account than the one whose \
-                             refresh token was spent; nothing was stored"
-                        .into(),
-                });
-            }
-            Some(spent) => Some(spent),
-            None => named,
-        };
-        let granted = response
-            .scope
-            .as_deref()
-            .map(split_scopes)
-            .unwrap_or_else(|| scopes.to_vec());
-        let granted = resource_scopes(&granted);
-        let event = TokenEvent {
-            client_id: &config.client_id,
-            issuer: self.app.issuer(),
-            realm: &realm,
-            scopes: &granted,
-            grant_type,
-            response,
-            home_account_id: home_account_id.as_deref(),
-            id_token_claims: claims,
-            username_hint,
-            user_assertion_hash: None,
-        };
-        let write = |cache: &mut TokenCache| {
-            cache.add(&event, now);
-            // A rotated refresh token replaces the one used (MSAL's `update_rt`), so a spent
-            // token is never tried again; `add` also keyed it by the granted scopes.
-            if let (Some((_, used)), Some(rotated)) = (refreshed, &response.refresh_token) {
-                cache.replace_refresh_token(used, rotated.clone(), now);
-            }
-            cache.remove_expired_access_tokens(now);
-        };
-        match refreshed {
-            Some((locked, _)) => {
-                if let Err(e) = locked.update(write) {
-                    log::warn!("the refreshed token was not saved in the cache: {e}");
-                }
-            }
-            None => {
-                self.app.save(write);
-            }
-        }
-        let issuer = self.app.issuer();
-        let account = home_account_id.map(|home_account_id| Account {
-            username: claims
-                .and_then(IdTokenClaims::username)
-                .or(username_hint)
-                .unwrap_or_default()
-                .to_owned(),
-            authority: account_authority(
-                &config.authority,
-                Some(issuer.origin()),
-                issuer.environment(),
-                &realm,
-            ),
-            home_account_id,
-            environment: issuer.environment().to_owned(),
-            tenant: realm.clone(),
-            account_source: None,
-        });
-        let mut result = AuthenticationResult::from_response(response, granted, realm, now);
-        result.account = account;
-        Ok(result)
-    }
-}
-
-/// The token endpoint without query or fragment, for error messages.
-fn endpoint_of_token(endpoints: &Endpoints) -> String {
-    endpoints
-        .token_endpoint
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn interaction(reason: &str) -> Error {
-    Error::InteractionRequired {
-        reason: reason.to_owned(),
-        server: None,
-    }
-}
-
-/// Where an account lives, as a URL: a generic provider's issuer (its `environment`), else the
-/// origin the entry recorded and its tenant; for entries other clients wrote, the configured
-/// authority's scheme and port when it is the same host, else https.
-fn account_authority(
-    configured: &Authority,
-    origin: Option<&str>,
-    environment: &str,
-    realm: &str,
-) -> String {
-    if environment.contains("://") {
-        environment.to_owned()
-    } else if let Some(origin) = origin.filter(|o| !o.is_empty()) {
-        format!("{origin}/{realm}")
-    } else if configured.environment().eq_ignore_ascii_case(environment) {
-        format!("{}/{realm}", configured.origin())
-    } else {
-        format!("https://{environment}/{realm}")
-    }
-}
-
-/// The accounts among `entries` (a cache's, in the order `accounts()` sorts them) at `app`'s
-/// issuer (or every issuer), one per home account id (an account signed in to several tenants
-/// appears once, with the realm it was first seen in).
-fn accounts_in(
-    entries: &[&AccountEntry],
-    app: &ClientApplication,
-    every_host: bool,
-) -> Vec<Account> {
-    let issuer = app.issuer();
-    let mut accounts: Vec<Account> = Vec::new();
-    for entry in entries {
-        let origin = entry.extra.get(ORIGIN).and_then(serde_json::Value::as_str);
-        if !every_host && !issuer.owns(&entry.environment, Some(&entry.realm), origin) {
-            continue;
-        }
-        let Some(account) = Account::from_entry(entry, &app.config().authority) else {
-            continue;
-        };
-        if !accounts
-            .iter()
-            .any(|a| a.home_account_id == account.home_account_id)
-        {
-            accounts.push(account);
-        }
-    }
-    accounts
-}
-
-fn choose_account(accounts: Vec<Account>, selector: Option<&AccountSelector>) -> Result<Account> {
-    let mut matching: Vec<Account> = accounts
-        .into_iter()
-        .filter(|a| selector.is_none_or(|s| s.matches(a)))
-        .collect();
-    match (matching.len(), selector) {
-        (1, _) => Ok(matching.remove(0)),
-        (0, None) => Err(interaction("no signed-in account in the cache")),
-        (0, Some(AccountSelector::Username(u))) => {
-            Err(interaction(&format!("no account {u} in the cache")))
-        }
-        (0, Some(AccountSelector::HomeAccountId(id))) => Err(interaction(&format!(
-            "no account with id {id} in the cache"
-        ))),
-        _ => {
-            let names: Vec<String> = matching
-                .iter()
-                .map(|a| format!("{} ({})", a.username, a.home_account_id))
-                .collect();
-            Err(Error::AccountChoiceRequired { accounts: names })
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decorates_scopes_once() {
-        let scopes = decorate_scopes(&["User.Read".into(), "OpenID".into()]);
-        assert_eq!(
-            scopes,
-            vec!["User.Read", "OpenID", "profile", "offline_access"]
-        );
-        assert_eq!(resource_scopes(&scopes), vec!["User.Read"]);
     }
 }

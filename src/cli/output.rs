@@ -151,7 +151,13 @@ mod tests {
                 format: OutputFormat::Az,
                 local_offset: offset,
             };
-            for epoch in [0, 253_402_300_799, 253_402_300_800, i64::MAX as u64, u64::MAX] {
+            for epoch in [
+                0,
+                253_402_300_799,
+                253_402_300_800,
+                i64::MAX as u64,
+                u64::MAX,
+            ] {
                 assert!(printer.local_time(epoch).starts_with(if epoch == 0 {
                     "1970"
                 } else {

@@ -1,7 +1,7 @@
 //! The one HTTP client: reqwest over rustls (aws-lc-rs), with the MSAL request headers, a
 //! per-request timeout, a cap on response bodies and one bounded retry.
 //!
-//! Retry policy (DESIGN §3, as MSAL does): a 5xx or a connection failure is retried once; a 429
+//! Retry policy (as MSAL does): a 5xx or a connection failure is retried once; a 429
 //! or 503 carrying `Retry-After` is retried once after that delay when it is at most
 //! [`MAX_RETRY_AFTER`], and fails at once otherwise, so a run never hangs on a server's say-so.
 //! Timeouts are not retried: doubling a wait the user bounded with `--timeout` would surprise.
@@ -13,7 +13,10 @@
 //! host, another port, or a downgrade to http) fails the request instead. Same-origin redirects
 //! are kept because they hand nothing to anyone new, and a provider that moved a path still works.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of};
@@ -61,23 +64,164 @@ impl HttpConfig {
     }
 }
 
-/// Sends [`HttpRequest`]s and reads their responses in full.
+/// Sends [`HttpRequest`]s and reads their responses in full, with the policy every request
+/// follows: the https-or-loopback rule, the MSAL headers, one bounded retry ([`step`]). The
+/// exchange itself goes through a [`Transport`]: reqwest in `msal`, an in-process identity
+/// provider in tests.
 #[derive(Debug)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    transport: Arc<dyn Transport>,
     config: HttpConfig,
 }
 
-enum Attempt {
-    Done(HttpResponse),
-    Retry { after: Duration, last: HttpError },
+/// One exchange with the network, no retry: the seam between the protocol code and reqwest.
+pub trait Transport: std::fmt::Debug + Send + Sync {
+    /// Sends `request` once, with `headers` added, and reads the answer in full.
+    fn exchange<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+        headers: &'a [(&'static str, String)],
+    ) -> BoxFuture<'a, Exchange>;
+}
+
+/// A future a [`Transport`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What one exchange came to.
+pub type Exchange = Result<Answer, Failure>;
+
+/// A whole answer, with its `Retry-After` in seconds when it had one.
+#[derive(Debug)]
+pub struct Answer {
+    /// The answer.
+    pub response: HttpResponse,
+    /// `Retry-After` in seconds (RFC 9110 §10.2.3).
+    pub retry_after: Option<u64>,
+}
+
+/// An exchange that failed, and whether trying once more may help (a connection refused or
+/// broken off may; a timeout the user set, a refused redirect or a body too large do not).
+#[derive(Debug)]
+pub struct Failure {
+    /// Why.
+    pub error: HttpError,
+    /// Whether one more try may help.
+    pub retryable: bool,
+}
+
+/// What to do after an exchange.
+#[derive(Debug)]
+enum Step {
+    /// This is the outcome.
+    Done(Result<HttpResponse, HttpError>),
+    /// Try once more after this pause; `error` is the outcome if that is not allowed.
+    Retry { after: Duration, error: HttpError },
+}
+
+/// The retry policy, as a pure function of what an exchange came to (see the module doc).
+fn step(exchange: Exchange, endpoint: &str) -> Step {
+    match exchange {
+        Ok(Answer {
+            response,
+            retry_after,
+        }) => {
+            let unavailable = || HttpError::Unavailable {
+                endpoint: endpoint.to_owned(),
+                status: response.status,
+                retry_after,
+            };
+            match verdict(response.status, retry_after) {
+                Verdict::Read => Step::Done(Ok(response)),
+                Verdict::RetryAfter(after) => Step::Retry {
+                    after,
+                    error: unavailable(),
+                },
+                Verdict::GiveUp => Step::Done(Err(unavailable())),
+            }
+        }
+        Err(Failure {
+            error,
+            retryable: true,
+        }) => Step::Retry {
+            after: RETRY_PAUSE,
+            error,
+        },
+        Err(Failure { error, .. }) => Step::Done(Err(error)),
+    }
 }
 
 impl HttpClient {
-    /// Builds a client. Proxies come from `config.proxy` (the `HTTPS_PROXY`/`HTTP_PROXY`/
-    /// `ALL_PROXY`/`NO_PROXY` variables), never for loopback and link-local destinations; the
-    /// platform's trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
+    /// Builds a client over reqwest. Proxies come from `config.proxy` (the `HTTPS_PROXY`/
+    /// `HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` variables), never for loopback and link-local
+    /// destinations; the platform's trust roots (and `SSL_CERT_FILE`) plus `ca_cert` are trusted.
     pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
+        let transport = Arc::new(ReqwestTransport::new(&config)?);
+        Ok(Self::with_transport(config, transport))
+    }
+
+    /// A client whose exchanges go through `transport`.
+    pub fn with_transport(config: HttpConfig, transport: Arc<dyn Transport>) -> Self {
+        Self { transport, config }
+    }
+
+    /// The correlation id sent with every request.
+    pub fn correlation_id(&self) -> &str {
+        &self.config.correlation_id
+    }
+
+    /// Sends one request, retrying once as the module doc describes.
+    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        let endpoint = request.endpoint();
+        check_transport(&request.url).map_err(|reason| HttpError::Insecure {
+            endpoint: endpoint.clone(),
+            reason,
+        })?;
+        log::debug!(
+            "{:?} {endpoint} fields={:?}",
+            request.method,
+            request
+                .form
+                .iter()
+                .map(|(k, v)| (k.as_str(), v))
+                .collect::<Vec<_>>()
+        );
+        let headers = [
+            ("x-client-sku", "msal.rs".to_owned()),
+            ("x-client-ver", env!("CARGO_PKG_VERSION").to_owned()),
+            ("x-client-os", std::env::consts::OS.to_owned()),
+            ("client-request-id", self.config.correlation_id.clone()),
+            ("return-client-request-id", "true".to_owned()),
+            ("x-ms-lib-capability", "retry-after, h429".to_owned()),
+            ("accept", "application/json".to_owned()),
+        ];
+        let exchange = self.transport.exchange(request, &headers).await;
+        match step(exchange, &endpoint) {
+            Step::Done(outcome) => outcome,
+            Step::Retry { after, error } => {
+                log::info!(
+                    "retrying {endpoint} in {} ms after: {error}",
+                    after.as_millis()
+                );
+                tokio::time::sleep(after).await;
+                let exchange = self.transport.exchange(request, &headers).await;
+                match step(exchange, &endpoint) {
+                    Step::Done(outcome) => outcome,
+                    Step::Retry { error, .. } => Err(error),
+                }
+            }
+        }
+    }
+}
+
+/// The network, through reqwest over rustls.
+#[derive(Debug)]
+struct ReqwestTransport {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl ReqwestTransport {
+    fn new(config: &HttpConfig) -> Result<Self, HttpError> {
         let mut builder = with_proxies(reqwest::Client::builder(), &config.proxy)?
             .redirect(reqwest::redirect::Policy::custom(redirect_policy))
             .timeout(config.timeout)
@@ -108,67 +252,38 @@ impl HttpClient {
         let client = builder
             .build()
             .map_err(|e| HttpError::Setup(format!("cannot set up HTTPS: {}", error_chain(&e))))?;
-        Ok(Self { client, config })
+        Ok(Self {
+            client,
+            timeout: config.timeout,
+        })
     }
 
-    /// The correlation id sent with every request.
-    pub fn correlation_id(&self) -> &str {
-        &self.config.correlation_id
-    }
-
-    /// Sends one request, retrying once as the module doc describes.
-    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        match self.attempt(request).await? {
-            Attempt::Done(response) => Ok(response),
-            Attempt::Retry { after, last } => {
-                log::info!(
-                    "retrying {} in {} ms after: {last}",
-                    request.endpoint(),
-                    after.as_millis()
-                );
-                tokio::time::sleep(after).await;
-                match self.attempt(request).await? {
-                    Attempt::Done(response) => Ok(response),
-                    Attempt::Retry { last, .. } => Err(last),
-                }
-            }
-        }
-    }
-
-    async fn attempt(&self, request: &HttpRequest) -> Result<Attempt, HttpError> {
+    async fn exchange_once(
+        &self,
+        request: &HttpRequest,
+        headers: &[(&'static str, String)],
+    ) -> Exchange {
         let endpoint = request.endpoint();
-        check_transport(&request.url).map_err(|reason| HttpError::Insecure {
-            endpoint: endpoint.clone(),
-            reason,
-        })?;
-        log::debug!(
-            "{:?} {endpoint} fields={:?}",
-            request.method,
-            request
-                .form
-                .iter()
-                .map(|(k, v)| (k.as_str(), v))
-                .collect::<Vec<_>>()
-        );
+        let fail = |error: HttpError, retryable: bool| Failure { error, retryable };
         let mut builder = match request.method {
             Method::Get => self.client.get(request.url.clone()),
             Method::Post => self.client.post(request.url.clone()),
         };
-        builder = builder
-            .header("x-client-sku", "msal.rs")
-            .header("x-client-ver", env!("CARGO_PKG_VERSION"))
-            .header("x-client-os", std::env::consts::OS)
-            .header("client-request-id", &self.config.correlation_id)
-            .header("return-client-request-id", "true")
-            .header("x-ms-lib-capability", "retry-after, h429")
-            .header("accept", "application/json");
+        for (name, value) in headers {
+            builder = builder.header(*name, value.as_str());
+        }
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
         if let Some(authorization) = &request.authorization {
             let mut value =
                 reqwest::header::HeaderValue::from_str(authorization.value()).map_err(|_| {
-                    HttpError::Setup("the Authorization header is not valid header text".into())
+                    fail(
+                        HttpError::Setup(
+                            "the Authorization header is not valid header text".into(),
+                        ),
+                        false,
+                    )
                 })?;
             value.set_sensitive(true);
             builder = builder.header(reqwest::header::AUTHORIZATION, value);
@@ -185,27 +300,27 @@ impl HttpClient {
         let mut response = match builder.send().await {
             Ok(response) => response,
             Err(e) if e.is_timeout() => {
-                return Err(HttpError::Timeout {
-                    endpoint,
-                    seconds: self.config.timeout.as_secs(),
-                });
+                return Err(fail(
+                    HttpError::Timeout {
+                        endpoint,
+                        seconds: self.timeout.as_secs(),
+                    },
+                    false,
+                ));
             }
             Err(e) if e.is_redirect() => {
                 let reason = match find_cause::<RedirectRefused>(&e) {
                     Some(refused) => refused.to_string(),
                     None => format!("and failed: {}", error_chain(&e.without_url())),
                 };
-                return Err(HttpError::Redirect { endpoint, reason });
+                return Err(fail(HttpError::Redirect { endpoint, reason }, false));
             }
             Err(e) => {
-                let last = HttpError::Connect {
+                let error = HttpError::Connect {
                     endpoint,
                     reason: error_chain(&e.without_url()),
                 };
-                return Ok(Attempt::Retry {
-                    after: RETRY_PAUSE,
-                    last,
-                });
+                return Err(fail(error, true));
             }
         };
 
@@ -216,25 +331,6 @@ impl HttpClient {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok()),
         );
-        match verdict(status, retry_after) {
-            Verdict::Read => {}
-            Verdict::RetryAfter(after) => {
-                let last = HttpError::Unavailable {
-                    endpoint,
-                    status,
-                    retry_after,
-                };
-                return Ok(Attempt::Retry { after, last });
-            }
-            Verdict::GiveUp => {
-                return Err(HttpError::Unavailable {
-                    endpoint,
-                    status,
-                    retry_after,
-                });
-            }
-        }
-
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -242,20 +338,20 @@ impl HttpClient {
             .map(str::to_owned);
         let body = match self.read_body(&mut response, &endpoint).await {
             Ok(body) => body,
-            Err(e @ (HttpError::Timeout { .. } | HttpError::BodyTooLarge { .. })) => return Err(e),
-            Err(last) => {
-                return Ok(Attempt::Retry {
-                    after: RETRY_PAUSE,
-                    last,
-                });
+            Err(e @ (HttpError::Timeout { .. } | HttpError::BodyTooLarge { .. })) => {
+                return Err(fail(e, false));
             }
+            Err(e) => return Err(fail(e, true)),
         };
         log::debug!("{endpoint} answered HTTP {status}, {} bytes", body.len());
-        Ok(Attempt::Done(HttpResponse {
-            status,
-            content_type,
-            body,
-        }))
+        Ok(Answer {
+            response: HttpResponse {
+                status,
+                content_type,
+                body,
+            },
+            retry_after,
+        })
     }
 
     async fn read_body(
@@ -286,7 +382,7 @@ impl HttpClient {
                 Err(e) if e.is_timeout() => {
                     return Err(HttpError::Timeout {
                         endpoint: endpoint.to_owned(),
-                        seconds: self.config.timeout.as_secs(),
+                        seconds: self.timeout.as_secs(),
                     });
                 }
                 Err(e) => {
@@ -297,6 +393,16 @@ impl HttpClient {
                 }
             }
         }
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn exchange<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+        headers: &'a [(&'static str, String)],
+    ) -> BoxFuture<'a, Exchange> {
+        Box::pin(self.exchange_once(request, headers))
     }
 }
 
@@ -457,6 +563,60 @@ mod tests {
             retry_after_secs(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
             None
         );
+    }
+
+    fn answer(status: u16, retry_after: Option<u64>) -> Exchange {
+        Ok(Answer {
+            response: HttpResponse {
+                status,
+                content_type: None,
+                body: Vec::new(),
+            },
+            retry_after,
+        })
+    }
+
+    fn failure(retryable: bool) -> Exchange {
+        Err(Failure {
+            error: HttpError::Connect {
+                endpoint: "https://idp.example/token".into(),
+                reason: "refused".into(),
+            },
+            retryable,
+        })
+    }
+
+    /// What becomes of each kind of exchange: (exchange, retried after, final status or error).
+    #[test]
+    fn retry_steps() {
+        let e = "https://idp.example/token";
+        let cases: Vec<(Exchange, Option<Duration>, Result<u16, &str>)> = vec![
+            (answer(200, None), None, Ok(200)),
+            (answer(400, Some(1)), None, Ok(400)),
+            (answer(401, None), None, Ok(401)),
+            (
+                answer(429, Some(2)),
+                Some(Duration::from_secs(2)),
+                Err("unavailable"),
+            ),
+            (answer(429, None), Some(RETRY_PAUSE), Err("unavailable")),
+            (answer(503, Some(11)), None, Err("unavailable")),
+            (answer(500, None), Some(RETRY_PAUSE), Err("unavailable")),
+            (failure(true), Some(RETRY_PAUSE), Err("could not reach")),
+            (failure(false), None, Err("could not reach")),
+        ];
+        for (exchange, retry, outcome) in cases {
+            let (after, result) = match step(exchange, e) {
+                Step::Done(result) => (None, result),
+                Step::Retry { after, error } => (Some(after), Err(error)),
+            };
+            assert_eq!(after, retry);
+            match (result, outcome) {
+                (Ok(response), Ok(status)) => assert_eq!(response.status, status),
+                (Err(error), Err(text)) => assert!(error.to_string().contains(text), "{error}"),
+                (other, expected) => panic!("{other:?} where {expected:?} was expected"),
+            }
+        }
     }
 
     proptest! {

@@ -4,7 +4,7 @@
 mod client;
 mod proxy;
 
-pub use client::{HttpClient, HttpConfig};
+pub use client::{Answer, BoxFuture, Exchange, Failure, HttpClient, HttpConfig, Transport};
 pub use proxy::ProxyConfig;
 
 use url::Url;
@@ -16,7 +16,7 @@ pub struct HttpRequest {
     pub method: Method,
     /// The full URL, query included.
     pub url: Url,
-    /// Extra headers (the client adds the MSAL headers of DESIGN §3 itself).
+    /// Extra headers (the client adds the MSAL headers itself).
     pub headers: Vec<(String, String)>,
     /// A form body (`application/x-www-form-urlencoded`) for POST; secrets inside stay wrapped
     /// until the client encodes them.
