@@ -320,3 +320,6 @@ impl ClientApplication {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
