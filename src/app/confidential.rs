@@ -1,15 +1,18 @@
 //! Confidential clients: applications that can keep a credential (MSAL Python's
 //! `ConfidentialClientApplication`).
 
+use url::Url;
+
 use super::lookup::{CacheLookup, fall_back};
 use super::scopes::{decorate_scopes, resource_scopes};
 use super::store::{Filing, Owner, no_check};
 use super::{AuthenticationResult, ClientApplication, MIN_VALIDITY_SECS, now};
 use crate::authority::Endpoints;
-use crate::cache::AccessTokenQuery;
+use crate::cache::{AccessTokenEntry, AccessTokenQuery, CacheSnapshot};
 use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
+use crate::http::HttpRequest;
 use crate::secret::Assertion;
 
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
@@ -79,58 +82,28 @@ impl ConfidentialClient {
             ));
         }
         let config = self.app.config();
-        let snapshot = self.app.check_cache(&self.app.filter(&params.scopes))?;
-        let endpoints = self.app.endpoints().await?;
-        let realm = self.app.realm(&endpoints);
-        let now = now();
-
-        let query = AccessTokenQuery {
-            client_id: &config.client_id,
-            issuer: self.app.issuer(),
-            realm: &realm,
-            home_account_id: None,
-            scopes: &params.scopes,
-        };
-        let lookup = match snapshot.filter(|_| !params.force_refresh && params.claims.is_none()) {
-            Some(snapshot) => CacheLookup::of(
-                snapshot.find_access_token(&query, now),
-                now,
-                MIN_VALIDITY_SECS,
-            ),
-            None => CacheLookup::Miss,
-        };
-        let fallback = match lookup {
-            CacheLookup::Hit(cached) => {
-                log::info!("serving the access token from the cache");
-                return Ok(cached);
-            }
-            other => other.fallback(),
-        };
-
-        let token_url = endpoints.token_url()?;
         let filing = Filing {
             grant_type: client_credentials::GRANT_TYPE,
             scopes: &params.scopes,
             owner: Owner::App,
             username_hint: None,
         };
-        let result = async {
-            let auth = self
-                .client_auth(&endpoints, token_url.as_str(), now)
-                .await?;
-            let request = client_credentials::build_request(
-                &token_url,
-                &config.client_id,
-                &params.scopes,
-                params.claims.as_deref(),
-                &auth,
-            );
-            self.app
-                .redeem(&endpoints, &request, &filing, no_check)
-                .await
-        }
-        .await;
-        result.or_else(|e| fall_back(e, fallback))
+        let use_cache = !params.force_refresh && params.claims.is_none();
+        self.cached_or_granted(
+            use_cache,
+            &filing,
+            |snapshot, query, now| snapshot.find_access_token(query, now),
+            |token_url, auth| {
+                client_credentials::build_request(
+                    token_url,
+                    &config.client_id,
+                    &params.scopes,
+                    params.claims.as_deref(),
+                    auth,
+                )
+            },
+        )
+        .await
     }
 
     /// A downstream token for the user behind `user_assertion` (MSAL's
@@ -148,57 +121,78 @@ impl ConfidentialClient {
         }
         let config = self.app.config();
         let scopes = resource_scopes(&params.scopes);
-        let snapshot = self.app.check_cache(&self.app.filter(&scopes))?;
-        let endpoints = self.app.endpoints().await?;
-        let realm = self.app.realm(&endpoints);
         let hash = on_behalf_of::assertion_hash(&params.user_assertion);
-        let now = now();
-
-        let query = AccessTokenQuery {
-            client_id: &config.client_id,
-            issuer: self.app.issuer(),
-            realm: &realm,
-            home_account_id: None,
-            scopes: &scopes,
-        };
-        let lookup = match snapshot.filter(|_| !params.force_refresh && params.claims.is_none()) {
-            Some(snapshot) => CacheLookup::of(
-                snapshot.find_access_token_on_behalf_of(&query, &hash, now),
-                now,
-                MIN_VALIDITY_SECS,
-            ),
-            None => CacheLookup::Miss,
-        };
-        let fallback = match lookup {
-            CacheLookup::Hit(cached) => {
-                log::info!("serving the on-behalf-of token from the cache");
-                return Ok(cached);
-            }
-            other => other.fallback(),
-        };
-
-        let token_url = endpoints.token_url()?;
         let filing = Filing {
             grant_type: on_behalf_of::GRANT_TYPE,
             scopes: &scopes,
             owner: Owner::Assertion(&hash),
             username_hint: None,
         };
+        let use_cache = !params.force_refresh && params.claims.is_none();
+        self.cached_or_granted(
+            use_cache,
+            &filing,
+            |snapshot, query, now| snapshot.find_access_token_on_behalf_of(query, &hash, now),
+            |token_url, auth| {
+                on_behalf_of::build_request(
+                    token_url,
+                    &config.client_id,
+                    &params.user_assertion,
+                    &decorate_scopes(&scopes),
+                    config.authority.is_entra_family(),
+                    params.claims.as_deref(),
+                    auth,
+                )
+            },
+        )
+        .await
+    }
+
+    /// The course of the grants made with the client's own credential: the cached token `find`
+    /// picks while it is good enough ([`CacheLookup`]), else the request `build` makes, redeemed
+    /// and filed as `filing` says, falling back to a still-valid cached token if that fails.
+    async fn cached_or_granted(
+        &self,
+        use_cache: bool,
+        filing: &Filing<'_>,
+        find: impl for<'s> FnOnce(
+            &'s CacheSnapshot,
+            &AccessTokenQuery<'_>,
+            u64,
+        ) -> Option<&'s AccessTokenEntry>,
+        build: impl FnOnce(&Url, &ClientAuth) -> HttpRequest,
+    ) -> Result<AuthenticationResult> {
+        let config = self.app.config();
+        let snapshot = self.app.check_cache(&self.app.filter(filing.scopes))?;
+        let endpoints = self.app.endpoints().await?;
+        let realm = self.app.realm(&endpoints);
+        let now = now();
+        let query = AccessTokenQuery {
+            client_id: &config.client_id,
+            issuer: self.app.issuer(),
+            realm: &realm,
+            home_account_id: None,
+            scopes: filing.scopes,
+        };
+        let lookup = match snapshot.as_ref().filter(|_| use_cache) {
+            Some(snapshot) => CacheLookup::of(find(snapshot, &query, now), now, MIN_VALIDITY_SECS),
+            None => CacheLookup::Miss,
+        };
+        let fallback = match lookup {
+            CacheLookup::Hit(cached) => {
+                log::info!("serving the access token from the cache");
+                return Ok(cached);
+            }
+            other => other.fallback(),
+        };
         let result = async {
+            let token_url = endpoints.token_url()?;
             let auth = self
                 .client_auth(&endpoints, token_url.as_str(), now)
                 .await?;
-            let request = on_behalf_of::build_request(
-                &token_url,
-                &config.client_id,
-                &params.user_assertion,
-                &decorate_scopes(&scopes),
-                config.authority.is_entra_family(),
-                params.claims.as_deref(),
-                &auth,
-            );
+            let request = build(&token_url, &auth);
             self.app
-                .redeem(&endpoints, &request, &filing, no_check)
+                .redeem(&endpoints, &request, filing, no_check)
                 .await
         }
         .await;
