@@ -9,7 +9,10 @@ use super::store::{Filing, Owner, no_check};
 use super::{AuthenticationResult, ClientApplication, MIN_VALIDITY_SECS, now};
 use crate::authority::Endpoints;
 use crate::cache::{AccessTokenEntry, AccessTokenQuery, CacheSnapshot};
-use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
+use crate::credential::{
+    AssertionOptions, ClientAuth, ClientCredential, CredentialError, KeyType, SecretAuthMethod,
+    SigningAlgorithm, github,
+};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
 use crate::http::HttpRequest;
@@ -39,12 +42,36 @@ pub struct OnBehalfOfParameters {
     pub force_refresh: bool,
 }
 
+/// What a `private_key_jwt` assertion (RFC 7523, OpenID Connect Core §9) is addressed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssertionAudience {
+    /// The token endpoint, what most providers document (and Entra ID requires).
+    #[default]
+    TokenEndpoint,
+    /// The issuer, what the 2025 errata of OpenID Connect Core §9 ask for.
+    Issuer,
+}
+
+/// How certificate assertions are made, beyond the key itself.
+#[derive(Debug, Clone, Default)]
+pub struct AssertionSettings {
+    /// The signing algorithm; `None` chooses from the key and the provider's discovery document
+    /// ([`SigningAlgorithm::choose`]).
+    pub algorithm: Option<SigningAlgorithm>,
+    /// The `kid` header; `None` gives the key's RFC 7638 JWK thumbprint for generic providers and
+    /// no `kid` for Entra ID, which finds the key by `x5t#S256`.
+    pub key_id: Option<String>,
+    /// The `aud` claim.
+    pub audience: AssertionAudience,
+}
+
 /// An application with a credential of its own.
 #[derive(Debug)]
 pub struct ConfidentialClient {
     app: ClientApplication,
     credential: ClientCredential,
     secret_auth_method: Option<SecretAuthMethod>,
+    assertion: AssertionSettings,
 }
 
 impl ConfidentialClient {
@@ -54,6 +81,7 @@ impl ConfidentialClient {
             app,
             credential,
             secret_auth_method: None,
+            assertion: AssertionSettings::default(),
         }
     }
 
@@ -62,6 +90,12 @@ impl ConfidentialClient {
     /// ([`SecretAuthMethod::choose`]). No effect on other credentials.
     pub fn with_secret_auth_method(mut self, method: Option<SecretAuthMethod>) -> Self {
         self.secret_auth_method = method;
+        self
+    }
+
+    /// Makes certificate assertions as `settings` say. No effect on other credentials.
+    pub fn with_assertion_settings(mut self, settings: AssertionSettings) -> Self {
+        self.assertion = settings;
         self
     }
 
@@ -163,6 +197,17 @@ impl ConfidentialClient {
         build: impl FnOnce(&Url, &ClientAuth) -> HttpRequest,
     ) -> Result<AuthenticationResult> {
         let config = self.app.config();
+        // Entra ID certificate credentials are RSA: refuse another key before any request.
+        if let ClientCredential::Certificate { certificate, .. } = &self.credential
+            && config.authority.is_entra_family()
+            && certificate.key_type() != KeyType::Rsa
+        {
+            return Err(CredentialError::UnsupportedKeyType {
+                path: None,
+                algorithm: "a P-256 EC",
+            }
+            .into());
+        }
         let snapshot = self.app.check_cache(&self.app.filter(filing.scopes))?;
         let endpoints = self.app.endpoints().await?;
         let realm = self.app.realm(&endpoints);
@@ -227,6 +272,55 @@ impl ConfidentialClient {
                     .credential
                     .client_auth(&config.client_id, audience, now)?;
                 Ok(auth.with_secret_method(method))
+            }
+            ClientCredential::Certificate {
+                certificate,
+                send_chain,
+            } => {
+                let entra = config.authority.is_entra_family();
+                let supported = endpoints
+                    .token_endpoint_auth_signing_alg_values_supported
+                    .as_deref();
+                let key = certificate.key_type();
+                let algorithm = match self.assertion.algorithm {
+                    Some(algorithm) => algorithm,
+                    None => SigningAlgorithm::choose(key, supported, entra).ok_or_else(|| {
+                        Error::InvalidArgument(format!(
+                            "the provider accepts client assertions signed with {}, none of \
+                             which this certificate's key can make",
+                            supported.unwrap_or_default().join(", ")
+                        ))
+                    })?,
+                };
+                let key_id = match &self.assertion.key_id {
+                    Some(kid) => Some(kid.clone()),
+                    None if !entra => Some(certificate.jwk_thumbprint()),
+                    None => None,
+                };
+                let audience = match (self.assertion.audience, &endpoints.issuer) {
+                    (AssertionAudience::Issuer, Some(issuer)) => issuer.as_str(),
+                    _ => audience,
+                };
+                log::debug!(
+                    "signing the client assertion with {}{}",
+                    algorithm.name(),
+                    key_id
+                        .as_deref()
+                        .map(|kid| format!(", kid {kid}"))
+                        .unwrap_or_default()
+                );
+                certificate.warn_if_expired(now);
+                let assertion = certificate.sign_assertion(
+                    &config.client_id,
+                    audience,
+                    now,
+                    &AssertionOptions {
+                        algorithm,
+                        key_id,
+                        send_chain: *send_chain,
+                    },
+                )?;
+                Ok(ClientAuth::Assertion(assertion))
             }
             other => Ok(other.client_auth(&config.client_id, audience, now)?),
         }

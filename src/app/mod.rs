@@ -11,7 +11,10 @@ mod silent;
 mod store;
 
 pub use accounts::{Account, AccountSelector};
-pub use confidential::{ClientCredentialsParameters, ConfidentialClient, OnBehalfOfParameters};
+pub use confidential::{
+    AssertionAudience, AssertionSettings, ClientCredentialsParameters, ConfidentialClient,
+    OnBehalfOfParameters,
+};
 pub use public::{DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient};
 pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};
 pub use silent::SilentParameters;

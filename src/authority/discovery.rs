@@ -24,6 +24,10 @@ pub struct Endpoints {
     /// How clients may authenticate at the token endpoint (OpenID Discovery §3).
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// The JWS algorithms the token endpoint accepts for `private_key_jwt` assertions (OpenID
+    /// Discovery §3).
+    #[serde(default)]
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// What discovery established about an authority: its endpoints, and the hosts Entra's instance
@@ -225,6 +229,7 @@ mod tests {
                 authorization_endpoint: Some(authorization.into()),
                 device_authorization_endpoint: Some(device.into()),
                 token_endpoint_auth_methods_supported: None,
+                token_endpoint_auth_signing_alg_values_supported: None,
             },
             aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
         }

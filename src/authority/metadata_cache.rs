@@ -133,6 +133,7 @@ mod tests {
                 authorization_endpoint: None,
                 device_authorization_endpoint: None,
                 token_endpoint_auth_methods_supported: None,
+                token_endpoint_auth_signing_alg_values_supported: None,
             },
             aliases: vec!["h2".into()],
         };

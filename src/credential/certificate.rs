@@ -1,17 +1,21 @@
-//! Certificate credentials: an RSA key and its X.509 certificate, loaded from PEM or PKCS#12
-//! (PFX), signing JWT client assertions (RFC 7523 §3).
+//! Certificate credentials: an RSA or P-256 EC key and its X.509 certificate, loaded from PEM or
+//! PKCS#12 (PFX), signing JWT client assertions (RFC 7523 §3; `private_key_jwt`, OpenID Connect
+//! Core §9).
 //!
-//! The assertion follows Entra ID's "certificate credentials" page
+//! For Entra ID the assertion follows the "certificate credentials" page
 //! (<https://learn.microsoft.com/entra/identity-platform/certificate-credentials>): header `alg`,
 //! `typ`, the thumbprint (`x5t#S256` for PS256, `x5t` for RS256) and optionally `x5c`; claims
-//! `aud`, `iss`, `sub`, `jti`, `iat`, `nbf`, `exp`.
+//! `aud`, `iss`, `sub`, `jti`, `iat`, `nbf`, `exp`. Other providers look the key up in the
+//! client's registered JWKS by `kid` (by default the key's RFC 7638 JWK thumbprint).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use aws_lc_rs::signature::{self, KeyPair, RsaKeyPair};
+use aws_lc_rs::signature::{
+    self, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RsaKeyPair,
+};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rustls_pki_types::pem::{self, PemObject, SectionKind};
@@ -23,15 +27,27 @@ use crate::secret::{Assertion, CertificatePassword};
 /// signs a new one, so a short life costs nothing and limits replay.
 pub const ASSERTION_LIFETIME_SECS: u64 = 600;
 
-/// The JWS algorithm of a client assertion (RFC 7518 §3.3 RS256, §3.5 PS256).
+/// The JWS algorithm of a client assertion (RFC 7518 §3.3 RS256, §3.4 ES256, §3.5 PS256).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigningAlgorithm {
     /// RSASSA-PSS with SHA-256, identified by `x5t#S256`: what Entra ID recommends.
     #[default]
     Ps256,
     /// RSASSA-PKCS1-v1_5 with SHA-256, identified by the SHA-1 `x5t`: for services that only know
-    /// the SHA-1 thumbprint or do not accept PS256 (ADFS, older providers).
+    /// the SHA-1 thumbprint or do not accept PS256 (ADFS, older providers), and what most
+    /// OpenID providers register clients for.
     Rs256,
+    /// ECDSA on P-256 with SHA-256, for EC keys.
+    Es256,
+}
+
+/// What kind of key a certificate holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// RSA, 2048 to 8192 bits.
+    Rsa,
+    /// EC on the P-256 curve.
+    EcP256,
 }
 
 impl SigningAlgorithm {
@@ -40,8 +56,72 @@ impl SigningAlgorithm {
         match self {
             SigningAlgorithm::Ps256 => "PS256",
             SigningAlgorithm::Rs256 => "RS256",
+            SigningAlgorithm::Es256 => "ES256",
         }
     }
+
+    /// The algorithm a JOSE `alg` name stands for, among those supported.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "PS256" => Some(SigningAlgorithm::Ps256),
+            "RS256" => Some(SigningAlgorithm::Rs256),
+            "ES256" => Some(SigningAlgorithm::Es256),
+            _ => None,
+        }
+    }
+
+    /// Whether a key of this type can sign with this algorithm.
+    pub fn fits(self, key: KeyType) -> bool {
+        match self {
+            SigningAlgorithm::Ps256 | SigningAlgorithm::Rs256 => key == KeyType::Rsa,
+            SigningAlgorithm::Es256 => key == KeyType::EcP256,
+        }
+    }
+
+    /// The algorithm for a key of type `key` at a provider whose discovery document lists
+    /// `supported` (`token_endpoint_auth_signing_alg_values_supported`, OpenID Connect Discovery
+    /// §3). Entra ID: PS256 for RSA, as it recommends. Other providers: RS256 for RSA (the
+    /// registration default of OpenID Connect Dynamic Client Registration §2 and most providers)
+    /// unless the provider lists PS256 and not RS256, ES256 for P-256 keys. `None` when the
+    /// provider lists no algorithm this key can make.
+    pub fn choose(key: KeyType, supported: Option<&[String]>, entra: bool) -> Option<Self> {
+        let listed = |alg: Self| supported.is_none_or(|s| s.iter().any(|n| n == alg.name()));
+        let preference: &[Self] = match (key, entra) {
+            (KeyType::Rsa, true) => &[SigningAlgorithm::Ps256, SigningAlgorithm::Rs256],
+            (KeyType::Rsa, false) => &[SigningAlgorithm::Rs256, SigningAlgorithm::Ps256],
+            (KeyType::EcP256, _) => &[SigningAlgorithm::Es256],
+        };
+        preference.iter().copied().find(|alg| listed(*alg))
+    }
+}
+
+/// A private key that signs assertions.
+enum SigningKey {
+    Rsa(RsaKeyPair),
+    EcP256(EcdsaKeyPair),
+}
+
+impl SigningKey {
+    /// The public key as a certificate's `subjectPublicKey` holds it: the `RSAPublicKey` DER, or
+    /// the uncompressed EC point.
+    fn public_key(&self) -> &[u8] {
+        match self {
+            SigningKey::Rsa(key) => key.public_key().as_ref(),
+            SigningKey::EcP256(key) => key.public_key().as_ref(),
+        }
+    }
+}
+
+/// How to sign one assertion.
+#[derive(Debug, Clone, Default)]
+pub struct AssertionOptions {
+    /// The algorithm; it must fit the key ([`SigningAlgorithm::fits`]).
+    pub algorithm: SigningAlgorithm,
+    /// A `kid` header naming the key in the client's registered JWKS (RFC 7515 §4.1.4); `None`
+    /// names it by certificate thumbprint only, as Entra ID expects.
+    pub key_id: Option<String>,
+    /// Send the chain in the `x5c` header, for subject-name/issuer ("SNI") authentication.
+    pub send_chain: bool,
 }
 
 /// An RSA private key with its certificate (the leaf) and any further certificates (the chain).
@@ -50,7 +130,7 @@ impl SigningAlgorithm {
 /// chain length and the expiry.
 #[derive(Clone)]
 pub struct Certificate {
-    key: Arc<RsaKeyPair>,
+    key: Arc<SigningKey>,
     leaf: Vec<u8>,
     chain: Vec<Vec<u8>>,
     x5t_s256: String,
@@ -77,7 +157,7 @@ enum KeyDer<'a> {
     /// PKCS#1 `RSAPrivateKey` (PEM "RSA PRIVATE KEY").
     Pkcs1(&'a [u8]),
     /// SEC1 `ECPrivateKey` (PEM "EC PRIVATE KEY").
-    Sec1,
+    Sec1(&'a [u8]),
 }
 
 impl Certificate {
@@ -156,20 +236,29 @@ impl Certificate {
         client_id: &str,
         audience: &str,
         now: u64,
-        algorithm: SigningAlgorithm,
-        send_chain: bool,
+        options: &AssertionOptions,
     ) -> Result<Assertion, CredentialError> {
+        let algorithm = options.algorithm;
+        if !algorithm.fits(self.key_type()) {
+            return Err(CredentialError::AlgorithmMismatch {
+                algorithm: algorithm.name(),
+                key: self.key_type(),
+            });
+        }
         let rng = SystemRandom::new();
         let mut header = serde_json::Map::new();
         header.insert("alg".into(), algorithm.name().into());
         header.insert("typ".into(), "JWT".into());
+        if let Some(kid) = &options.key_id {
+            header.insert("kid".into(), kid.clone().into());
+        }
         match algorithm {
-            SigningAlgorithm::Ps256 => {
+            SigningAlgorithm::Rs256 => header.insert("x5t".into(), self.x5t.clone().into()),
+            SigningAlgorithm::Ps256 | SigningAlgorithm::Es256 => {
                 header.insert("x5t#S256".into(), self.x5t_s256.clone().into())
             }
-            SigningAlgorithm::Rs256 => header.insert("x5t".into(), self.x5t.clone().into()),
         };
-        if send_chain {
+        if options.send_chain {
             let x5c = std::iter::once(&self.leaf)
                 .chain(&self.chain)
                 .map(|der| serde_json::Value::from(STANDARD.encode(der)))
@@ -203,18 +292,70 @@ impl Certificate {
             encode(&serde_json::Value::Object(header))?,
             encode(&claims)?
         );
-        let padding: &'static dyn signature::RsaEncoding = match algorithm {
-            SigningAlgorithm::Ps256 => &signature::RSA_PSS_SHA256,
-            SigningAlgorithm::Rs256 => &signature::RSA_PKCS1_SHA256,
+        let sig = match (&*self.key, algorithm) {
+            (SigningKey::Rsa(key), SigningAlgorithm::Ps256 | SigningAlgorithm::Rs256) => {
+                let padding: &'static dyn signature::RsaEncoding = match algorithm {
+                    SigningAlgorithm::Ps256 => &signature::RSA_PSS_SHA256,
+                    _ => &signature::RSA_PKCS1_SHA256,
+                };
+                let mut sig = vec![0u8; key.public_modulus_len()];
+                key.sign(padding, &rng, signing_input.as_bytes(), &mut sig)
+                    .map_err(|_| CredentialError::Signing("the RSA signature failed"))?;
+                sig
+            }
+            // The fixed-size r‖s form RFC 7518 §3.4 asks for.
+            (SigningKey::EcP256(key), SigningAlgorithm::Es256) => key
+                .sign(&rng, signing_input.as_bytes())
+                .map_err(|_| CredentialError::Signing("the ECDSA signature failed"))?
+                .as_ref()
+                .to_vec(),
+            _ => {
+                return Err(CredentialError::Signing(
+                    "the key cannot make this signature",
+                ));
+            }
         };
-        let mut sig = vec![0u8; self.key.public_modulus_len()];
-        self.key
-            .sign(padding, &rng, signing_input.as_bytes(), &mut sig)
-            .map_err(|_| CredentialError::Signing("the RSA signature failed"))?;
         Ok(Assertion::new(format!(
             "{signing_input}.{}",
             URL_SAFE_NO_PAD.encode(sig)
         )))
+    }
+
+    /// The kind of key.
+    pub fn key_type(&self) -> KeyType {
+        match &*self.key {
+            SigningKey::Rsa(_) => KeyType::Rsa,
+            SigningKey::EcP256(_) => KeyType::EcP256,
+        }
+    }
+
+    /// The RFC 7638 JWK thumbprint of the public key (base64url SHA-256 of the JWK's required
+    /// members in lexicographic order): the `kid` most providers' JWKS tooling gives a key.
+    pub fn jwk_thumbprint(&self) -> String {
+        let jwk = match &*self.key {
+            SigningKey::Rsa(key) => {
+                let public = key.public_key();
+                format!(
+                    r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                    URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+                    URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+                )
+            }
+            SigningKey::EcP256(key) => {
+                // The uncompressed point: 0x04, then x and y, 32 bytes each.
+                let point = key.public_key().as_ref();
+                let (x, y) = point
+                    .get(1..)
+                    .unwrap_or_default()
+                    .split_at(point.len().saturating_sub(1) / 2);
+                format!(
+                    r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+                    URL_SAFE_NO_PAD.encode(x),
+                    URL_SAFE_NO_PAD.encode(y),
+                )
+            }
+        };
+        URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, jwk.as_bytes()).as_ref())
     }
 
     /// Warns (through `log`) when the certificate has expired at `now`: Entra ID then rejects
@@ -285,7 +426,7 @@ fn parse_pem(pem: &[u8], path: &Option<PathBuf>) -> Result<Certificate, Credenti
     }
     let key = match kind {
         SectionKind::RsaPrivateKey => KeyDer::Pkcs1(key),
-        SectionKind::EcPrivateKey => KeyDer::Sec1,
+        SectionKind::EcPrivateKey => KeyDer::Sec1(key),
         _ => KeyDer::Pkcs8(key),
     };
     assemble(load_key(key, path)?, certs, path)
@@ -350,8 +491,9 @@ fn parse_pfx(
     )
 }
 
-/// Parses the private key, refusing anything but RSA with a message naming the key type.
-fn load_key(key: KeyDer<'_>, path: &Option<PathBuf>) -> Result<RsaKeyPair, CredentialError> {
+/// Parses the private key, refusing anything but RSA and P-256 EC with a message naming the key
+/// type.
+fn load_key(key: KeyDer<'_>, path: &Option<PathBuf>) -> Result<SigningKey, CredentialError> {
     let unsupported = |algorithm| CredentialError::UnsupportedKeyType {
         path: path.clone(),
         algorithm,
@@ -360,9 +502,20 @@ fn load_key(key: KeyDer<'_>, path: &Option<PathBuf>) -> Result<RsaKeyPair, Crede
         path: path.clone(),
         reason: e.description_(),
     };
+    // Only P-256 is accepted; the library says "wrong algorithm" for other curves.
+    let ec = |e: aws_lc_rs::error::KeyRejected| match e.description_() {
+        "WrongAlgorithm" | "UnsupportedCurve" => unsupported("an EC key not on P-256, or"),
+        _ => rejected(e),
+    };
     match key {
-        KeyDer::Sec1 => Err(unsupported("an EC")),
-        KeyDer::Pkcs1(der) => RsaKeyPair::from_der(der).map_err(rejected),
+        KeyDer::Sec1(der) => {
+            EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                .map(SigningKey::EcP256)
+                .map_err(ec)
+        }
+        KeyDer::Pkcs1(der) => RsaKeyPair::from_der(der)
+            .map(SigningKey::Rsa)
+            .map_err(rejected),
         KeyDer::Pkcs8(der) => {
             let Some(oid) = der::pkcs8_algorithm(der) else {
                 return Err(CredentialError::InvalidKey {
@@ -371,9 +524,15 @@ fn load_key(key: KeyDer<'_>, path: &Option<PathBuf>) -> Result<RsaKeyPair, Crede
                 });
             };
             match oid {
-                der::OID_RSA_ENCRYPTION => RsaKeyPair::from_pkcs8(der).map_err(rejected),
+                der::OID_RSA_ENCRYPTION => RsaKeyPair::from_pkcs8(der)
+                    .map(SigningKey::Rsa)
+                    .map_err(rejected),
                 der::OID_RSASSA_PSS => Err(unsupported("an RSA-PSS-only (RSASSA-PSS)")),
-                der::OID_EC_PUBLIC_KEY => Err(unsupported("an EC")),
+                der::OID_EC_PUBLIC_KEY => {
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                        .map(SigningKey::EcP256)
+                        .map_err(ec)
+                }
                 der::OID_ED25519 => Err(unsupported("an Ed25519")),
                 der::OID_ED448 => Err(unsupported("an Ed448")),
                 der::OID_DSA => Err(unsupported("a DSA")),
@@ -386,11 +545,11 @@ fn load_key(key: KeyDer<'_>, path: &Option<PathBuf>) -> Result<RsaKeyPair, Crede
 /// Picks the leaf (the certificate holding the key's public key), orders the rest as the chain
 /// and computes the thumbprints once.
 fn assemble(
-    key: RsaKeyPair,
+    key: SigningKey,
     mut certs: Vec<Vec<u8>>,
     path: &Option<PathBuf>,
 ) -> Result<Certificate, CredentialError> {
-    let public_key = key.public_key().as_ref();
+    let public_key = key.public_key();
     let matching = certs
         .iter()
         .position(|cert| der::cert_info(cert).is_some_and(|info| info.public_key == public_key));

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
-pub use certificate::{Certificate, SigningAlgorithm};
+pub use certificate::{AssertionOptions, Certificate, KeyType, SigningAlgorithm};
 pub use github::GitHubOidc;
 
 use crate::secret::{Assertion, ClientSecret};
@@ -134,11 +134,12 @@ impl SecretAuthMethod {
         }
     }
 
-    /// The method to use: the one `requested`, else `client_secret_post` (as Entra ID and MSAL
-    /// do) unless the provider's discovery document says it supports only
-    /// `client_secret_basic`. `supported` is its `token_endpoint_auth_methods_supported`; when a
-    /// generic OpenID Connect provider (`entra_family` false) omits it, OpenID Connect Discovery
-    /// §3 says the provider supports `client_secret_basic`, so that is used.
+    /// The method to use: the one `requested`, else for Entra ID `client_secret_post` (as MSAL
+    /// does) unless its discovery document lists only `client_secret_basic`; for other OpenID
+    /// Connect providers `client_secret_basic` (the registration default of OpenID Connect
+    /// Dynamic Client Registration §2, and the method a provider that enforces the registered
+    /// one expects of a client registered without one) unless discovery lists only
+    /// `client_secret_post`. `supported` is the provider's `token_endpoint_auth_methods_supported`.
     pub fn choose(
         requested: Option<Self>,
         supported: Option<&[String]>,
@@ -148,12 +149,17 @@ impl SecretAuthMethod {
             return method;
         }
         let lists = |method: Self| supported.is_some_and(|s| s.iter().any(|m| m == method.name()));
-        match supported {
-            None if !entra_family => SecretAuthMethod::Basic,
-            Some(_) if !lists(SecretAuthMethod::Post) && lists(SecretAuthMethod::Basic) => {
+        let only = |method: Self, other: Self| lists(method) && !lists(other);
+        if entra_family {
+            if only(SecretAuthMethod::Basic, SecretAuthMethod::Post) {
                 SecretAuthMethod::Basic
+            } else {
+                SecretAuthMethod::Post
             }
-            _ => SecretAuthMethod::Post,
+        } else if only(SecretAuthMethod::Post, SecretAuthMethod::Basic) {
+            SecretAuthMethod::Post
+        } else {
+            SecretAuthMethod::Basic
         }
     }
 }
@@ -184,8 +190,10 @@ impl ClientCredential {
                         client_id,
                         audience,
                         now,
-                        SigningAlgorithm::default(),
-                        *send_chain,
+                        &AssertionOptions {
+                            send_chain: *send_chain,
+                            ..AssertionOptions::default()
+                        },
                     )
                     .map(ClientAuth::Assertion)
             }
@@ -368,9 +376,10 @@ pub enum CredentialError {
         /// The file, when loaded from one.
         path: Option<PathBuf>,
     },
-    /// A private key that is not RSA.
+    /// A private key that is neither RSA nor P-256 EC.
     #[error(
-        "{} holds {algorithm} private key; Entra ID certificate credentials need an RSA key",
+        "{} holds {algorithm} private key; certificate credentials need an RSA key (or a P-256 EC \
+         key, for providers other than Entra ID)",
         origin(path)
     )]
     UnsupportedKeyType {
@@ -378,6 +387,17 @@ pub enum CredentialError {
         path: Option<PathBuf>,
         /// The key's algorithm, with its article ("an EC", "an Ed25519", …).
         algorithm: &'static str,
+    },
+    /// The signing algorithm asked for cannot be made with the certificate's key.
+    #[error("{algorithm} cannot be signed with {} key", match key {
+        certificate::KeyType::Rsa => "an RSA",
+        certificate::KeyType::EcP256 => "a P-256 EC",
+    })]
+    AlgorithmMismatch {
+        /// The algorithm asked for.
+        algorithm: &'static str,
+        /// The key's type.
+        key: certificate::KeyType,
     },
     /// An RSA private key the crypto library refused (malformed, or outside 2048–8192 bits).
     #[error(

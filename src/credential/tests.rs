@@ -138,7 +138,16 @@ fn pkcs8_pem_signs_a_verifiable_ps256_assertion() {
 
     let jws = decode(
         &cert
-            .sign_assertion(CLIENT_ID, AUDIENCE, NOW, SigningAlgorithm::Ps256, false)
+            .sign_assertion(
+                CLIENT_ID,
+                AUDIENCE,
+                NOW,
+                &AssertionOptions {
+                    algorithm: SigningAlgorithm::Ps256,
+                    key_id: None,
+                    send_chain: false,
+                },
+            )
             .unwrap(),
     );
     verify(&jws, &signature::RSA_PSS_2048_8192_SHA256);
@@ -159,7 +168,16 @@ fn rs256_assertion_uses_sha1_x5t_and_sends_the_chain_on_request() {
     let cert = Certificate::from_pem(combined_pem().as_bytes()).unwrap();
     let jws = decode(
         &cert
-            .sign_assertion(CLIENT_ID, AUDIENCE, NOW, SigningAlgorithm::Rs256, true)
+            .sign_assertion(
+                CLIENT_ID,
+                AUDIENCE,
+                NOW,
+                &AssertionOptions {
+                    algorithm: SigningAlgorithm::Rs256,
+                    key_id: None,
+                    send_chain: true,
+                },
+            )
             .unwrap(),
     );
     verify(&jws, &signature::RSA_PKCS1_2048_8192_SHA256);
@@ -199,7 +217,16 @@ fn each_assertion_gets_a_fresh_jti() {
     let sign = || {
         decode(
             &cert
-                .sign_assertion(CLIENT_ID, AUDIENCE, NOW, SigningAlgorithm::Ps256, false)
+                .sign_assertion(
+                    CLIENT_ID,
+                    AUDIENCE,
+                    NOW,
+                    &AssertionOptions {
+                        algorithm: SigningAlgorithm::Ps256,
+                        key_id: None,
+                        send_chain: false,
+                    },
+                )
                 .unwrap(),
         )
         .claims["jti"]
@@ -218,7 +245,16 @@ fn pkcs1_pem_key_loads_and_signs() {
     assert_eq!(cert.chain_len(), 0);
     let jws = decode(
         &cert
-            .sign_assertion(CLIENT_ID, AUDIENCE, NOW, SigningAlgorithm::Ps256, true)
+            .sign_assertion(
+                CLIENT_ID,
+                AUDIENCE,
+                NOW,
+                &AssertionOptions {
+                    algorithm: SigningAlgorithm::Ps256,
+                    key_id: None,
+                    send_chain: true,
+                },
+            )
             .unwrap(),
     );
     verify(&jws, &signature::RSA_PSS_2048_8192_SHA256);
@@ -274,7 +310,16 @@ fn pfx_round_trip_and_password_errors() {
     assert_eq!(cert.chain_len(), 1);
     let jws = decode(
         &cert
-            .sign_assertion(CLIENT_ID, AUDIENCE, NOW, SigningAlgorithm::Ps256, true)
+            .sign_assertion(
+                CLIENT_ID,
+                AUDIENCE,
+                NOW,
+                &AssertionOptions {
+                    algorithm: SigningAlgorithm::Ps256,
+                    key_id: None,
+                    send_chain: true,
+                },
+            )
             .unwrap(),
     );
     verify(&jws, &signature::RSA_PSS_2048_8192_SHA256);
@@ -379,31 +424,114 @@ fn pfx_written_by_openssl_loads_if_openssl_is_present() {
 }
 
 #[test]
-fn non_rsa_keys_are_refused() {
+fn p256_keys_sign_es256_assertions_with_a_jwk_thumbprint_kid() {
     let key = rcgen::KeyPair::generate().unwrap(); // ECDSA P-256
     let cert = rcgen::CertificateParams::new(Vec::<String>::new())
         .unwrap()
         .self_signed(&key)
         .unwrap();
     let pem = format!("{}{}", key.serialize_pem(), cert.pem());
-    let err = Certificate::from_pem(pem.as_bytes()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::UnsupportedKeyType {
-                algorithm: "an EC",
-                ..
-            }
-        ),
-        "{err:?}"
+    let certificate = Certificate::from_pem(pem.as_bytes()).unwrap();
+    assert_eq!(certificate.key_type(), KeyType::EcP256);
+    let kid = certificate.jwk_thumbprint();
+    let assertion = certificate
+        .sign_assertion(
+            CLIENT_ID,
+            AUDIENCE,
+            NOW,
+            &AssertionOptions {
+                algorithm: SigningAlgorithm::Es256,
+                key_id: Some(kid.clone()),
+                send_chain: false,
+            },
+        )
+        .unwrap();
+    let parts: Vec<&str> = assertion.secret().split('.').collect();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    assert_eq!(header["alg"], "ES256");
+    assert_eq!(header["kid"], kid.as_str());
+    // RFC 7638 §3: SHA-256 of {"crv","kty","x","y"}, from the certificate's own public key.
+    let point = &key.public_key_raw()[1..];
+    let jwk = format!(
+        r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+        URL_SAFE_NO_PAD.encode(&point[..32]),
+        URL_SAFE_NO_PAD.encode(&point[32..])
     );
-    assert!(err.to_string().contains("need an RSA key"), "{err}");
-
-    let sec1 = format!("{}{}", pem_of("EC PRIVATE KEY", &[0x30, 0x00]), cert.pem());
-    let err = Certificate::from_pem(sec1.as_bytes()).unwrap_err();
+    assert_eq!(
+        kid,
+        URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, jwk.as_bytes()).as_ref())
+    );
+    let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, key.public_key_raw())
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .unwrap();
+    // An EC key cannot make an RSA signature.
+    let err = certificate
+        .sign_assertion(
+            CLIENT_ID,
+            AUDIENCE,
+            NOW,
+            &AssertionOptions {
+                algorithm: SigningAlgorithm::Ps256,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
     assert!(
-        matches!(err, CredentialError::UnsupportedKeyType { .. }),
-        "{err:?}"
+        matches!(err, CredentialError::AlgorithmMismatch { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn keys_other_than_rsa_and_p256_are_refused() {
+    for algorithm in [&rcgen::PKCS_ECDSA_P384_SHA384, &rcgen::PKCS_ED25519] {
+        let key = rcgen::KeyPair::generate_for(algorithm).unwrap();
+        let cert = rcgen::CertificateParams::new(Vec::<String>::new())
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pem = format!("{}{}", key.serialize_pem(), cert.pem());
+        let err = Certificate::from_pem(pem.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, CredentialError::UnsupportedKeyType { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("need an RSA key"), "{err}");
+    }
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let sec1 = format!("{}{}", pem_of("EC PRIVATE KEY", &[0x30, 0x00]), cert.pem());
+    assert!(Certificate::from_pem(sec1.as_bytes()).is_err());
+}
+
+#[test]
+fn the_signing_algorithm_follows_the_key_and_the_provider() {
+    let list = |algs: &[&str]| algs.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let choose = SigningAlgorithm::choose;
+    use SigningAlgorithm::{Es256, Ps256, Rs256};
+    assert_eq!(choose(KeyType::Rsa, None, true), Some(Ps256));
+    assert_eq!(choose(KeyType::Rsa, None, false), Some(Rs256));
+    assert_eq!(
+        choose(KeyType::Rsa, Some(&list(&["PS256", "RS256"])), false),
+        Some(Rs256)
+    );
+    assert_eq!(
+        choose(KeyType::Rsa, Some(&list(&["PS256"])), false),
+        Some(Ps256)
+    );
+    assert_eq!(choose(KeyType::Rsa, Some(&list(&["ES256"])), false), None);
+    assert_eq!(choose(KeyType::EcP256, None, false), Some(Es256));
+    assert_eq!(
+        choose(KeyType::EcP256, Some(&list(&["RS256", "ES256"])), false),
+        Some(Es256)
+    );
+    assert_eq!(
+        choose(KeyType::EcP256, Some(&list(&["RS256"])), false),
+        None
     );
 }
 
@@ -877,15 +1005,19 @@ fn secret_method_follows_the_request_then_discovery() {
     // The user's choice wins.
     assert_eq!(choose(Some(Basic), Some(&both), true), Basic);
     assert_eq!(choose(Some(Post), Some(&basic_only), false), Post);
-    // Else post, as Entra and MSAL, unless the provider lists basic and not post.
-    assert_eq!(choose(None, Some(&both), false), Post);
-    assert_eq!(choose(None, Some(&basic_only), false), Basic);
+    // Entra: post, as MSAL sends it, unless the provider lists basic and not post.
+    assert_eq!(choose(None, Some(&both), true), Post);
     assert_eq!(choose(None, Some(&basic_only), true), Basic);
-    assert_eq!(choose(None, Some(&neither), false), Post);
-    // An OpenID Connect provider that names no methods supports client_secret_basic (OpenID
-    // Connect Discovery §3); an Entra-family one is known to take post.
-    assert_eq!(choose(None, None, false), Basic);
     assert_eq!(choose(None, None, true), Post);
+    // Other providers: basic, the registration default, unless they list post and not basic.
+    assert_eq!(choose(None, Some(&both), false), Basic);
+    assert_eq!(choose(None, Some(&basic_only), false), Basic);
+    assert_eq!(choose(None, Some(&neither), false), Basic);
+    assert_eq!(
+        choose(None, Some(&list(&["client_secret_post"])), false),
+        Post
+    );
+    assert_eq!(choose(None, None, false), Basic);
     assert_eq!(Basic.name(), "client_secret_basic");
     assert_eq!(Post.name(), "client_secret_post");
 }

@@ -259,13 +259,15 @@ fn section(cache: &Value, name: &str) -> Vec<(String, Value)> {
 // ----- client credentials ------------------------------------------------------------------------
 
 #[test]
-fn client_secret_post() {
+fn client_secret_basic_by_default_where_the_provider_offers_both() {
+    // The registration default (OpenID Connect Dynamic Client Registration §2): what a provider
+    // that enforces the registered method expects of a client registered without one.
     let fx = Fixture::new();
-    let run = fx.cc_secret(POST_CLIENT).run();
+    let run = fx.cc_secret(BASIC_CLIENT).run();
     assert_token_stdout(&run, &fx.last_issued());
     run.assert_not_leaked(SECRET, "the client secret");
     let exchange = fx.op.last_token_exchange();
-    assert_eq!(exchange["auth_method"], "client_secret_post");
+    assert_eq!(exchange["auth_method"], "client_secret_basic");
     assert_eq!(exchange["grant_type"], "client_credentials");
     assert_eq!(exchange["scope"], API_SCOPE);
     assert!(
@@ -280,7 +282,7 @@ fn client_secret_post() {
     assert_eq!(tokens.len(), 1, "one access token cached");
     let (key, entry) = &tokens[0];
     assert!(
-        key.starts_with(&format!("-{}-accesstoken-{POST_CLIENT}--", fx.op.issuer())),
+        key.starts_with(&format!("-{}-accesstoken-{BASIC_CLIENT}--", fx.op.issuer())),
         "{key}"
     );
     assert!(entry["home_account_id"].is_null());
@@ -291,7 +293,7 @@ fn client_secret_post() {
 
     // A second run is served from the cache.
     let before = fx.op.token_exchanges().len();
-    let again = fx.cc_secret(POST_CLIENT).run();
+    let again = fx.cc_secret(BASIC_CLIENT).run();
     assert_token_stdout(&again, &fx.last_issued());
     assert_eq!(
         fx.op.token_exchanges().len(),
@@ -323,7 +325,16 @@ fn private_key_jwt_with_a_pem_certificate() {
     let exchange = fx.op.last_token_exchange();
     assert_eq!(exchange["auth_method"], "client_assertion");
     let assertion = &exchange["client_assertion"];
-    assert_eq!(assertion["header"]["alg"], "PS256", "msal's default");
+    // RS256 (the registration default) and the key named by its RFC 7638 thumbprint, as the
+    // provider's JWKS names it: a provider that finds keys by `kid` needs both.
+    assert_eq!(assertion["header"]["alg"], "RS256");
+    assert!(
+        assertion["header"]["kid"]
+            .as_str()
+            .is_some_and(|kid| kid.len() == 43),
+        "{}",
+        assertion["header"]
+    );
     assert_eq!(
         assertion["claims"]["aud"],
         fx.op.token_endpoint(),
@@ -334,7 +345,7 @@ fn private_key_jwt_with_a_pem_certificate() {
 }
 
 #[test]
-fn client_secret_basic_when_asked_for() {
+fn client_secret_post_or_basic_when_asked_for() {
     let fx = Fixture::new();
     let run = fx
         .cc_secret(BASIC_CLIENT)
@@ -362,18 +373,18 @@ fn client_secret_basic_when_asked_for() {
 }
 
 #[test]
-fn client_secret_basic_when_the_provider_does_not_offer_client_secret_post() {
+fn client_secret_post_when_the_provider_offers_only_that() {
     let fx = Fixture::with(
         users()
-            .client(secret_client(BASIC_CLIENT, "client_secret_basic"))
-            .token_endpoint_auth_methods(&["client_secret_basic", "private_key_jwt", "none"]),
+            .client(secret_client(POST_CLIENT, "client_secret_post"))
+            .token_endpoint_auth_methods(&["client_secret_post", "private_key_jwt", "none"]),
     );
-    let run = fx.cc_secret(BASIC_CLIENT).run();
+    let run = fx.cc_secret(POST_CLIENT).run();
     assert_token_stdout(&run, &fx.last_issued());
     run.assert_not_leaked(SECRET, "the client secret");
     assert_eq!(
         fx.op.last_token_exchange()["auth_method"],
-        "client_secret_basic"
+        "client_secret_post"
     );
 }
 
@@ -403,12 +414,12 @@ fn client_auth_method_is_for_secrets_only() {
 fn the_provider_refuses_a_client_that_uses_another_method_than_it_registered() {
     // Control for the client-authentication tests: the provider really checks the method.
     let fx = Fixture::new();
-    let run = fx.cc_secret(BASIC_CLIENT).run();
+    let run = fx.cc_secret(POST_CLIENT).run();
     run.assert_code(4).assert_stderr_has("invalid_client");
     run.assert_not_leaked(SECRET, "the client secret");
     assert_eq!(
         fx.op.last_token_exchange()["auth_method"],
-        "client_secret_post"
+        "client_secret_basic"
     );
 }
 
@@ -658,7 +669,7 @@ fn the_issuer_must_be_given_exactly() {
             .args([
                 "client-credentials",
                 "--client-id",
-                POST_CLIENT,
+                BASIC_CLIENT,
                 "--scope",
                 API_SCOPE,
             ])
@@ -697,7 +708,7 @@ fn realms() -> Fixture {
 fn an_app_token_of_one_issuer_is_never_served_to_a_wrong_secret_at_another_on_the_same_host() {
     let fx = realms();
     assert_eq!(fx.op.issuer(), fx.op.issuer_at(DEV));
-    let at_dev = fx.cc_secret(POST_CLIENT).run();
+    let at_dev = fx.cc_secret(BASIC_CLIENT).run();
     at_dev.assert_success();
     let dev_token = fx.last_issued()["access_token"].clone();
     let exchanges = fx.op.token_exchanges().len();
@@ -707,7 +718,7 @@ fn an_app_token_of_one_issuer_is_never_served_to_a_wrong_secret_at_another_on_th
         .env
         .msal()
         .args(["--oidc-authority", &fx.op.issuer_at(PROD)])
-        .args(["client-credentials", "--client-id", POST_CLIENT])
+        .args(["client-credentials", "--client-id", BASIC_CLIENT])
         .args(["--scope", API_SCOPE, "-o", "token", "--client-secret-file"])
         .arg(wrong)
         .run();
@@ -786,4 +797,63 @@ fn a_user_signed_in_at_one_issuer_is_not_signed_in_at_another_on_the_same_host()
         .args(["accounts", "--client-id", PUBLIC_CLIENT, "-o", "json"])
         .run();
     assert_eq!(listed.stdout_json()[0]["authority"], fx.op.issuer_at(DEV));
+}
+
+// ----- private_key_jwt as providers register it ----------------------------------------------
+
+/// A client registered by a JWKS (its key named by `kid`) for one signing algorithm only, as
+/// Keycloak, Okta and Auth0 register `private_key_jwt` clients.
+fn jwks_client(client_id: &str, certificate_pem: &str, alg: &str) -> Value {
+    json!({
+        "client_id": client_id,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "token_endpoint_auth_signing_alg": alg,
+        "certificate_pem": certificate_pem,
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    })
+}
+
+#[test]
+fn private_key_jwt_for_clients_registered_for_rs256_or_an_ec_key() {
+    let ec_key = rcgen::KeyPair::generate().unwrap();
+    let ec_cert = rcgen::CertificateParams::new(vec!["ec-client".to_owned()])
+        .unwrap()
+        .self_signed(&ec_key)
+        .unwrap();
+    let rsa = TestCert::shared();
+    let fx = Fixture::with(
+        users()
+            .client(jwks_client("rs256-only", &rsa.cert_pem, "RS256"))
+            .client(jwks_client("ec-client", &ec_cert.pem(), "ES256")),
+    );
+    let cases = [
+        ("rs256-only", rsa.pem_bundle(), "RS256"),
+        (
+            "ec-client",
+            format!("{}{}", ec_key.serialize_pem(), ec_cert.pem()),
+            "ES256",
+        ),
+    ];
+    for (client, pem, alg) in cases {
+        let file = fx.env.write_file(&format!("{client}.pem"), pem);
+        let run = fx
+            .msal()
+            .args([
+                "client-credentials",
+                "--client-id",
+                client,
+                "--scope",
+                API_SCOPE,
+            ])
+            .arg("--certificate")
+            .arg(&file)
+            .args(["-o", "token"])
+            .run();
+        assert_token_stdout(&run, &fx.last_issued());
+        let assertion = &fx.op.last_token_exchange()["client_assertion"];
+        assert_eq!(assertion["header"]["alg"], alg, "{client}");
+        assert!(assertion["header"]["kid"].is_string(), "{client}");
+    }
 }

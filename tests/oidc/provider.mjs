@@ -9,6 +9,7 @@
 // - CONFIG.json (written by tests/cli/support/oidc.rs):
 //     clients                       oidc-provider client metadata (RFC 7591 names); a client may
 //                                   carry `certificate_pem`, which becomes its registered `jwks`
+//                                   (one key, `kid` = its RFC 7638 thumbprint)
 //     accounts                      [{ sub, ...claims }]: who can sign in (login = sub; any password)
 //     token_endpoint_auth_methods   optional: the client authentication methods enabled and
 //                                   advertised in discovery (default: oidc-provider's list)
@@ -35,7 +36,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
 
 import Provider from 'oidc-provider';
@@ -61,12 +62,22 @@ const { port } = server.address();
 const origin = `http://${config.issuer_host ?? '127.0.0.1'}:${port}`;
 const issuerPaths = config.issuer_paths ?? [''];
 
+/// RFC 7638: the SHA-256 of the key's required members, in lexicographic order, base64url.
+function jwkThumbprint(jwk) {
+  const required = jwk.kty === 'EC'
+    ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+    : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
+}
+
 const accounts = new Map((config.accounts ?? []).map((account) => [account.sub, account]));
 
 const clients = (config.clients ?? []).map(({ certificate_pem: pem, ...metadata }) => {
   if (pem) {
+    // Registered as Keycloak, Okta and Auth0 register a key: a JWKS whose key has a `kid`, here
+    // its RFC 7638 thumbprint, which is what a client's assertion must name.
     const jwk = createPublicKey(pem).export({ format: 'jwk' });
-    metadata.jwks = { keys: [{ ...jwk, use: 'sig' }] };
+    metadata.jwks = { keys: [{ ...jwk, kid: jwkThumbprint(jwk), use: 'sig' }] };
   }
   return metadata;
 });
