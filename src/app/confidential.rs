@@ -14,7 +14,7 @@ use crate::credential::{
     SigningAlgorithm, github,
 };
 use crate::error::{Error, Result};
-use crate::flow::{client_credentials, on_behalf_of};
+use crate::flow::{client_credentials, on_behalf_of, token_exchange};
 use crate::http::HttpRequest;
 use crate::secret::Assertion;
 
@@ -29,6 +29,21 @@ pub struct ClientCredentialsParameters {
     pub force_refresh: bool,
 }
 
+/// What a token exchange (RFC 8693) asks for besides scopes: how `msal obo` works with OpenID
+/// providers other than Entra ID. Ignored for Entra ID.
+#[derive(Debug, Clone, Default)]
+pub struct TokenExchangeParameters {
+    /// The type of the token being exchanged; `None` is an access token
+    /// (`urn:ietf:params:oauth:token-type:access_token`).
+    pub subject_token_type: Option<String>,
+    /// The type of token wanted, when not the provider's default.
+    pub requested_token_type: Option<String>,
+    /// The logical name of the target service.
+    pub audience: Option<String>,
+    /// The URI of the target service.
+    pub resource: Option<String>,
+}
+
 /// What to ask for in [`ConfidentialClient::acquire_token_on_behalf_of`].
 #[derive(Debug, Clone)]
 pub struct OnBehalfOfParameters {
@@ -40,6 +55,8 @@ pub struct OnBehalfOfParameters {
     pub claims: Option<String>,
     /// Skip the cached token.
     pub force_refresh: bool,
+    /// For OpenID providers other than Entra ID: the token exchange's other parameters.
+    pub exchange: TokenExchangeParameters,
 }
 
 /// What a `private_key_jwt` assertion (RFC 7523, OpenID Connect Core §9) is addressed to.
@@ -141,23 +158,31 @@ impl ConfidentialClient {
     }
 
     /// A downstream token for the user behind `user_assertion` (MSAL's
-    /// `acquire_token_on_behalf_of`). Unlike MSAL Python, a repeated exchange with the same
+    /// `acquire_token_on_behalf_of`): Entra ID's on-behalf-of grant, or RFC 8693 token exchange
+    /// with other OpenID providers. Unlike MSAL Python, a repeated exchange with the same
     /// assertion and scopes is served from the cache while the token is valid; the cache keys
     /// these tokens by a hash of the assertion, so another assertion never gets them.
     pub async fn acquire_token_on_behalf_of(
         &self,
         params: &OnBehalfOfParameters,
     ) -> Result<AuthenticationResult> {
-        if params.scopes.is_empty() {
+        let config = self.app.config();
+        let entra = config.authority.is_entra_family();
+        // A token exchange may name its target by audience or resource alone.
+        let targeted = params.exchange.audience.is_some() || params.exchange.resource.is_some();
+        if params.scopes.is_empty() && (entra || !targeted) {
             return Err(Error::InvalidArgument(
                 "no scope given for the downstream API".into(),
             ));
         }
-        let config = self.app.config();
         let scopes = resource_scopes(&params.scopes);
         let hash = on_behalf_of::assertion_hash(&params.user_assertion);
         let filing = Filing {
-            grant_type: on_behalf_of::GRANT_TYPE,
+            grant_type: if entra {
+                on_behalf_of::GRANT_TYPE
+            } else {
+                token_exchange::GRANT_TYPE
+            },
             scopes: &scopes,
             owner: Owner::Assertion(&hash),
             username_hint: None,
@@ -168,12 +193,32 @@ impl ConfidentialClient {
             &filing,
             |snapshot, query, now| snapshot.find_access_token_on_behalf_of(query, &hash, now),
             |token_url, auth| {
-                on_behalf_of::build_request(
+                if entra {
+                    return on_behalf_of::build_request(
+                        token_url,
+                        &config.client_id,
+                        &params.user_assertion,
+                        &decorate_scopes(&scopes),
+                        true,
+                        params.claims.as_deref(),
+                        auth,
+                    );
+                }
+                let exchange = &params.exchange;
+                token_exchange::build_request(
                     token_url,
                     &config.client_id,
-                    &params.user_assertion,
-                    &decorate_scopes(&scopes),
-                    config.authority.is_entra_family(),
+                    &scopes,
+                    &token_exchange::Exchange {
+                        subject_token: &params.user_assertion,
+                        subject_token_type: exchange
+                            .subject_token_type
+                            .as_deref()
+                            .unwrap_or(token_exchange::ACCESS_TOKEN_TYPE),
+                        requested_token_type: exchange.requested_token_type.as_deref(),
+                        audience: exchange.audience.as_deref(),
+                        resource: exchange.resource.as_deref(),
+                    },
                     params.claims.as_deref(),
                     auth,
                 )

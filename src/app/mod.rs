@@ -13,7 +13,7 @@ mod store;
 pub use accounts::{Account, AccountSelector};
 pub use confidential::{
     AssertionAudience, AssertionSettings, ClientCredentialsParameters, ConfidentialClient,
-    OnBehalfOfParameters,
+    OnBehalfOfParameters, TokenExchangeParameters,
 };
 pub use public::{DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient};
 pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};

@@ -260,6 +260,7 @@ fn obo(assertion: &str) -> OnBehalfOfParameters {
         scopes: vec!["api://downstream/.default".to_owned()],
         claims: None,
         force_refresh: false,
+        exchange: Default::default(),
     }
 }
 

@@ -9,3 +9,4 @@ pub mod on_behalf_of;
 pub mod password;
 pub mod refresh;
 pub mod token;
+pub mod token_exchange;

@@ -73,6 +73,7 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
         claims: args.claims,
         // As for client credentials: the credential to save must meet the identity provider.
         force_refresh: args.force_refresh || saved.saving(),
+        exchange: Default::default(),
     };
     let result = client.acquire_token_on_behalf_of(&params).await?;
     saved.commit(&result)?;
