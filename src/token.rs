@@ -228,6 +228,16 @@ impl IdTokenClaims {
         self.preferred_username.as_deref().or(self.upn.as_deref())
     }
 
+    /// The name a person knows the account by at any OpenID provider: MSAL's [`Self::username`],
+    /// else `email`, else `name`, else the opaque `sub` (OpenID Connect Core §5.1: only `sub` is
+    /// required).
+    pub fn person(&self) -> Option<&str> {
+        self.username()
+            .or(self.email.as_deref())
+            .or(self.name.as_deref())
+            .or(self.sub.as_deref())
+    }
+
     /// Whether `client_id` is (one of) the audience(s).
     pub fn has_audience(&self, client_id: &str) -> bool {
         match &self.aud {

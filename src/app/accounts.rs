@@ -22,6 +22,12 @@ pub struct Account {
     pub authority: String,
     /// How the account was first signed in (`authorization_code`, device code, `password`).
     pub account_source: Option<String>,
+    /// The display name the ID token gave, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The e-mail address the ID token gave, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl Account {
@@ -34,8 +40,18 @@ impl Account {
             tenant: entry.realm.clone(),
             authority: account_authority(configured, origin, &entry.environment, &entry.realm),
             account_source: entry.account_source.clone(),
+            name: extra_text(entry, "name"),
+            email: extra_text(entry, "email"),
         })
     }
+}
+
+fn extra_text(entry: &AccountEntry, field: &str) -> Option<String> {
+    entry
+        .extra
+        .get(field)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
 }
 
 /// Which account a silent request or a removal is about.
@@ -50,7 +66,16 @@ pub enum AccountSelector {
 impl AccountSelector {
     pub(crate) fn matches(&self, account: &Account) -> bool {
         match self {
-            AccountSelector::Username(u) => account.username.eq_ignore_ascii_case(u),
+            // The sign-in name, or the e-mail or display name the ID token gave (several
+            // accounts matching is reported as ambiguous by the caller).
+            AccountSelector::Username(u) => [
+                Some(account.username.as_str()),
+                account.email.as_deref(),
+                account.name.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|name| name.eq_ignore_ascii_case(u)),
             AccountSelector::HomeAccountId(id) => account.home_account_id.eq_ignore_ascii_case(id),
         }
     }
@@ -135,5 +160,45 @@ pub(crate) fn choose_account(
                 .collect();
             Err(Error::AccountChoiceRequired { accounts: names })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(username: &str, email: Option<&str>, name: Option<&str>, id: &str) -> Account {
+        Account {
+            username: username.into(),
+            home_account_id: id.into(),
+            environment: "https://idp.example".into(),
+            tenant: String::new(),
+            authority: "https://idp.example".into(),
+            account_source: None,
+            name: name.map(str::to_owned),
+            email: email.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_username_chooses_by_sign_in_name_email_or_display_name_when_unambiguous() {
+        let ada = account("ada", Some("ada@example.org"), Some("Ada L"), "1");
+        let bob = account("bob", Some("bob@example.org"), Some("Ada L"), "2");
+        let choose = |who: &str| {
+            choose_account(
+                vec![ada.clone(), bob.clone()],
+                Some(&AccountSelector::Username(who.into())),
+            )
+        };
+        assert_eq!(choose("ADA").unwrap().home_account_id, "1");
+        assert_eq!(choose("bob@example.org").unwrap().home_account_id, "2");
+        assert!(matches!(
+            choose("ada l"),
+            Err(Error::AccountChoiceRequired { .. })
+        ));
+        assert!(matches!(
+            choose("carol"),
+            Err(Error::InteractionRequired { .. })
+        ));
     }
 }

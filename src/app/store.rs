@@ -153,7 +153,11 @@ impl ClientApplication {
                 let issuer = self.issuer();
                 Account {
                     username: claims
-                        .and_then(IdTokenClaims::username)
+                        .and_then(if issuer.fixed_realm().is_some() {
+                            IdTokenClaims::person
+                        } else {
+                            IdTokenClaims::username
+                        })
                         .or(filing.username_hint)
                         .unwrap_or_default()
                         .to_owned(),
@@ -167,6 +171,8 @@ impl ClientApplication {
                     environment: issuer.environment().to_owned(),
                     tenant: realm.clone(),
                     account_source: None,
+                    name: claims.and_then(|c| c.name.clone()),
+                    email: claims.and_then(|c| c.email.clone()),
                 }
             }),
             Owner::App | Owner::Assertion(_) => None,

@@ -392,10 +392,28 @@ impl TokenCache {
             || event.username_hint.is_some()
             || (response.client_info.is_some() && event.user_assertion_hash.is_none());
         if let Some(home_account_id) = home_account_id.as_ref().filter(|_| identified) {
+            // MSAL's rule for Entra, shared with MSAL Python; any name a person knows for other
+            // providers, whose ID tokens need carry only `sub`.
+            let named: fn(&IdTokenClaims) -> Option<&str> = if event.issuer.fixed_realm().is_some()
+            {
+                IdTokenClaims::person
+            } else {
+                IdTokenClaims::username
+            };
             let username = claims
-                .and_then(IdTokenClaims::username)
+                .and_then(named)
                 .or(event.username_hint)
                 .unwrap_or_default();
+            // Other names `--username` may choose the account by (MSAL Node keeps `name` too).
+            let mut account_extra = tag(false);
+            for (field, value) in [
+                ("name", claims.and_then(|c| c.name.as_deref())),
+                ("email", claims.and_then(|c| c.email.as_deref())),
+            ] {
+                if let Some(value) = value {
+                    account_extra.insert(field.to_owned(), value.into());
+                }
+            }
             let authority_type = if realm.eq_ignore_ascii_case("adfs") {
                 "ADFS"
             } else {
@@ -411,7 +429,7 @@ impl TokenCache {
                 account_source: ACCOUNT_SOURCES
                     .contains(&event.grant_type)
                     .then(|| event.grant_type.to_owned()),
-                extra: tag(false),
+                extra: account_extra,
             };
             let key = entry.key();
             let keep_existing = claims.is_none() && self.sections.accounts.contains_key(&key);

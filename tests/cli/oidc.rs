@@ -621,7 +621,8 @@ fn an_id_token_with_only_sub_still_names_the_account() {
     let accounts = section(&cache, "Account");
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0].1["home_account_id"], ALICE_SUB);
-    assert_eq!(accounts[0].1["username"], "");
+    // No preferred_username, e-mail or name: the sub is the only name there is.
+    assert_eq!(accounts[0].1["username"], ALICE_SUB);
     let silent = fx
         .msal()
         .args(["silent", "--client-id", PUBLIC_CLIENT, "--scope", "email"])
