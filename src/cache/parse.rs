@@ -717,7 +717,7 @@ impl Entry<AT_FIELDS> for AccessTokenEntry {
             secret: AccessToken::new(text_or(secret, "")),
             home_account_id: home_account_id.into_string(),
             environment: text_or(environment, ""),
-            client_id: text_or(client_id, ""),
+            client_id: client_id.into_string(),
             realm: text_or(realm, ""),
             target: text_or(target, ""),
             token_type: text_or(token_type, "Bearer"),
@@ -842,7 +842,7 @@ impl Entry<3> for AppMetadataEntry {
     fn build(fields: [Raw<'_>; 3], extra: Map<String, Value>) -> Self {
         let [client_id, environment, family_id] = fields;
         Self {
-            client_id: text_or(client_id, ""),
+            client_id: client_id.into_string(),
             environment: text_or(environment, ""),
             family_id: family_id.into_string(),
             extra,

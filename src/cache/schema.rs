@@ -75,8 +75,9 @@ pub struct AccessTokenEntry {
     pub home_account_id: Option<String>,
     /// The authority host, e.g. `login.microsoftonline.com`.
     pub environment: String,
-    /// The application (client) id.
-    pub client_id: String,
+    /// The application (client) id; `None` (JSON `null`) for a system-assigned managed
+    /// identity, which has none: MSAL Python writes `null` there and its lookup asks for `null`.
+    pub client_id: Option<String>,
     /// The tenant segment of the token endpoint.
     pub realm: String,
     /// The granted scopes, sorted and space-joined (case preserved).
@@ -123,7 +124,7 @@ impl AccessTokenEntry {
             self.home_account_id.as_deref().unwrap_or(""),
             &self.environment,
             ACCESS_TOKEN,
-            &self.client_id,
+            self.client_id.as_deref().unwrap_or(""),
             &self.realm,
             &self.target,
         ])
@@ -135,7 +136,7 @@ impl AccessTokenEntry {
         put(&mut map, "secret", self.secret.secret());
         put_nullable(&mut map, "home_account_id", self.home_account_id.as_deref());
         put(&mut map, "environment", &self.environment);
-        put(&mut map, "client_id", &self.client_id);
+        put_nullable(&mut map, "client_id", self.client_id.as_deref());
         put(&mut map, "target", &self.target);
         put(&mut map, "realm", &self.realm);
         put(&mut map, "token_type", &self.token_type);
@@ -173,7 +174,7 @@ impl AccessTokenEntry {
             credential_type: &self.credential_type,
             token_type: &self.token_type,
             has_secret: !self.secret.secret().is_empty(),
-            client_id: &self.client_id,
+            client_id: self.client_id.as_deref().unwrap_or(""),
             environment: &self.environment,
             target: &self.target,
             bound_to_key: self.extra.contains_key("key_id"),
@@ -408,8 +409,9 @@ impl fmt::Debug for AccountEntry {
 /// What is known about a client application (schema section `AppMetadata`).
 #[derive(Clone, PartialEq)]
 pub struct AppMetadataEntry {
-    /// The application (client) id.
-    pub client_id: String,
+    /// The application (client) id; `None` (JSON `null`) for a system-assigned managed
+    /// identity, as for [`AccessTokenEntry::client_id`].
+    pub client_id: Option<String>,
     /// The authority host.
     pub environment: String,
     /// The family of client ids (FOCI) the app belongs to, when the server said so.
@@ -422,12 +424,16 @@ impl AppMetadataEntry {
     /// The entry's key in the `AppMetadata` section. Unlike the other keys it is not lowercased
     /// (MSAL Python's key maker does not lowercase it).
     pub fn key(&self) -> String {
-        format!("appmetadata-{}-{}", self.environment, self.client_id)
+        format!(
+            "appmetadata-{}-{}",
+            self.environment,
+            self.client_id.as_deref().unwrap_or("")
+        )
     }
 
     fn to_value(&self) -> Value {
         let mut map = self.extra.clone();
-        put(&mut map, "client_id", &self.client_id);
+        put_nullable(&mut map, "client_id", self.client_id.as_deref());
         put(&mut map, "environment", &self.environment);
         if let Some(family_id) = &self.family_id {
             put(&mut map, "family_id", family_id);
