@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method};
+use super::{HttpError, HttpRequest, HttpResponse, Method, ServerPin};
 
 /// Longest `Retry-After` the client will wait for before retrying.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -31,6 +31,9 @@ pub struct HttpConfig {
     /// Sent as `client-request-id` on every request of this operation; Entra echoes it back as
     /// the `correlation_id` of errors.
     pub correlation_id: String,
+    /// Trust only a server presenting this certificate, instead of any the trust roots vouch
+    /// for: a platform endpoint whose certificate the platform names by its thumbprint.
+    pub pin: Option<ServerPin>,
 }
 
 impl HttpConfig {
@@ -40,6 +43,7 @@ impl HttpConfig {
             timeout,
             ca_cert: None,
             correlation_id: uuid::Uuid::new_v4().to_string(),
+            pin: None,
         }
     }
 }
@@ -54,6 +58,18 @@ pub struct HttpClient {
 enum Attempt {
     Done(HttpResponse),
     Retry { after: Duration, last: HttpError },
+}
+
+/// One request's answer, whatever its status, with the headers a caller that applies its own
+/// retry policy or authentication challenge needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpExchange {
+    /// Status and body.
+    pub response: HttpResponse,
+    /// `Retry-After`, in seconds (the HTTP-date form is not read).
+    pub retry_after: Option<u64>,
+    /// The first `WWW-Authenticate` header (RFC 9110 §11.6.1).
+    pub www_authenticate: Option<String>,
 }
 
 impl HttpClient {
@@ -85,6 +101,9 @@ impl HttpClient {
                 )));
             }
             builder = builder.tls_certs_merge(certs);
+        }
+        if let Some(pin) = &config.pin {
+            builder = builder.tls_backend_preconfigured(pin.client_config()?);
         }
         let client = builder
             .build()
@@ -127,37 +146,7 @@ impl HttpClient {
                 .map(|(k, v)| (k.as_str(), v))
                 .collect::<Vec<_>>()
         );
-        let mut builder = match request.method {
-            Method::Get => self.client.get(request.url.clone()),
-            Method::Post => self.client.post(request.url.clone()),
-        };
-        builder = builder
-            .header("x-client-sku", "msal.rs")
-            .header("x-client-ver", env!("CARGO_PKG_VERSION"))
-            .header("x-client-os", std::env::consts::OS)
-            .header("client-request-id", &self.config.correlation_id)
-            .header("return-client-request-id", "true")
-            .header("x-ms-lib-capability", "retry-after, h429")
-            .header("accept", "application/json");
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        if let Some(authorization) = &request.authorization {
-            let mut value =
-                reqwest::header::HeaderValue::from_str(authorization.value()).map_err(|_| {
-                    HttpError::Setup("the Authorization header is not valid header text".into())
-                })?;
-            value.set_sensitive(true);
-            builder = builder.header(reqwest::header::AUTHORIZATION, value);
-        }
-        if request.method == Method::Post {
-            let pairs: Vec<(&str, &str)> = request
-                .form
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.value()))
-                .collect();
-            builder = builder.form(&pairs);
-        }
+        let builder = self.builder(request)?;
 
         let mut response = match builder.send().await {
             Ok(response) => response,
@@ -235,6 +224,91 @@ impl HttpClient {
         }))
     }
 
+    /// The transport request for `request`: the MSAL headers of DESIGN §3, its own headers, its
+    /// secrets marked sensitive, its form body.
+    fn builder(&self, request: &HttpRequest) -> Result<reqwest::RequestBuilder, HttpError> {
+        let mut builder = match request.method {
+            Method::Get => self.client.get(request.url.clone()),
+            Method::Post => self.client.post(request.url.clone()),
+        };
+        builder = builder
+            .header("x-client-sku", "msal.rs")
+            .header("x-client-ver", env!("CARGO_PKG_VERSION"))
+            .header("x-client-os", std::env::consts::OS)
+            .header("client-request-id", &self.config.correlation_id)
+            .header("return-client-request-id", "true")
+            .header("x-ms-lib-capability", "retry-after, h429")
+            .header("accept", "application/json");
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        for (name, value) in &request.secret_headers {
+            builder = builder.header(name.as_str(), sensitive(value.value())?);
+        }
+        if let Some(authorization) = &request.authorization {
+            let mut value =
+                reqwest::header::HeaderValue::from_str(authorization.value()).map_err(|_| {
+                    HttpError::Setup("the Authorization header is not valid header text".into())
+                })?;
+            value.set_sensitive(true);
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
+        if request.method == Method::Post {
+            let pairs: Vec<(&str, &str)> = request
+                .form
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.value()))
+                .collect();
+            builder = builder.form(&pairs);
+        }
+        Ok(builder)
+    }
+
+    /// Sends `request` once and returns the answer whatever its status: no retry, for callers
+    /// that apply their own policy (a platform's managed-identity endpoint documents its own).
+    /// Failing to connect or to read the whole answer is an error, as in [`Self::send`].
+    pub async fn send_once(&self, request: &HttpRequest) -> Result<HttpExchange, HttpError> {
+        let endpoint = request.endpoint();
+        log::debug!("{:?} {endpoint} (no automatic retry)", request.method);
+        let mut response = match self.builder(request)?.send().await {
+            Ok(response) => response,
+            Err(e) if e.is_timeout() => {
+                return Err(HttpError::Timeout {
+                    endpoint,
+                    seconds: self.config.timeout.as_secs(),
+                });
+            }
+            Err(e) => {
+                return Err(HttpError::Connect {
+                    endpoint,
+                    reason: error_chain(&e.without_url()),
+                });
+            }
+        };
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| v.trim().parse().ok());
+        let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let status = response.status().as_u16();
+        let body = self.read_body(&mut response, &endpoint).await?;
+        log::debug!("{endpoint} answered HTTP {status}, {} bytes", body.len());
+        Ok(HttpExchange {
+            response: HttpResponse {
+                status,
+                content_type,
+                body,
+            },
+            retry_after,
+            www_authenticate,
+        })
+    }
+
     async fn read_body(
         &self,
         response: &mut reqwest::Response,
@@ -275,6 +349,14 @@ impl HttpClient {
             }
         }
     }
+}
+
+/// A header value that the transport must treat as a secret (never in its own debug output).
+fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue, HttpError> {
+    let mut value = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| HttpError::Setup("a secret header value is not valid header text".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// An error and its causes on one line, skipping causes that repeat their parent's text.
