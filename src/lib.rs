@@ -18,6 +18,7 @@ pub mod credential;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod managed_identity;
 pub mod secret;
 pub mod secret_store;
 pub mod token;
