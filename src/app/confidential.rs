@@ -3,14 +3,16 @@
 
 use super::public::{decorate_scopes, resource_scopes};
 use super::{
-    AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, checked_id_token_claims,
-    freshness, now, split_scopes,
+    AuthenticationResult, ClientApplication, Freshness, MIN_VALIDITY_SECS, ManagedIdentityClient,
+    ManagedIdentityConfig, ManagedIdentityParameters, checked_id_token_claims, freshness, now,
+    split_scopes,
 };
 use crate::authority::Endpoints;
 use crate::cache::{AccessTokenQuery, TokenEvent};
 use crate::credential::{ClientAuth, ClientCredential, SecretAuthMethod, github};
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of};
+use crate::managed_identity::TOKEN_EXCHANGE_RESOURCE;
 use crate::secret::Assertion;
 
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
@@ -265,6 +267,27 @@ impl ConfidentialClient {
                 Ok(ClientAuth::Assertion(github::parse_token_response(
                     &response,
                 )?))
+            }
+            ClientCredential::ManagedIdentity {
+                identity,
+                source,
+                arc_key_dir,
+            } => {
+                let client = ManagedIdentityClient::new(ManagedIdentityConfig {
+                    identity: identity.clone(),
+                    source: source.clone(),
+                    arc_key_dir: arc_key_dir.clone(),
+                    http: config.http.clone(),
+                    token_cache: config.token_cache.clone(),
+                });
+                let params = ManagedIdentityParameters {
+                    resource: TOKEN_EXCHANGE_RESOURCE.to_owned(),
+                    ..ManagedIdentityParameters::default()
+                };
+                let token = client.acquire_token_for_client(&params).await?;
+                Ok(ClientAuth::Assertion(Assertion::new(
+                    token.access_token.secret(),
+                )))
             }
             ClientCredential::Secret(_) => {
                 let method = SecretAuthMethod::choose(

@@ -3,9 +3,13 @@
 //! `ConfidentialClientApplication` / `PublicClientApplication` methods.
 
 mod confidential;
+mod managed_identity;
 mod public;
 
 pub use confidential::{ClientCredentialsParameters, ConfidentialClient, OnBehalfOfParameters};
+pub use managed_identity::{
+    ManagedIdentityClient, ManagedIdentityConfig, ManagedIdentityParameters,
+};
 pub use public::{
     Account, AccountSelector, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
     RESERVED_SCOPES, RedirectWaiter, SilentParameters, decorate_scopes,
