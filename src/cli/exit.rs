@@ -153,6 +153,11 @@ fn managed_identity_hint(error: &ManagedIdentityError) -> Option<String> {
              `msal doctor` shows the source detected"
                 .into(),
         ),
+        ManagedIdentityError::Unsupported { what, .. } if what.contains("user-assigned") => Some(
+            "if AZURE_CLIENT_ID named the identity (DefaultAzureCredential's convention), pass \
+             --system-assigned"
+                .into(),
+        ),
         ManagedIdentityError::BadVariable { .. } => Some(
             "the platform sets these variables for its workloads; `msal doctor` shows the \
              ones msal read"

@@ -112,7 +112,9 @@ fn parse_basic_realm(header: &str) -> Option<&str> {
         Some(quoted) => quoted.strip_suffix('"')?,
         None => value,
     };
-    (!value.is_empty() && !value.contains(['"', '\0', '\r', '\n'])).then_some(value)
+    // A path the agent wrote has no quotes and no control characters; a realm with them is not
+    // read, nor ever shown.
+    (!value.is_empty() && !value.contains(|c: char| c == '"' || c.is_control())).then_some(value)
 }
 
 /// Reads the key: a regular file, not a link, at most [`MAX_KEY_BYTES`]; its surrounding
@@ -208,6 +210,7 @@ mod tests {
             "Basic realm=",
             "Basic",
             "Basic realm=\"/var/opt/azcmagent/tokens/x.key",
+            "Basic realm=/var/opt/azcmagent/tokens/\u{1b}[2J.key",
         ] {
             assert!(key_path(Some(bad), dir).is_err(), "{bad}");
         }
