@@ -5,6 +5,7 @@ It generates a throwaway CA and server certificate at start (Python `cryptograph
 
   GET  /{tenant}/v2.0/.well-known/openid-configuration    Entra-shaped discovery
   POST /{tenant}/oauth2/v2.0/token                        client_credentials (secret), refresh_token
+  GET  /metadata/identity/oauth2/token                    IMDS-shaped managed identity (Metadata: true)
   GET  /_stats                                            request counts per "METHOD path" (JSON)
   POST /_reset                                            zero the counts
 
@@ -270,6 +271,18 @@ def handler_for(provider: Provider):
                     counts = dict(provider.counts)
                 return self.send_json(200, {"counts": counts, "total": sum(counts.values())})
             provider.count(f"GET {path}")
+            if path == "/metadata/identity/oauth2/token":
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                if self.headers.get("Metadata") != "true" or query.get("api-version") != "2018-02-01" \
+                        or not query.get("resource"):
+                    return self.send_json(400, {"error": "invalid_request",
+                                                "error_description": "bad IMDS request"})
+                now = int(time.time())
+                return self.send_json(200, {
+                    "access_token": make_jwt({"aud": query["resource"], "tid": provider.tenant_id,
+                                              "iat": now, "exp": now + 86399}),
+                    "expires_in": "86399", "expires_on": str(now + 86399),
+                    "resource": query["resource"], "token_type": "Bearer"})
             segments = [s for s in path.split("/") if s]
             if len(segments) == 4 and segments[1:] == ["v2.0", ".well-known", "openid-configuration"]:
                 tid = provider.resolve_tenant(segments[0])

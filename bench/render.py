@@ -52,7 +52,7 @@ def main():
     t = {n: load_time(res, n) for n in [
         "msal-silent-10", "py-silent-10", "py-silent-10-httpcache", "msal-silent-1000",
         "py-silent-1000", "msal-silent-10000", "py-silent-10000", "msal-cc-cold", "py-cc-cold",
-        "msal-cc-warm", "py-cc-warm", "py-cc-warm-httpcache"]}
+        "msal-cc-warm", "py-cc-warm", "py-cc-warm-httpcache", "msal-mi-warm", "py-mi-warm"]}
 
     def med(n):
         return t[n]["median"] if t.get(n) else None
@@ -78,6 +78,10 @@ def main():
     rows.append(("`client-credentials`, warm (cache hit)", "msal-cc-warm", "py-cc-warm", "", None))
     rows.append(("`client-credentials`, warm; MSAL Python with a persisted `http_cache`",
                  "msal-cc-warm", "py-cc-warm-httpcache", "(context)", None))
+    m, c = med("msal-mi-warm"), med("msal-cc-warm")
+    rows.append(("`managed-identity` (IMDS), warm (cache hit; MSAL Python reads the same token)",
+                 "msal-mi-warm", "py-mi-warm", "as fast as a warm `client-credentials` (±10%)",
+                 m is not None and c is not None and yes(m <= c * 1.1)))
 
     md = []
     w = md.append

@@ -108,6 +108,9 @@ base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"])'
 ca=$work/ca.pem
 export REQUESTS_CA_BUNDLE=$ca         # MSAL Python (requests) trusts the throwaway CA
 authority=$base/$tenant
+# The provider also plays IMDS (over TLS, which both clients accept for this variable).
+export AZURE_POD_IDENTITY_AUTHORITY_HOST=$base
+mi_resource=https://bench-api.example
 echo "identity provider: $base (authority $authority)" >&2
 
 # --- caches ----------------------------------------------------------------------------------
@@ -135,6 +138,12 @@ msal_cc() {   # $1: the cache file
 py_cc() {     # $1: the cache file
     q python3 "$here/py_client_credentials.py" "$1" "$authority" "$cc_client" \
         "$work/secret.txt" "$cc_scope" "${@:2}"
+}
+msal_mi() {   # $1: the cache file
+    q "$msal" managed-identity --cache "$1" --ca-cert "$ca" --resource "$mi_resource" "${@:2}"
+}
+py_mi() {     # $1: the cache file
+    q python3 "$here/py_managed_identity.py" "$1" "$mi_resource"
 }
 run_words() { eval "set -- $1"; "$@"; }   # runs a q-built command line
 
@@ -181,6 +190,10 @@ rm -f "$work/py-http-count.pickle"
 run_words "$(py_cc "$work/py-cc-count.json" "$work/py-http-count.pickle")" >/dev/null
 count "MSAL Python client credentials, warm, cache hit, warm http_cache" 0 0 \
     "$(py_cc "$work/py-cc-count.json" "$work/py-http-count.pickle")"
+rm -f "$work/mi-count.json"
+count "msal managed-identity, cold (IMDS)" 1 1 "$(msal_mi "$work/mi-count.json")"
+count "msal managed-identity, warm, cache hit" 0 1 "$(msal_mi "$work/mi-count.json")"
+count "MSAL Python managed identity, warm, cache hit (msal's token)" 0 0 "$(py_mi "$work/mi-count.json")"
 
 # --- timings ---------------------------------------------------------------------------------
 bench() {  # name runs warmup command-line [hyperfine options...]
@@ -210,6 +223,10 @@ bench "msal-cc-warm" "$msal_runs" "$msal_warmup" "$(msal_cc "$work/cc-warm.json"
 bench "py-cc-warm" "$py_runs" "$py_warmup" "$(py_cc "$work/py-cc-warm.json")"
 bench "py-cc-warm-httpcache" "$py_runs" "$py_warmup" \
     "$(py_cc "$work/py-cc-warm.json" "$work/py-cc-http.pickle")"
+# managed identity, warm: a cached IMDS token, the same file for both
+run_words "$(msal_mi "$work/mi-warm.json")" >/dev/null
+bench "msal-mi-warm" "$msal_runs" "$msal_warmup" "$(msal_mi "$work/mi-warm.json")"
+bench "py-mi-warm" "$py_runs" "$py_warmup" "$(py_mi "$work/mi-warm.json")"
 
 for n in "${sizes[@]}"; do
     sha256sum -c --quiet "$work/cache-$n.sha256" || die "a cache hit changed cache-$n.json"

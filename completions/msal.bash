@@ -43,6 +43,9 @@ _msal() {
             msal,logout)
                 cmd="msal__subcmd__logout"
                 ;;
+            msal,managed-identity)
+                cmd="msal__subcmd__managed__subcmd__identity"
+                ;;
             msal,obo)
                 cmd="msal__subcmd__obo"
                 ;;
@@ -73,6 +76,9 @@ _msal() {
             msal__subcmd__help,logout)
                 cmd="msal__subcmd__help__subcmd__logout"
                 ;;
+            msal__subcmd__help,managed-identity)
+                cmd="msal__subcmd__help__subcmd__managed__subcmd__identity"
+                ;;
             msal__subcmd__help,obo)
                 cmd="msal__subcmd__help__subcmd__obo"
                 ;;
@@ -86,7 +92,7 @@ _msal() {
 
     case "${cmd}" in
         msal)
-            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version login device-code client-credentials obo silent accounts logout doctor config completions help"
+            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version login device-code client-credentials obo managed-identity silent accounts logout doctor config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,7 +212,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__client__subcmd__credentials)
-            opts="-s -o -v -q -h -V --scope --force-refresh --claims --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --client-auth-method --save-secret --forget-secret --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --scope --force-refresh --claims --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +255,18 @@ _msal() {
                     return 0
                     ;;
                 --federated-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-object-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-resource-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -490,7 +508,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__help)
-            opts="login device-code client-credentials obo silent accounts logout doctor completions help"
+            opts="login device-code client-credentials obo managed-identity silent accounts logout doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -602,6 +620,20 @@ _msal() {
             return 0
             ;;
         msal__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msal__subcmd__help__subcmd__managed__subcmd__identity)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -807,8 +839,94 @@ _msal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        msal__subcmd__managed__subcmd__identity)
+            opts="-s -o -v -q -h -V --scope --resource --force-refresh --claims --no-cache --mi-client-id --mi-object-id --mi-resource-id --system-assigned --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claims)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-object-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-resource-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oidc-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -W "auto require off" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         msal__subcmd__obo)
-            opts="-s -o -v -q -h -V --scope --assertion-file --force-refresh --claims --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --client-auth-method --save-secret --forget-secret --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --scope --assertion-file --force-refresh --claims --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,6 +973,18 @@ _msal() {
                     return 0
                     ;;
                 --federated-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-object-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mi-resource-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

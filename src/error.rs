@@ -7,6 +7,7 @@ use crate::authority::AuthorityError;
 use crate::cache::CacheError;
 use crate::credential::CredentialError;
 use crate::http::HttpError;
+use crate::managed_identity::ManagedIdentityError;
 
 /// Everything that can go wrong while acquiring, caching or removing tokens.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,10 @@ pub enum Error {
     /// The client credential (secret, certificate, assertion) could not be loaded or used.
     #[error(transparent)]
     Credential(#[from] CredentialError),
+    /// The platform's managed identity could not be used: unusable platform variables, a
+    /// refusal, an endpoint that stayed unavailable.
+    #[error(transparent)]
+    ManagedIdentity(#[from] ManagedIdentityError),
     /// A state the code believes impossible; worth a bug report.
     #[error("internal error: {0} (please report this)")]
     Internal(&'static str),

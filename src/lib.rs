@@ -19,6 +19,7 @@ pub mod error;
 pub mod flow;
 pub mod http;
 pub mod input_file;
+pub mod managed_identity;
 pub mod private_file;
 pub mod secret;
 pub mod secret_store;

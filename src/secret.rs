@@ -85,6 +85,12 @@ secret_type!(
     CertificatePassword
 );
 secret_type!(
+    /// A secret a platform hands its workloads for its managed-identity endpoint: App Service's
+    /// and Service Fabric's `IDENTITY_HEADER`, Azure Machine Learning's `MSI_SECRET`, the key
+    /// the Azure Arc agent writes for one challenge.
+    PlatformSecret
+);
+secret_type!(
     /// A value kept in the OS keyring or its 0600 file fallback (a saved client credential, a
     /// cache encryption key): see [`crate::secret_store`].
     KeyringSecret

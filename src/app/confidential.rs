@@ -6,7 +6,10 @@ use url::Url;
 use super::lookup::{CacheLookup, fall_back};
 use super::scopes::{decorate_scopes, resource_scopes};
 use super::store::{Filing, Owner, no_check};
-use super::{AuthenticationResult, ClientApplication, MIN_VALIDITY_SECS, now};
+use super::{
+    AuthenticationResult, ClientApplication, MIN_VALIDITY_SECS, ManagedIdentityClient,
+    ManagedIdentityConfig, ManagedIdentityParameters, now,
+};
 use crate::authority::Endpoints;
 use crate::cache::{AccessTokenEntry, AccessTokenQuery, CacheSnapshot};
 use crate::credential::{
@@ -16,6 +19,7 @@ use crate::credential::{
 use crate::error::{Error, Result};
 use crate::flow::{client_credentials, on_behalf_of, token_exchange};
 use crate::http::HttpRequest;
+use crate::managed_identity::TOKEN_EXCHANGE_RESOURCE;
 use crate::secret::Assertion;
 
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
@@ -305,6 +309,27 @@ impl ConfidentialClient {
                 Ok(ClientAuth::Assertion(github::parse_token_response(
                     &response,
                 )?))
+            }
+            ClientCredential::ManagedIdentity {
+                identity,
+                source,
+                arc_key_dir,
+            } => {
+                let client = ManagedIdentityClient::new(ManagedIdentityConfig {
+                    identity: identity.clone(),
+                    source: source.clone(),
+                    arc_key_dir: arc_key_dir.clone(),
+                    http: config.http.clone(),
+                    token_cache: config.token_cache.clone(),
+                });
+                let params = ManagedIdentityParameters {
+                    resource: TOKEN_EXCHANGE_RESOURCE.to_owned(),
+                    ..ManagedIdentityParameters::default()
+                };
+                let token = client.acquire_token_for_client(&params).await?;
+                Ok(ClientAuth::Assertion(Assertion::new(
+                    token.access_token.secret(),
+                )))
             }
             ClientCredential::Secret(_) => {
                 let method = SecretAuthMethod::choose(

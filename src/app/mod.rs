@@ -5,6 +5,7 @@
 mod accounts;
 mod confidential;
 mod lookup;
+mod managed_identity;
 mod public;
 mod scopes;
 mod silent;
@@ -14,6 +15,9 @@ pub use accounts::{Account, AccountSelector};
 pub use confidential::{
     AssertionAudience, AssertionSettings, ClientCredentialsParameters, ConfidentialClient,
     OnBehalfOfParameters, TokenExchangeParameters,
+};
+pub use managed_identity::{
+    ManagedIdentityClient, ManagedIdentityConfig, ManagedIdentityParameters,
 };
 pub use public::{DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient};
 pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::authority::Authority;
 use crate::cache::CacheFile;
-use crate::http::{Answer, BoxFuture, Exchange, Failure, HttpError, HttpResponse, Transport};
+use crate::http::{BoxFuture, Exchange, Failure, HttpError, HttpExchange, HttpResponse, Transport};
 use crate::secret::Assertion;
 
 const TENANT: &str = "contoso.example";
@@ -46,13 +46,14 @@ fn json_answer(status: u16, body: &Value) -> Exchange {
 }
 
 fn json_answer_after(status: u16, body: &Value, retry_after: Option<u64>) -> Exchange {
-    Ok(Answer {
+    Ok(HttpExchange {
         response: HttpResponse {
             status,
             content_type: Some("application/json".into()),
             body: body.to_string().into_bytes(),
         },
         retry_after,
+        www_authenticate: None,
     })
 }
 

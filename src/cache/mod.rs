@@ -196,7 +196,9 @@ pub enum CacheError {
 /// `TokenCache.add` event).
 #[derive(Debug, Clone, Copy)]
 pub struct TokenEvent<'a> {
-    /// The application (client) id.
+    /// The application (client) id. Empty for a system-assigned managed identity, which has
+    /// none: its access token and app metadata are written with `client_id: null`, as MSAL
+    /// Python writes them (its key maker reads `null` as empty, so the keys agree too).
     pub client_id: &'a str,
     /// The identity provider that answered.
     pub issuer: &'a TokenIssuer,
@@ -227,6 +229,11 @@ pub struct TokenEvent<'a> {
 impl TokenEvent<'_> {
     fn realm(&self) -> &str {
         self.issuer.fixed_realm().unwrap_or(self.realm)
+    }
+
+    /// The `client_id` of access tokens and app metadata: `None` only for an empty id.
+    fn nullable_client_id(&self) -> Option<String> {
+        (!self.client_id.is_empty()).then(|| self.client_id.to_owned())
     }
 }
 
@@ -370,7 +377,7 @@ impl TokenCache {
                 secret: response.access_token.clone(),
                 home_account_id: home_account_id.clone(),
                 environment: environment.to_owned(),
-                client_id: event.client_id.to_owned(),
+                client_id: event.nullable_client_id(),
                 realm: realm.to_owned(),
                 target: target.clone(),
                 token_type: response.token_type.clone(),
@@ -475,7 +482,7 @@ impl TokenCache {
         }
 
         let entry = AppMetadataEntry {
-            client_id: event.client_id.to_owned(),
+            client_id: event.nullable_client_id(),
             environment: environment.to_owned(),
             family_id: response.foci.clone(),
             extra: tag(false),
@@ -605,7 +612,8 @@ impl TokenCache {
         client_id: &str,
     ) -> Option<&AppMetadataEntry> {
         self.sections.app_metadata.values().find(|meta| {
-            meta.environment.eq_ignore_ascii_case(environment) && meta.client_id == client_id
+            meta.environment.eq_ignore_ascii_case(environment)
+                && meta.client_id.as_deref().unwrap_or("") == client_id
         })
     }
 

@@ -195,8 +195,9 @@ cache_entry! {
         pub home_account_id: Option<String> = nullable,
         /// The authority host, e.g. `login.microsoftonline.com` (a generic provider's issuer).
         pub environment: String = text(""),
-        /// The application (client) id.
-        pub client_id: String = text(""),
+        /// The application (client) id; `None` (JSON `null`) for a system-assigned managed
+        /// identity, as MSAL Python writes it and its lookup asks.
+        pub client_id: Option<String> = nullable,
         /// The tenant segment of the token endpoint.
         pub realm: String = text(""),
         /// The granted scopes, sorted and space-joined (case preserved).
@@ -242,7 +243,7 @@ impl AccessTokenEntry {
             self.home_account_id.as_deref().unwrap_or(""),
             &self.environment,
             ACCESS_TOKEN,
-            &self.client_id,
+            self.client_id.as_deref().unwrap_or(""),
             &self.realm,
             &self.target,
         ])
@@ -271,7 +272,7 @@ impl AccessTokenEntry {
             credential_type: &self.credential_type,
             token_type: &self.token_type,
             has_secret: !self.secret.secret().is_empty(),
-            client_id: &self.client_id,
+            client_id: self.client_id.as_deref().unwrap_or(""),
             environment: &self.environment,
             target: &self.target,
             bound_to_key: self.extra.contains_key("key_id"),
@@ -391,8 +392,9 @@ impl AccountEntry {
 cache_entry! {
     /// What is known about a client application (schema section `AppMetadata`).
     pub struct AppMetadataEntry {
-        /// The application (client) id.
-        pub client_id: String = text(""),
+        /// The application (client) id; `None` for a system-assigned managed identity, as for
+        /// [`AccessTokenEntry::client_id`].
+        pub client_id: Option<String> = nullable,
         /// The authority host.
         pub environment: String = text(""),
         /// The family of client ids (FOCI) the app belongs to, when the server said so.
@@ -404,7 +406,11 @@ impl AppMetadataEntry {
     /// The entry's key in the `AppMetadata` section. Unlike the other keys it is not lowercased
     /// (MSAL Python's key maker does not lowercase it).
     pub fn key(&self) -> String {
-        format!("appmetadata-{}-{}", self.environment, self.client_id)
+        format!(
+            "appmetadata-{}-{}",
+            self.environment,
+            self.client_id.as_deref().unwrap_or("")
+        )
     }
 }
 

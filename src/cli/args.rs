@@ -46,6 +46,9 @@ pub enum Command {
     ClientCredentials(commands::client_credentials::ClientCredentialsArgs),
     /// Exchange a user's token for a token to a downstream API (on-behalf-of).
     Obo(commands::obo::OboArgs),
+    /// Get a token of the platform's managed identity (Azure VM, App Service, Functions, Arc,
+    /// Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed.
+    ManagedIdentity(commands::managed_identity::ManagedIdentityArgs),
     /// Get a user's token from the cache, refreshing it when needed, without interaction.
     Silent(commands::silent::SilentArgs),
     /// List the accounts in the token cache.
@@ -192,6 +195,17 @@ pub struct CredentialArgs {
     #[arg(long)]
     pub github_oidc: bool,
 
+    /// Use a token of this machine's managed identity (for api://AzureADTokenExchange) as the
+    /// client assertion: the app registration trusts the identity as a federated credential.
+    /// The identity is system-assigned unless --mi-client-id, --mi-object-id or --mi-resource-id
+    /// names one (AZURE_CLIENT_ID is the application's id here, not the identity's)
+    #[arg(long)]
+    pub managed_identity_assertion: bool,
+
+    /// Which managed identity --managed-identity-assertion uses.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+
     /// How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or
     /// `basic` (HTTP Basic authentication) [default: post, unless the provider's discovery
     /// document offers only client_secret_basic]
@@ -201,6 +215,30 @@ pub struct CredentialArgs {
     /// --save-secret / --forget-secret (src/cli/keyring.rs).
     #[command(flatten)]
     pub keyring: super::keyring::SaveSecretArgs,
+}
+
+/// Which of the machine's managed identities to use: the system-assigned one unless one of these
+/// names a user-assigned one.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Managed identity")]
+pub struct IdentityArgs {
+    /// A user-assigned managed identity, by its client id [env: AZURE_CLIENT_ID, for
+    /// `msal managed-identity`]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["mi_object_id", "mi_resource_id", "system_assigned"])]
+    pub mi_client_id: Option<String>,
+
+    /// A user-assigned managed identity, by its object (principal) id
+    #[arg(long, value_name = "ID", conflicts_with_all = ["mi_resource_id", "system_assigned"])]
+    pub mi_object_id: Option<String>,
+
+    /// A user-assigned managed identity, by its Azure resource id
+    /// (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)
+    #[arg(long, value_name = "ID", conflicts_with = "system_assigned")]
+    pub mi_resource_id: Option<String>,
+
+    /// The system-assigned identity, even when AZURE_CLIENT_ID is set
+    #[arg(long)]
+    pub system_assigned: bool,
 }
 
 /// `--client-auth-method`: how a client secret travels (RFC 6749 §2.3.1).

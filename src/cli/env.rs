@@ -48,6 +48,17 @@ pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
 /// GitHub Actions OIDC request token.
 pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
+/// The only directory an Azure Arc key may be read from, instead of the agent's own
+/// (`/var/opt/azcmagent/tokens`): for an agent installed elsewhere, or a stand-in endpoint.
+pub const MSAL_ARC_KEY_DIR: &str = "MSAL_ARC_KEY_DIR";
+
+/// The variables platforms set for their managed-identity endpoints (see
+/// `msal::managed_identity::detect`).
+pub use msal::managed_identity::detect::{
+    AZURE_POD_IDENTITY_AUTHORITY_HOST, IDENTITY_ENDPOINT, IDENTITY_HEADER,
+    IDENTITY_SERVER_THUMBPRINT, IMDS_ENDPOINT, MSI_ENDPOINT, MSI_SECRET,
+};
+
 /// Proxy and trust settings, read by the HTTP client itself; captured here only for
 /// `msal doctor`.
 pub const NETWORK: &[&str] = &[
@@ -89,12 +100,29 @@ const ALL: &[&str] = &[
     AZURE_FEDERATED_TOKEN_FILE,
     ACTIONS_ID_TOKEN_REQUEST_URL,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+    MSAL_ARC_KEY_DIR,
+    IDENTITY_ENDPOINT,
+    IDENTITY_HEADER,
+    IDENTITY_SERVER_THUMBPRINT,
+    IMDS_ENDPOINT,
+    MSI_ENDPOINT,
+    MSI_SECRET,
+    AZURE_POD_IDENTITY_AUTHORITY_HOST,
 ];
 
 /// A snapshot of the variables above. Empty values count as unset, as in azure-identity.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Env {
     vars: HashMap<&'static str, String>,
+}
+
+impl std::fmt::Debug for Env {
+    /// Names only: several values are secrets (client secrets, platform headers).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.vars.keys().copied().collect();
+        names.sort_unstable();
+        f.debug_struct("Env").field("set", &names).finish()
+    }
 }
 
 impl Env {
@@ -117,6 +145,22 @@ impl Env {
     /// The value of `name`, if set and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
+    }
+
+    /// The managed-identity platform variables, and whether the Azure Arc agent is installed.
+    pub fn platform(&self) -> msal::managed_identity::PlatformEnv {
+        let text = |name| self.get(name).map(str::to_owned);
+        let secret = |name| self.get(name).map(msal::secret::PlatformSecret::new);
+        msal::managed_identity::PlatformEnv {
+            identity_endpoint: text(IDENTITY_ENDPOINT),
+            identity_header: secret(IDENTITY_HEADER),
+            identity_server_thumbprint: text(IDENTITY_SERVER_THUMBPRINT),
+            imds_endpoint: text(IMDS_ENDPOINT),
+            msi_endpoint: text(MSI_ENDPOINT),
+            msi_secret: secret(MSI_SECRET),
+            pod_identity_authority_host: text(AZURE_POD_IDENTITY_AUTHORITY_HOST),
+            arc_agent_installed: msal::managed_identity::detect::arc_agent_installed(),
+        }
     }
 
     /// A boolean variable: `1`, `true`, `yes`, `on` (any case) are true.

@@ -16,6 +16,7 @@ use msal::ServerError;
 use msal::authority::AuthorityError;
 use msal::cache::CacheError;
 use msal::http::HttpError;
+use msal::managed_identity::ManagedIdentityError;
 
 use super::args::OutputFormat;
 use super::style;
@@ -105,6 +106,7 @@ pub fn code(error: &anyhow::Error) -> u8 {
                     INTERACTION_REQUIRED
                 }
                 Error::OAuth(_) | Error::Authority(AuthorityError::Refused { .. }) => REFUSED,
+                Error::ManagedIdentity(e) if e.is_refusal() => REFUSED,
                 _ => FAILURE,
             };
         }
@@ -250,6 +252,30 @@ fn certificate_hint(error: &anyhow::Error) -> Option<String> {
     })
 }
 
+/// What to do about a managed identity the platform refused or could not serve.
+fn managed_identity_hint(error: &ManagedIdentityError) -> Option<String> {
+    match error {
+        ManagedIdentityError::Refused { status, .. } if (400..500).contains(status) => Some(
+            "check that the identity is assigned to this resource: --mi-client-id, \
+             --mi-object-id or --mi-resource-id (or AZURE_CLIENT_ID) must name one of its \
+             user-assigned identities, and without them it must have a system-assigned one; \
+             `msal doctor` shows the source detected"
+                .into(),
+        ),
+        ManagedIdentityError::Unsupported { what, .. } if what.contains("user-assigned") => Some(
+            "if AZURE_CLIENT_ID named the identity (DefaultAzureCredential's convention), pass \
+             --system-assigned"
+                .into(),
+        ),
+        ManagedIdentityError::BadVariable { .. } => Some(
+            "the platform sets these variables for its workloads; `msal doctor` shows the \
+             ones msal read"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 /// What the user can do next.
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
@@ -314,6 +340,12 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         ),
         _ => {}
     }
+    if let Some(e) = error.chain().find_map(|c| match c.downcast_ref::<Error>() {
+        Some(Error::ManagedIdentity(e)) => Some(e),
+        _ => None,
+    }) {
+        hints.extend(managed_identity_hint(e));
+    }
     let text = format!("{error:#}");
     if text.contains("does not understand") {
         hints.push("move the file aside, point --cache elsewhere, or run with --no-cache".into());
@@ -324,9 +356,16 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
                 .into(),
         );
     }
+    let unreachable = text.contains("--timeout") || text.contains("could not reach");
     if let Some(hint) = certificate_hint(error) {
         hints.push(hint);
-    } else if text.contains("--timeout") || text.contains("could not reach") {
+    } else if unreachable && text.contains(msal::managed_identity::detect::IMDS_DEFAULT_BASE) {
+        hints.push(
+            "no managed identity endpoint answered: outside an Azure VM no platform variable is \
+             set, and IMDS is the default; `msal doctor` shows what was detected"
+                .into(),
+        );
+    } else if unreachable {
         hints.push(
             "check the network, HTTPS_PROXY/NO_PROXY, and that the authority URL is right".into(),
         );

@@ -79,6 +79,7 @@ fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
                 commands::client_credentials::run(args, &context).await
             }
             Command::Obo(args) => commands::obo::run(args, &context).await,
+            Command::ManagedIdentity(args) => commands::managed_identity::run(args, &context).await,
             Command::Silent(args) => commands::silent::run(args, &context).await,
             Command::Accounts(args) => commands::accounts::run(args, &context).await,
             Command::Logout(args) => commands::logout::run(args, &context).await,

@@ -12,9 +12,10 @@ use msal::authority::{Authority, DEFAULT_AUTHORITY, MetadataCache};
 use msal::cache::CacheFile;
 use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
 use msal::http::HttpConfig;
+use msal::managed_identity::{Detection, ManagedIdentity};
 use msal::secret::{CertificatePassword, ClientSecret};
 
-use super::args::{CredentialArgs, GlobalArgs, OutputFormat};
+use super::args::{CredentialArgs, GlobalArgs, IdentityArgs, OutputFormat};
 use super::config::{Config, Profile};
 use super::env::{self, Env};
 use super::exit::UsageError;
@@ -248,22 +249,30 @@ impl Settings {
 
     /// The client configuration for `client_id`; `use_cache: false` keeps nothing on disk.
     pub fn client_config(&self, client_id: String, use_cache: bool) -> ClientConfig {
-        let mut http = HttpConfig::new(self.timeout);
-        http.ca_cert = self.ca_cert.clone();
         ClientConfig {
             client_id,
             authority: self.authority.clone(),
-            http,
-            token_cache: use_cache.then(|| {
-                let file = CacheFile::new(self.cache_path.clone())
-                    .with_encryption(self.keyring.cache_encryption());
-                match self.cache_lock_timeout {
-                    Some(timeout) => file.with_lock_timeout(timeout),
-                    None => file,
-                }
-            }),
+            http: self.http_config(),
+            token_cache: use_cache.then(|| self.cache_file()),
             metadata_cache: self.metadata_dir.clone().map(MetadataCache::new),
             instance_discovery: self.instance_discovery,
+        }
+    }
+
+    /// Network behaviour: `--timeout` and `--ca-cert`.
+    pub fn http_config(&self) -> HttpConfig {
+        let mut http = HttpConfig::new(self.timeout);
+        http.ca_cert = self.ca_cert.clone();
+        http
+    }
+
+    /// The token cache file, with its encryption and lock timeout.
+    pub fn cache_file(&self) -> CacheFile {
+        let file = CacheFile::new(self.cache_path.clone())
+            .with_encryption(self.keyring.cache_encryption());
+        match self.cache_lock_timeout {
+            Some(timeout) => file.with_lock_timeout(timeout),
+            None => file,
         }
     }
 
@@ -319,14 +328,38 @@ fn resolve_credential_source(
         args.client_assertion_file.is_some(),
         args.federated_token_file.is_some(),
         args.github_oidc,
+        args.managed_identity_assertion,
     ];
     if given.iter().filter(|g| **g).count() > 1 {
         return Err(UsageError(
             "give only one of --client-secret-file, --client-secret, --certificate, \
-             --client-assertion-file, --federated-token-file, --github-oidc"
+             --client-assertion-file, --federated-token-file, --github-oidc, \
+             --managed-identity-assertion"
                 .into(),
         )
         .into());
+    }
+    let identity_named = args.identity.mi_client_id.is_some()
+        || args.identity.mi_object_id.is_some()
+        || args.identity.mi_resource_id.is_some()
+        || args.identity.system_assigned;
+    if identity_named && !args.managed_identity_assertion {
+        return Err(UsageError(
+            "--mi-client-id, --mi-object-id, --mi-resource-id and --system-assigned choose the \
+             identity of --managed-identity-assertion; add it"
+                .into(),
+        )
+        .into());
+    }
+    if args.managed_identity_assertion {
+        // AZURE_CLIENT_ID names the application here, never the identity.
+        let identity = managed_identity(&args.identity, None);
+        let detection = detect_source(env)?;
+        return Ok(ClientCredential::ManagedIdentity {
+            identity,
+            source: detection.source,
+            arc_key_dir: arc_key_dir(env),
+        });
     }
     if args.client_secret_file.as_deref() == Some(Path::new("-"))
         && args.certificate_password_file.as_deref() == Some(Path::new("-"))
@@ -406,7 +439,7 @@ fn resolve_credential_source(
     }
     Err(UsageError(
         "no client credential: pass --client-secret-file, --certificate, --client-assertion-file, \
-         --federated-token-file or --github-oidc, or set AZURE_CLIENT_SECRET, \
+         --federated-token-file, --github-oidc or --managed-identity-assertion, or set AZURE_CLIENT_SECRET, \
          AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (--save-secret keeps one for \
          later runs)"
             .into(),
@@ -449,6 +482,41 @@ fn certificate(
         certificate,
         send_chain: send_chain(args, env),
     })
+}
+
+/// The managed identity the flags name; else the user-assigned one whose client id is
+/// `default_client_id` (`msal managed-identity` passes AZURE_CLIENT_ID, as azure-identity's
+/// `DefaultAzureCredential` reads it); else the system-assigned one.
+pub fn managed_identity(args: &IdentityArgs, default_client_id: Option<&str>) -> ManagedIdentity {
+    if let Some(id) = &args.mi_client_id {
+        ManagedIdentity::ClientId(id.clone())
+    } else if let Some(id) = &args.mi_object_id {
+        ManagedIdentity::ObjectId(id.clone())
+    } else if let Some(id) = &args.mi_resource_id {
+        ManagedIdentity::ResourceId(id.clone())
+    } else {
+        match default_client_id.filter(|_| !args.system_assigned) {
+            Some(id) => ManagedIdentity::ClientId(id.to_owned()),
+            None => ManagedIdentity::SystemAssigned,
+        }
+    }
+}
+
+/// This machine's managed-identity source, from the platform variables.
+pub fn detect_source(env: &Env) -> Result<Detection> {
+    let detection = msal::managed_identity::detect(&env.platform())?;
+    log::info!(
+        "managed identity source: {} at {} ({})",
+        detection.source.kind(),
+        detection.source.endpoint(),
+        detection.reason
+    );
+    Ok(detection)
+}
+
+/// `MSAL_ARC_KEY_DIR`, when set.
+pub fn arc_key_dir(env: &Env) -> Option<PathBuf> {
+    env.get(env::MSAL_ARC_KEY_DIR).map(PathBuf::from)
 }
 
 /// `--send-certificate-chain` or `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`.

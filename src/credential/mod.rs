@@ -17,6 +17,7 @@ use base64::Engine as _;
 pub use certificate::{AssertionOptions, Certificate, KeyType, SigningAlgorithm};
 pub use github::GitHubOidc;
 
+use crate::managed_identity::{ManagedIdentity, Source};
 use crate::secret::{Assertion, ClientSecret};
 
 /// The `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2).
@@ -52,6 +53,20 @@ pub enum ClientCredential {
     /// GitHub Actions' OIDC token, fetched fresh for every request by the caller through
     /// [`github::token_request`] (the token lives minutes and each fetch is cheap).
     GitHubActions(GitHubOidc),
+    /// A token of the platform's managed identity for
+    /// [`TOKEN_EXCHANGE_RESOURCE`](crate::managed_identity::TOKEN_EXCHANGE_RESOURCE), used as
+    /// the client assertion of an app registration that trusts the identity (Entra's "managed
+    /// identity as a federated identity credential"). The caller gets it through the managed
+    /// identity's own cache entry, so it is fetched again only when it nears expiry.
+    /// See <https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity>.
+    ManagedIdentity {
+        /// The identity.
+        identity: ManagedIdentity,
+        /// Where its tokens come from.
+        source: Source,
+        /// The directory Azure Arc keys may be read from (`None`: the agent's own).
+        arc_key_dir: Option<PathBuf>,
+    },
 }
 
 /// How the client authenticates in one token request.
@@ -169,9 +184,11 @@ impl ClientCredential {
     /// the Unix epoch). Certificates sign a new assertion with PS256 ([`SigningAlgorithm`]'s
     /// default) whose `aud` is `audience`; files are read now.
     ///
-    /// [`ClientCredential::GitHubActions`] needs HTTP, which this crate keeps out of credential
-    /// code: it returns [`CredentialError::FetchRequired`]; use [`github::token_request`] and
-    /// [`github::parse_token_response`], then `ClientAuth::Assertion`.
+    /// [`ClientCredential::GitHubActions`] and [`ClientCredential::ManagedIdentity`] need HTTP,
+    /// which this crate keeps out of credential code: they return
+    /// [`CredentialError::FetchRequired`]; use [`github::token_request`] and
+    /// [`github::parse_token_response`] (or a managed-identity client), then
+    /// `ClientAuth::Assertion`.
     pub fn client_auth(
         &self,
         client_id: &str,
@@ -204,7 +221,9 @@ impl ClientCredential {
             ClientCredential::FederatedTokenFile(path) => {
                 read_token_file(path, EMPTY_FEDERATED_HINT).map(ClientAuth::Assertion)
             }
-            ClientCredential::GitHubActions(_) => Err(CredentialError::FetchRequired),
+            ClientCredential::GitHubActions(_) | ClientCredential::ManagedIdentity { .. } => {
+                Err(CredentialError::FetchRequired)
+            }
         }
     }
 
@@ -232,6 +251,13 @@ impl ClientCredential {
             ClientCredential::GitHubActions(oidc) => {
                 format!("GitHub Actions OIDC token from {}", oidc.endpoint())
             }
+            ClientCredential::ManagedIdentity {
+                identity, source, ..
+            } => format!(
+                "token of the {} managed identity from {}",
+                identity.describe(),
+                source.kind()
+            ),
         }
     }
 }
@@ -448,10 +474,10 @@ pub enum CredentialError {
     /// Signing the client assertion failed.
     #[error("could not sign the client assertion: {0}")]
     Signing(&'static str),
-    /// [`ClientCredential::client_auth`] was asked for a GitHub Actions assertion, which needs
-    /// an HTTP request first (a caller bug, not a user error).
+    /// [`ClientCredential::client_auth`] was asked for a GitHub Actions or managed-identity
+    /// assertion, which needs an HTTP request first (a caller bug, not a user error).
     #[error(
-        "a GitHub Actions credential must be fetched with credential::github::token_request \
+        "a GitHub Actions or managed-identity credential must be fetched with an HTTP request \
          before use"
     )]
     FetchRequired,

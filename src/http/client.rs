@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of};
+use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, ServerPin, endpoint_of};
 use crate::authority::check_transport;
 
 /// Longest `Retry-After` the client will wait for before retrying.
@@ -50,6 +50,9 @@ pub struct HttpConfig {
     pub correlation_id: String,
     /// Proxies; loopback and link-local destinations bypass them whatever this says.
     pub proxy: ProxyConfig,
+    /// Trust only a server presenting this certificate, instead of any the trust roots vouch
+    /// for: a platform endpoint whose certificate the platform names by its thumbprint.
+    pub pin: Option<ServerPin>,
 }
 
 impl HttpConfig {
@@ -60,6 +63,7 @@ impl HttpConfig {
             ca_cert: None,
             correlation_id: uuid::Uuid::new_v4().to_string(),
             proxy: ProxyConfig::from_env(),
+            pin: None,
         }
     }
 }
@@ -88,16 +92,7 @@ pub trait Transport: std::fmt::Debug + Send + Sync {
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What one exchange came to.
-pub type Exchange = Result<Answer, Failure>;
-
-/// A whole answer, with its `Retry-After` in seconds when it had one.
-#[derive(Debug)]
-pub struct Answer {
-    /// The answer.
-    pub response: HttpResponse,
-    /// `Retry-After` in seconds (RFC 9110 §10.2.3).
-    pub retry_after: Option<u64>,
-}
+pub type Exchange = Result<HttpExchange, Failure>;
 
 /// An exchange that failed, and whether trying once more may help (a connection refused or
 /// broken off may; a timeout the user set, a refused redirect or a body too large do not).
@@ -121,9 +116,10 @@ enum Step {
 /// The retry policy, as a pure function of what an exchange came to (see the module doc).
 fn step(exchange: Exchange, endpoint: &str) -> Step {
     match exchange {
-        Ok(Answer {
+        Ok(HttpExchange {
             response,
             retry_after,
+            ..
         }) => {
             let unavailable = || HttpError::Unavailable {
                 endpoint: endpoint.to_owned(),
@@ -150,6 +146,18 @@ fn step(exchange: Exchange, endpoint: &str) -> Step {
     }
 }
 
+/// One request's answer, whatever its status, with the headers a caller that applies its own
+/// retry policy or authentication challenge needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpExchange {
+    /// Status and body.
+    pub response: HttpResponse,
+    /// `Retry-After`, in seconds (the HTTP-date form is not read).
+    pub retry_after: Option<u64>,
+    /// The first `WWW-Authenticate` header (RFC 9110 §11.6.1).
+    pub www_authenticate: Option<String>,
+}
+
 impl HttpClient {
     /// Builds a client over reqwest. Proxies come from `config.proxy` (the `HTTPS_PROXY`/
     /// `HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` variables), never for loopback and link-local
@@ -169,6 +177,37 @@ impl HttpClient {
         &self.config.correlation_id
     }
 
+    /// The MSAL headers every request carries.
+    fn headers(&self) -> [(&'static str, String); 7] {
+        [
+            ("x-client-sku", "msal.rs".to_owned()),
+            ("x-client-ver", env!("CARGO_PKG_VERSION").to_owned()),
+            ("x-client-os", std::env::consts::OS.to_owned()),
+            ("client-request-id", self.config.correlation_id.clone()),
+            ("return-client-request-id", "true".to_owned()),
+            ("x-ms-lib-capability", "retry-after, h429".to_owned()),
+            ("accept", "application/json".to_owned()),
+        ]
+    }
+
+    /// Sends `request` once and returns the answer whatever its status: no retry, for callers
+    /// that apply their own policy (a platform's managed-identity endpoint documents its own).
+    /// The endpoint was checked by the caller: a platform names its managed-identity endpoint in
+    /// its own variables, plain http on loopback or link-local by design. Failing to connect or
+    /// to read the whole answer is an error, as in [`Self::send`].
+    pub async fn send_once(&self, request: &HttpRequest) -> Result<HttpExchange, HttpError> {
+        log::debug!(
+            "{:?} {} (no automatic retry)",
+            request.method,
+            request.endpoint()
+        );
+        let headers = self.headers();
+        self.transport
+            .exchange(request, &headers)
+            .await
+            .map_err(|failure| failure.error)
+    }
+
     /// Sends one request, retrying once as the module doc describes.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let endpoint = request.endpoint();
@@ -185,15 +224,7 @@ impl HttpClient {
                 .map(|(k, v)| (k.as_str(), v))
                 .collect::<Vec<_>>()
         );
-        let headers = [
-            ("x-client-sku", "msal.rs".to_owned()),
-            ("x-client-ver", env!("CARGO_PKG_VERSION").to_owned()),
-            ("x-client-os", std::env::consts::OS.to_owned()),
-            ("client-request-id", self.config.correlation_id.clone()),
-            ("return-client-request-id", "true".to_owned()),
-            ("x-ms-lib-capability", "retry-after, h429".to_owned()),
-            ("accept", "application/json".to_owned()),
-        ];
+        let headers = self.headers();
         let exchange = self.transport.exchange(request, &headers).await;
         match step(exchange, &endpoint) {
             Step::Done(outcome) => outcome,
@@ -249,6 +280,9 @@ impl ReqwestTransport {
             }
             builder = builder.tls_certs_merge(certs);
         }
+        if let Some(pin) = &config.pin {
+            builder = builder.tls_backend_preconfigured(pin.client_config()?);
+        }
         let client = builder
             .build()
             .map_err(|e| HttpError::Setup(format!("cannot set up HTTPS: {}", error_chain(&e))))?;
@@ -274,6 +308,12 @@ impl ReqwestTransport {
         }
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
+        }
+        for (name, value) in &request.secret_headers {
+            builder = builder.header(
+                name.as_str(),
+                sensitive(value.value()).map_err(|e| fail(e, false))?,
+            );
         }
         if let Some(authorization) = &request.authorization {
             let mut value =
@@ -331,11 +371,15 @@ impl ReqwestTransport {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok()),
         );
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
         let body = match self.read_body(&mut response, &endpoint).await {
             Ok(body) => body,
             Err(e @ (HttpError::Timeout { .. } | HttpError::BodyTooLarge { .. })) => {
@@ -344,13 +388,14 @@ impl ReqwestTransport {
             Err(e) => return Err(fail(e, true)),
         };
         log::debug!("{endpoint} answered HTTP {status}, {} bytes", body.len());
-        Ok(Answer {
+        Ok(HttpExchange {
             response: HttpResponse {
                 status,
                 content_type,
                 body,
             },
             retry_after,
+            www_authenticate,
         })
     }
 
@@ -526,6 +571,14 @@ fn retry_after_secs(value: Option<&str>) -> Option<u64> {
     value.and_then(|v| v.trim().parse::<u64>().ok())
 }
 
+/// A header value that the transport must treat as a secret (never in its own debug output).
+fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue, HttpError> {
+    let mut value = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| HttpError::Setup("a secret header value is not valid header text".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 /// An error and its causes on one line, skipping causes that repeat their parent's text.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
@@ -566,13 +619,14 @@ mod tests {
     }
 
     fn answer(status: u16, retry_after: Option<u64>) -> Exchange {
-        Ok(Answer {
+        Ok(HttpExchange {
             response: HttpResponse {
                 status,
                 content_type: None,
                 body: Vec::new(),
             },
             retry_after,
+            www_authenticate: None,
         })
     }
 

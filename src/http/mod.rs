@@ -2,9 +2,11 @@
 //! builds and parses as pure functions, and one client that sends them.
 
 mod client;
+mod pinned;
 mod proxy;
 
-pub use client::{Answer, BoxFuture, Exchange, Failure, HttpClient, HttpConfig, Transport};
+pub use client::{BoxFuture, Exchange, Failure, HttpClient, HttpConfig, HttpExchange, Transport};
+pub use pinned::ServerPin;
 pub use proxy::ProxyConfig;
 
 use url::Url;
@@ -24,6 +26,9 @@ pub struct HttpRequest {
     /// An `Authorization` header carrying client credentials (HTTP Basic, RFC 6749 §2.3.1), kept
     /// apart from `headers` so that it stays [`FormValue::Secret`] and redacted in `Debug` output.
     pub authorization: Option<FormValue>,
+    /// Headers whose values are secrets (a platform's managed-identity header), kept apart from
+    /// `headers` for the same reason as `authorization`.
+    pub secret_headers: Vec<(String, FormValue)>,
 }
 
 /// The two methods identity-provider endpoints use.
@@ -71,6 +76,7 @@ impl HttpRequest {
             headers: Vec::new(),
             form: Vec::new(),
             authorization: None,
+            secret_headers: Vec::new(),
         }
     }
 
@@ -82,6 +88,7 @@ impl HttpRequest {
             headers: Vec::new(),
             form: Vec::new(),
             authorization: None,
+            secret_headers: Vec::new(),
         }
     }
 
@@ -102,6 +109,14 @@ impl HttpRequest {
     /// Sets the `Authorization` header to a secret value.
     pub fn secret_authorization(mut self, value: impl Into<String>) -> Self {
         self.authorization = Some(FormValue::Secret(value.into()));
+        self
+    }
+
+    /// Adds a header whose value is a secret: redacted in `Debug` output and marked sensitive
+    /// for the transport.
+    pub fn secret_header(mut self, name: &str, value: &str) -> Self {
+        self.secret_headers
+            .push((name.to_owned(), FormValue::Secret(value.to_owned())));
         self
     }
 

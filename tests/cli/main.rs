@@ -29,6 +29,7 @@ mod idp_user_selftest;
 mod interop;
 mod keyring;
 mod login;
+mod managed_identity;
 mod obo;
 mod oidc;
 mod properties;

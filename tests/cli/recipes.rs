@@ -190,3 +190,45 @@ fn kubeconfig_user_recipe_serves_the_signed_in_users_token() {
     assert_exec_credential(&run.stdout, &token);
     assert_eq!(fx.idp.request_count(), 0, "served from the cache");
 }
+
+#[test]
+fn managed_identity_recipe_runs_as_written_in_app_service() {
+    use crate::support::managed_identity::{Identity, MiEndpoint, Platform};
+    let app = MiEndpoint::start(Platform::AppService);
+    let identity = Identity::user_assigned("recipe");
+    app.assign(&identity);
+    let env = TestEnv::new();
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_msal"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new("sh")
+        .args(["-ec", &recipe("managed-identity")])
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", env.home())
+        .env("XDG_CONFIG_HOME", env.config_dir())
+        .env("XDG_CACHE_HOME", env.cache_dir())
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .envs(app.env())
+        .env("ID", &identity.client_id)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the recipe failed: {stderr}");
+    let issued = app.issued();
+    assert_eq!(issued.len(), 2);
+    assert!(issued[0].system_assigned && issued[0].resource == "https://management.azure.com");
+    assert_eq!(issued[1].client_id, identity.client_id);
+    assert_eq!(issued[1].resource, "https://vault.azure.net");
+    assert!(
+        output.stdout == format!("Authorization: Bearer {}\n", issued[1].access_token).as_bytes(),
+        "the second command prints the header"
+    );
+    assert!(!stderr.contains(app.secret()));
+}

@@ -22,6 +22,11 @@ Subcommands (common options: --cache FILE --authority URL --client-id ID):
   client-credentials --scope S... --secret-file F
       ConfidentialClientApplication.acquire_token_for_client; writes the cache file back when
       MSAL Python changed it.
+  managed-identity --resource R [--mi-client-id ID | --mi-object-id ID | --mi-resource-id ID]
+      ManagedIdentityClient.acquire_token_for_client(resource=R), system-assigned unless an
+      id is given; the platform comes from the environment (the tests point
+      AZURE_POD_IDENTITY_AUTHORITY_HOST, or App Service's variables, at a stand-in). Writes the
+      cache file back when MSAL Python changed it. --authority and --client-id are ignored.
 
 The identity provider serves HTTPS with a test CA: `requests` trusts it through
 REQUESTS_CA_BUNDLE, which the tests set. Only the standard library and `msal` are used.
@@ -171,15 +176,39 @@ def cmd_client_credentials(msal, args):
     emit({"result": describe_result(result)})
 
 
+def cmd_managed_identity(msal, args):
+    import requests  # MSAL Python's own dependency
+
+    if args.mi_client_id:
+        identity = msal.UserAssignedManagedIdentity(client_id=args.mi_client_id)
+    elif args.mi_object_id:
+        identity = msal.UserAssignedManagedIdentity(object_id=args.mi_object_id)
+    elif args.mi_resource_id:
+        identity = msal.UserAssignedManagedIdentity(resource_id=args.mi_resource_id)
+    else:
+        identity = msal.SystemAssignedManagedIdentity()
+    cache = load_cache(msal, args.cache)
+    client = msal.ManagedIdentityClient(
+        identity, http_client=requests.Session(), token_cache=cache)
+    result = client.acquire_token_for_client(resource=args.resource)
+    if "access_token" in result and cache.has_state_changed:
+        save_cache(cache, args.cache)
+    emit({"result": describe_result(result)})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("accounts", "silent", "device-flow", "client-credentials"):
+    for name in ("accounts", "silent", "device-flow", "client-credentials", "managed-identity"):
         p = sub.add_parser(name)
         p.add_argument("--cache", required=True)
         p.add_argument("--authority", required=True)
         p.add_argument("--client-id", required=True)
-        if name != "accounts":
+        if name == "managed-identity":
+            p.add_argument("--resource", required=True)
+            for kind in ("client", "object", "resource"):
+                p.add_argument("--mi-%s-id" % kind)
+        elif name != "accounts":
             p.add_argument("--scope", action="append", required=True)
         if name == "silent":
             p.add_argument("--username")
@@ -204,6 +233,7 @@ def main():
         "silent": cmd_silent,
         "device-flow": cmd_device_flow,
         "client-credentials": cmd_client_credentials,
+        "managed-identity": cmd_managed_identity,
     }
     try:
         handlers[args.command](msal, args)

@@ -704,3 +704,96 @@ fn rejects_shapes_it_does_not_understand_without_quoting_them() {
         }
     }
 }
+
+/// Managed-identity tokens exactly as MSAL Python's `ManagedIdentityClient` 1.39 writes them
+/// (seen in a run): a system-assigned identity has `client_id: null`, and MSAL Python's lookup
+/// asks for `null`, so the value must survive `msal` rewriting the file.
+const MSAL_PYTHON_MANAGED_IDENTITY: &str = r#"{
+    "AccessToken": {
+        "-localhost-accesstoken--managed_identity-https://management.azure.com": {
+            "credential_type": "AccessToken", "secret": "system-assigned-token",
+            "home_account_id": null, "environment": "localhost", "client_id": null,
+            "target": "https://management.azure.com", "realm": "managed_identity",
+            "token_type": "Bearer", "cached_at": "1700000000", "expires_on": "1700086399",
+            "extended_expires_on": "1700086399", "refresh_on": "1700043199"
+        },
+        "-localhost-accesstoken-cid-1-managed_identity-https://management.azure.com": {
+            "credential_type": "AccessToken", "secret": "user-assigned-token",
+            "home_account_id": null, "environment": "localhost", "client_id": "cid-1",
+            "target": "https://management.azure.com", "realm": "managed_identity",
+            "token_type": "Bearer", "cached_at": "1700000000", "expires_on": "1700086399",
+            "extended_expires_on": "1700086399", "refresh_on": "1700043199"
+        }
+    },
+    "AppMetadata": {
+        "appmetadata-localhost-": { "client_id": null, "environment": "localhost" },
+        "appmetadata-localhost-cid-1": { "client_id": "cid-1", "environment": "localhost" }
+    }
+}"#;
+
+fn managed_identity_query<'a>(client_id: &'a str, resource: &'a [String]) -> AccessTokenQuery<'a> {
+    static MI: std::sync::OnceLock<TokenIssuer> = std::sync::OnceLock::new();
+    AccessTokenQuery {
+        client_id,
+        issuer: MI.get_or_init(TokenIssuer::managed_identity),
+        realm: "",
+        home_account_id: None,
+        scopes: resource,
+    }
+}
+
+#[test]
+fn system_assigned_managed_identity_entries_keep_their_null_client_id() {
+    let mut cache = TokenCache::from_json(MSAL_PYTHON_MANAGED_IDENTITY).unwrap();
+    let resource = scopes(&["https://management.azure.com"]);
+    let system = cache
+        .find_access_token(&managed_identity_query("", &resource), NOW)
+        .unwrap();
+    assert_eq!(system.secret.secret(), "system-assigned-token");
+    let user = cache
+        .find_access_token(&managed_identity_query("cid-1", &resource), NOW)
+        .unwrap();
+    assert_eq!(user.secret.secret(), "user-assigned-token");
+
+    // Another token written into the same file leaves MSAL Python's entries as they were.
+    add_app_token_expiring(&mut cache, "app-token", &["api://x/.default"], 3600);
+    let value = json_of(&cache);
+    let key = "-localhost-accesstoken--managed_identity-https://management.azure.com";
+    assert_eq!(value["AccessToken"][key]["client_id"], Value::Null);
+    assert_eq!(
+        value["AppMetadata"]["appmetadata-localhost-"]["client_id"],
+        Value::Null
+    );
+
+    // msal's own system-assigned token is written as MSAL Python writes it: same key, null id.
+    let mut cache = TokenCache::new();
+    let response =
+        response(json!({ "access_token": "mine", "expires_in": 86399, "refresh_in": 43199 }));
+    cache.add(
+        &TokenEvent {
+            client_id: "",
+            issuer: managed_identity_query("", &[]).issuer,
+            realm: "",
+            scopes: &resource,
+            grant_type: "managed_identity",
+            response: &response,
+            home_account_id: None,
+            id_token_claims: None,
+            username_hint: None,
+            user_assertion_hash: None,
+        },
+        NOW,
+    );
+    let value = json_of(&cache);
+    let entry = &value["AccessToken"][key];
+    assert_eq!(entry["client_id"], Value::Null, "{value:#}");
+    assert_eq!(entry["home_account_id"], Value::Null);
+    assert_eq!(entry["realm"], "managed_identity");
+    assert_eq!(entry["environment"], "localhost");
+    assert_eq!(entry["refresh_on"], "1700043199");
+    assert!(entry.get(crate::cache::ORIGIN).is_none());
+    assert_eq!(
+        value["AppMetadata"]["appmetadata-localhost-"],
+        json!({ "client_id": null, "environment": "localhost" })
+    );
+}

@@ -65,7 +65,7 @@ fn parse_access_token(fields: &mut Fields) -> Result<AccessTokenEntry, String> {
         secret: AccessToken::new(fields.string("secret")?),
         home_account_id: fields.opt_string("home_account_id")?,
         environment: fields.string("environment")?,
-        client_id: fields.string("client_id")?,
+        client_id: fields.opt_string("client_id")?,
         realm: fields.string("realm")?,
         target: fields.string("target")?,
         token_type: fields.string_or("token_type", "Bearer")?,
@@ -118,7 +118,7 @@ fn parse_account(fields: &mut Fields) -> Result<AccountEntry, String> {
 
 fn parse_app_metadata(fields: &mut Fields) -> Result<AppMetadataEntry, String> {
     Ok(AppMetadataEntry {
-        client_id: fields.string("client_id")?,
+        client_id: fields.opt_string("client_id")?,
         environment: fields.string("environment")?,
         family_id: fields.opt_string("family_id")?,
         extra: fields.rest(),

@@ -13,7 +13,8 @@ use super::super::args::{CredentialArgs, OutputFormat};
 use super::super::env;
 use super::super::keyring::{SaveSecretArgs, SavedSecrets};
 use super::super::output::{json_text, write_stdout};
-use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
+use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, arc_key_dir, resolve_credential};
+use msal::managed_identity::SourceKind;
 
 /// Arguments of `msal doctor`.
 #[derive(Debug, Args)]
@@ -169,6 +170,20 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
             Some(Err(_)) | None => "(none configured)".to_owned(),
         }),
     );
+    out.insert("managed identity", json!(managed_identity_source(context)));
+    out.insert(
+        "managed identity id",
+        json!(match context.env.get(env::AZURE_CLIENT_ID) {
+            Some(id) => format!(
+                "user-assigned, client id {id} (from {}; --system-assigned overrides it)",
+                env::AZURE_CLIENT_ID
+            ),
+            None => {
+                "system-assigned (unless --mi-client-id, --mi-object-id or --mi-resource-id)"
+                    .to_owned()
+            }
+        }),
+    );
     out.insert(
         "keyring",
         json!(match settings.keyring.store.keyring() {
@@ -184,6 +199,33 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
         json!(format!("{:?}", settings.keyring.policy).to_lowercase()),
     );
     out
+}
+
+/// The managed-identity source `msal managed-identity` would use, and why; never a secret (the
+/// platform's header and secret are not shown).
+fn managed_identity_source(context: &Context) -> String {
+    let detection = match msal::managed_identity::detect(&context.env.platform()) {
+        Ok(detection) => detection,
+        Err(e) => return format!("unusable: {e}"),
+    };
+    let source = &detection.source;
+    let mut text = format!(
+        "{} at {} ({})",
+        source.kind(),
+        source.endpoint(),
+        detection.reason
+    );
+    if let Some(pin) = source.pin() {
+        text.push_str(&format!("; certificate pinned to SHA-1 {}", pin.hex()));
+    }
+    if source.kind() == SourceKind::Arc {
+        let dir = arc_key_dir(&context.env).or_else(msal::managed_identity::arc::platform_key_dir);
+        text.push_str(&match dir {
+            Some(dir) => format!("; keys read only from {}", dir.display()),
+            None => "; not supported on this operating system".to_owned(),
+        });
+    }
+    text
 }
 
 /// What the cache file holds, and the error when it cannot be used at all.

@@ -9,6 +9,7 @@ pub mod device_code;
 pub mod doctor;
 pub mod login;
 pub mod logout;
+pub mod managed_identity;
 pub mod obo;
 pub mod silent;
 mod user;

@@ -491,6 +491,8 @@ pub struct TestIdp {
     accept_thread: Option<JoinHandle<()>>,
     conn_threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     ca_dir: Option<tempfile::TempDir>,
+    /// The DER of the TLS server certificate, for a TLS IdP.
+    server_cert: Option<Vec<u8>>,
 }
 
 impl TestIdp {
@@ -502,10 +504,26 @@ impl TestIdp {
     /// Start on `https://127.0.0.1:<ephemeral>` with a fresh test CA ([`Self::ca_cert_path`]).
     pub fn start_tls() -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the test CA");
-        let (config, ca_pem) = tls_config();
+        let (config, ca_pem, server_cert) = tls_config();
         let ca_path = dir.path().join("test-ca.pem");
         std::fs::write(&ca_path, ca_pem).expect("write CA PEM");
-        Self::start_inner(Some(Arc::new(config)), Some(dir))
+        let mut idp = Self::start_inner(Some(Arc::new(config)), Some(dir));
+        idp.server_cert = Some(server_cert);
+        idp
+    }
+
+    /// The SHA-1 thumbprint (lowercase hex) of a TLS IdP's server certificate, as Windows and
+    /// Service Fabric's `IDENTITY_SERVER_THUMBPRINT` write it.
+    pub fn server_cert_sha1(&self) -> String {
+        let der = self
+            .server_cert
+            .as_ref()
+            .expect("server_cert_sha1() needs TestIdp::start_tls()");
+        digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     fn start_inner(
@@ -539,6 +557,7 @@ impl TestIdp {
             accept_thread: Some(accept_thread),
             conn_threads,
             ca_dir,
+            server_cert: None,
         }
     }
 
@@ -1862,8 +1881,9 @@ pub fn entra_timestamp(epoch: u64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}Z")
 }
 
-/// A server config for SANs 127.0.0.1 and localhost, and the CA PEM that signs it.
-fn tls_config() -> (rustls::ServerConfig, String) {
+/// A server config for SANs 127.0.0.1 and localhost, the CA PEM that signs it, and the server
+/// certificate's DER.
+fn tls_config() -> (rustls::ServerConfig, String, Vec<u8>) {
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
         IsCa, KeyPair, KeyUsagePurpose,
@@ -1900,5 +1920,5 @@ fn tls_config() -> (rustls::ServerConfig, String) {
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
         .expect("server TLS config");
-    (config, ca.pem())
+    (config, ca.pem(), cert.der().to_vec())
 }

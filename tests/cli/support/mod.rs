@@ -9,6 +9,7 @@ pub mod browser;
 pub mod certs;
 pub mod http;
 pub mod idp;
+pub mod managed_identity;
 pub mod msal_python;
 pub mod oidc;
 pub mod python;
@@ -163,6 +164,17 @@ impl Msal<'_> {
     /// Set an environment variable (overrides the harness defaults).
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
         self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    /// Set several environment variables.
+    pub fn envs<K, V>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        self.envs
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 

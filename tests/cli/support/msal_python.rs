@@ -50,10 +50,11 @@ pub fn token_sha256(token: &str) -> String {
 pub struct MsalPython {
     root: PathBuf,
     home: PathBuf,
-    ca_cert: PathBuf,
+    ca_cert: Option<PathBuf>,
     cache: PathBuf,
     authority: String,
     client_id: String,
+    envs: Vec<(OsString, OsString)>,
 }
 
 impl MsalPython {
@@ -63,10 +64,25 @@ impl MsalPython {
         Self {
             root: env.root().to_path_buf(),
             home: env.home(),
-            ca_cert: idp.ca_cert_path(),
+            ca_cert: Some(idp.ca_cert_path()),
             cache: env.cache_path(),
             authority: authority.to_owned(),
             client_id: client_id.to_owned(),
+            envs: Vec::new(),
+        }
+    }
+
+    /// MSAL Python's `ManagedIdentityClient` on `env`'s default cache file, with the platform
+    /// variables `platform` (a stand-in's, from `support::managed_identity`).
+    pub fn managed_identity(env: &TestEnv, platform: &[(String, String)]) -> Self {
+        Self {
+            root: env.root().to_path_buf(),
+            home: env.home(),
+            ca_cert: None,
+            cache: env.cache_path(),
+            authority: "https://login.invalid/unused".to_owned(),
+            client_id: "unused".to_owned(),
+            envs: platform.iter().map(|(k, v)| (k.into(), v.into())).collect(),
         }
     }
 
@@ -76,9 +92,10 @@ impl MsalPython {
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
         }
-        let ca: OsString = self.ca_cert.clone().into_os_string();
+        if let Some(ca) = &self.ca_cert {
+            cmd.env("REQUESTS_CA_BUNDLE", ca);
+        }
         cmd.env("HOME", &self.home)
-            .env("REQUESTS_CA_BUNDLE", &ca)
             // Anything but loopback goes to a proxy that does not exist: nothing reaches the
             // internet, whatever MSAL Python tries.
             .env("NO_PROXY", "127.0.0.1,localhost,::1")
@@ -102,6 +119,7 @@ impl MsalPython {
                 &self.client_id,
             ])
             .args(args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
