@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use msal::credential::SecretAuthMethod;
 
-use super::commands;
+use crate::cli::commands;
 
 /// Get OAuth 2.0 / OpenID Connect tokens from Microsoft Entra ID and other OpenID Connect
 /// providers.
@@ -123,7 +123,7 @@ pub struct GlobalArgs {
 
     /// OS keyring options (src/cli/keyring.rs).
     #[command(flatten)]
-    pub keyring: super::keyring::KeyringArgs,
+    pub keyring: crate::cli::keyring::KeyringArgs,
 }
 
 /// `--output` formats.
@@ -200,7 +200,7 @@ pub struct CredentialArgs {
 
     /// --save-secret / --forget-secret (src/cli/keyring.rs).
     #[command(flatten)]
-    pub keyring: super::keyring::SaveSecretArgs,
+    pub keyring: crate::cli::keyring::SaveSecretArgs,
 }
 
 /// `--client-auth-method`: how a client secret travels (RFC 6749 §2.3.1).

@@ -17,8 +17,8 @@ use msal::authority::AuthorityError;
 use msal::cache::CacheError;
 use msal::http::HttpError;
 
-use super::args::OutputFormat;
-use super::style;
+use crate::cli::args::OutputFormat;
+use crate::cli::style;
 
 /// Success.
 pub const SUCCESS: u8 = 0;

@@ -17,10 +17,10 @@ use msal::secret_store::{
     Backend, KeyringCacheKeys, KeyringMode, SavedCredential, SecretStore, SecretStoreConfig,
 };
 
-use super::Context;
-use super::env::{self, Env};
-use super::exit::UsageError;
-use super::logger::status;
+use crate::cli::Context;
+use crate::cli::env::{self, Env};
+use crate::cli::exit::UsageError;
+use crate::cli::logger::status;
 
 /// Global keyring options (valid with every subcommand).
 #[derive(Debug, Args, Default)]

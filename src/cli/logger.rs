@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
-use super::style;
+use crate::cli::style;
 
 /// Log target for plain status lines ("signed in as …"): shown unless `-q`, without a label.
 pub const STATUS_TARGET: &str = "msal::status";

@@ -7,7 +7,7 @@ use time::{
     OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339, macros::format_description,
 };
 
-use super::args::OutputFormat;
+use crate::cli::args::OutputFormat;
 
 /// Prints tokens. Built before the async runtime starts: reading the local UTC offset is only
 /// sound while the process has one thread (the `az` format shows local time, as `az` does).
@@ -151,7 +151,13 @@ mod tests {
                 format: OutputFormat::Az,
                 local_offset: offset,
             };
-            for epoch in [0, 253_402_300_799, 253_402_300_800, i64::MAX as u64, u64::MAX] {
+            for epoch in [
+                0,
+                253_402_300_799,
+                253_402_300_800,
+                i64::MAX as u64,
+                u64::MAX,
+            ] {
                 assert!(printer.local_time(epoch).starts_with(if epoch == 0 {
                     "1970"
                 } else {

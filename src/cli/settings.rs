@@ -14,11 +14,11 @@ use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOid
 use msal::http::HttpConfig;
 use msal::secret::{CertificatePassword, ClientSecret};
 
-use super::args::{CredentialArgs, GlobalArgs, OutputFormat};
-use super::config::{Config, Profile};
-use super::env::{self, Env};
-use super::exit::UsageError;
-use super::keyring::{KeyringSettings, SavedSecrets};
+use crate::cli::args::{CredentialArgs, GlobalArgs, OutputFormat};
+use crate::cli::config::{Config, Profile};
+use crate::cli::env::{self, Env};
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::{KeyringSettings, SavedSecrets};
 
 /// The Azure CLI's public client id: the default for user sign-ins, as in azure-identity.
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";

@@ -1,7 +1,7 @@
 //! The one HTTP client: reqwest over rustls (aws-lc-rs), with the MSAL request headers, a
 //! per-request timeout, a cap on response bodies and one bounded retry.
 //!
-//! Retry policy (DESIGN §3, as MSAL does): a 5xx or a connection failure is retried once; a 429
+//! Retry policy (as MSAL does): a 5xx or a connection failure is retried once; a 429
 //! or 503 carrying `Retry-After` is retried once after that delay when it is at most
 //! [`MAX_RETRY_AFTER`], and fails at once otherwise, so a run never hangs on a server's say-so.
 //! Timeouts are not retried: doubling a wait the user bounded with `--timeout` would surprise.

@@ -16,7 +16,7 @@ pub struct HttpRequest {
     pub method: Method,
     /// The full URL, query included.
     pub url: Url,
-    /// Extra headers (the client adds the MSAL headers of DESIGN §3 itself).
+    /// Extra headers; the client adds MSAL's own (`x-client-sku`, `client-request-id`, …) itself.
     pub headers: Vec<(String, String)>,
     /// A form body (`application/x-www-form-urlencoded`) for POST; secrets inside stay wrapped
     /// until the client encodes them.

@@ -1,5 +1,4 @@
-//! Secrets kept between runs: the OS keyring, tiered, with a 0600 file as the last resort
-//! (DESIGN §4 "Keyring").
+//! Secrets kept between runs: the OS keyring, tiered, with a 0600 file as the last resort.
 //!
 //! Two things live here: a confidential client's credential that the user chose to keep
 //! ([`SavedCredential`], `--save-secret`), and, when the user opts in, the key that encrypts the

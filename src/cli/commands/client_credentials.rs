@@ -3,11 +3,11 @@
 use clap::Args;
 use msal::app::ClientCredentialsParameters;
 
-use super::super::Context;
-use super::super::args::CredentialArgs;
-use super::super::exit::UsageError;
-use super::super::keyring::forget_secret;
 use super::confidential::{self, Confidential};
+use crate::cli::Context;
+use crate::cli::args::CredentialArgs;
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::forget_secret;
 
 /// Arguments of `msal client-credentials`.
 #[derive(Debug, Args)]

@@ -3,11 +3,11 @@
 
 use msal::app::{ClientApplication, ConfidentialClient};
 
-use super::super::Context;
-use super::super::args::CredentialArgs;
-use super::super::exit::UsageError;
-use super::super::keyring::SavedSecrets;
-use super::super::settings::resolve_credential;
+use crate::cli::Context;
+use crate::cli::args::CredentialArgs;
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::SavedSecrets;
+use crate::cli::settings::resolve_credential;
 
 /// A confidential client for this run, and the credential to keep with `--save-secret` once a
 /// token has been had ([`SavedSecrets::commit`]).

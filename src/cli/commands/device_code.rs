@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::super::Context;
-use super::super::exit::UsageError;
-use super::super::logger::status;
 use super::user;
+use crate::cli::Context;
+use crate::cli::exit::UsageError;
+use crate::cli::logger::status;
 
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]

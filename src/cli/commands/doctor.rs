@@ -8,12 +8,12 @@ use msal::cache::CacheFile;
 use msal::text::{printable, without_credentials};
 use serde_json::{Value, json};
 
-use super::super::Context;
-use super::super::args::{CredentialArgs, OutputFormat};
-use super::super::env;
-use super::super::keyring::{SaveSecretArgs, SavedSecrets};
-use super::super::output::{json_text, write_stdout};
-use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
+use crate::cli::Context;
+use crate::cli::args::{CredentialArgs, OutputFormat};
+use crate::cli::env;
+use crate::cli::keyring::{SaveSecretArgs, SavedSecrets};
+use crate::cli::output::{json_text, write_stdout};
+use crate::cli::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
 
 /// Arguments of `msal doctor`.
 #[derive(Debug, Args)]

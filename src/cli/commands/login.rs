@@ -10,11 +10,11 @@ use msal::app::{AuthenticationResult, InteractiveParameters, PublicClient};
 use msal::flow::auth_code::Redirect;
 use msal::secret::{Password, RefreshToken};
 
-use super::super::Context;
-use super::super::exit::UsageError;
-use super::super::logger::status;
-use super::super::settings::{flatten_scopes, read_secret};
 use super::user;
+use crate::cli::Context;
+use crate::cli::exit::UsageError;
+use crate::cli::logger::status;
+use crate::cli::settings::{flatten_scopes, read_secret};
 
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]

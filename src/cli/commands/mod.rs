@@ -17,7 +17,7 @@ mod user;
 pub fn check_claims(claims: Option<&str>) -> anyhow::Result<()> {
     if let Some(claims) = claims {
         serde_json::from_str::<serde_json::Value>(claims)
-            .map_err(|e| super::exit::UsageError(format!("--claims is not JSON: {e}")))?;
+            .map_err(|e| crate::cli::exit::UsageError(format!("--claims is not JSON: {e}")))?;
     }
     Ok(())
 }

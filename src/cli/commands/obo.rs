@@ -6,12 +6,12 @@ use clap::Args;
 use msal::app::OnBehalfOfParameters;
 use msal::secret::Assertion;
 
-use super::super::Context;
-use super::super::args::CredentialArgs;
-use super::super::exit::UsageError;
-use super::super::keyring::forget_secret;
-use super::super::settings::read_secret;
 use super::confidential::{self, Confidential};
+use crate::cli::Context;
+use crate::cli::args::CredentialArgs;
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::forget_secret;
+use crate::cli::settings::read_secret;
 
 /// Arguments of `msal obo`.
 #[derive(Debug, Args)]

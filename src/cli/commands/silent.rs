@@ -5,9 +5,9 @@ use std::time::Duration;
 use clap::Args;
 use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
 
-use super::super::Context;
-use super::super::exit::UsageError;
 use super::user;
+use crate::cli::Context;
+use crate::cli::exit::UsageError;
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]

@@ -6,11 +6,11 @@ use std::io::IsTerminal as _;
 use msal::app::{AuthenticationResult, ClientApplication, PublicClient};
 use msal::text::printable;
 
-use super::super::Context;
-use super::super::args::OutputFormat;
-use super::super::exit::Interrupted;
-use super::super::logger::status;
-use super::super::settings::DEFAULT_PUBLIC_CLIENT_ID;
+use crate::cli::Context;
+use crate::cli::args::OutputFormat;
+use crate::cli::exit::Interrupted;
+use crate::cli::logger::status;
+use crate::cli::settings::DEFAULT_PUBLIC_CLIENT_ID;
 
 /// The public client for this run: `--client-id` or the Azure CLI's public client id.
 pub fn public_client(context: &Context) -> PublicClient {
