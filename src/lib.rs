@@ -25,4 +25,4 @@ pub mod secret_store;
 pub mod text;
 pub mod token;
 
-pub use error::{Error, Result, ServerError};
+pub use error::{Endpoint, Error, Result, ServerError};

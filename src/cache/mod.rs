@@ -133,13 +133,12 @@ pub enum CacheError {
         looked_in: String,
     },
     /// The file is plain JSON, but msal encrypted this cache and its key is still in the keyring:
-    /// another program replaced it, or it was decrypted outside msal.
+    /// another program replaced it, or it was decrypted outside msal. Choosing a policy other
+    /// than [`EncryptionPolicy::Keep`], or removing the key, settles it.
     #[error(
         "token cache {path} is plain JSON, but msal keeps it encrypted and its key is still in \
          {looked_in}: another program replaced the file, or it was decrypted outside msal. It \
-         was left untouched. To keep it as plain JSON from now on, run once with \
-         --encrypt-cache=0 (MSAL_ENCRYPT_CACHE=0); to encrypt it again, with --encrypt-cache; or \
-         remove that key from the keyring"
+         was left untouched"
     )]
     PlainWhereEncrypted {
         /// The cache file.

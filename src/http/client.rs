@@ -16,7 +16,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of};
+use super::{
+    CertificateProblem, HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of,
+};
 use crate::authority::check_transport;
 
 /// Longest `Retry-After` the client will wait for before retrying.
@@ -198,9 +200,15 @@ impl HttpClient {
                 return Err(HttpError::Redirect { endpoint, reason });
             }
             Err(e) => {
-                let last = HttpError::Connect {
-                    endpoint,
-                    reason: error_chain(&e.without_url()),
+                let e = e.without_url();
+                let reason = error_chain(&e);
+                let last = match certificate_problem(&e) {
+                    Some(problem) => HttpError::Certificate {
+                        endpoint,
+                        problem,
+                        reason,
+                    },
+                    None => HttpError::Connect { endpoint, reason },
                 };
                 return Ok(Attempt::Retry {
                     after: RETRY_PAUSE,
@@ -386,6 +394,36 @@ fn find_cause<'e, T: std::error::Error + 'static>(
     None
 }
 
+/// Why rustls refused the server's certificate, if that is what failed the connection. rustls's
+/// error reaches us inside `io::Error`s (one from tokio-rustls, one from the connector), and an
+/// `io::Error`'s `source()` skips the error it wraps, so the walk goes into what each wraps.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<CertificateProblem> {
+    use rustls::CertificateError as C;
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = e.downcast_ref::<rustls::Error>()
+        {
+            return Some(match problem {
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    CertificateProblem::OtherName
+                }
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. } => CertificateProblem::OutsideValidity,
+                _ => CertificateProblem::Untrusted,
+            });
+        }
+        cause = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
 /// What to do with an answer's status before reading its body.
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
@@ -457,6 +495,52 @@ mod tests {
             retry_after_secs(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
             None
         );
+    }
+
+    /// An error that wraps another, as hyper's and reqwest's do.
+    #[derive(Debug)]
+    struct Wrapper(Box<dyn std::error::Error + Send + Sync>);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("client error (Connect)")
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&*self.0)
+        }
+    }
+
+    #[test]
+    fn a_refused_certificate_is_told_apart_by_rustls_error_type() {
+        use rustls::CertificateError as C;
+        let cases = [
+            (C::UnknownIssuer, Some(CertificateProblem::Untrusted)),
+            (C::BadSignature, Some(CertificateProblem::Untrusted)),
+            (C::NotValidForName, Some(CertificateProblem::OtherName)),
+            (C::Expired, Some(CertificateProblem::OutsideValidity)),
+            (C::NotValidYet, Some(CertificateProblem::OutsideValidity)),
+        ];
+        for (rustls_error, expected) in cases {
+            // As reqwest reports it: tokio-rustls's io::Error inside the connector's.
+            let io = std::io::Error::other(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls_error),
+            ));
+            let chain = Wrapper(Box::new(io));
+            assert_eq!(certificate_problem(&chain), expected);
+        }
+        let refused = Wrapper(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(certificate_problem(&refused), None);
+        let other_tls = Wrapper(Box::new(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::DecryptError,
+        )));
+        assert_eq!(certificate_problem(&other_tls), None);
     }
 
     proptest! {

@@ -166,8 +166,18 @@ pub enum HttpError {
         /// The transport's reason, with its causes.
         reason: String,
     },
+    /// The server's TLS certificate was refused: the connection never carried a request.
+    #[error("could not reach {endpoint}: {reason}")]
+    Certificate {
+        /// Where.
+        endpoint: String,
+        /// What is wrong with the certificate, for a caller that suggests a fix.
+        problem: CertificateProblem,
+        /// The transport's reason, with its causes.
+        reason: String,
+    },
     /// No complete answer within the timeout.
-    #[error("no answer from {endpoint} within {seconds} s (raise it with --timeout)")]
+    #[error("no answer from {endpoint} within {seconds} s")]
     Timeout {
         /// Where.
         endpoint: String,
@@ -212,6 +222,20 @@ pub enum HttpError {
         /// Where to and why it was refused.
         reason: String,
     },
+}
+
+/// Why a server's TLS certificate was refused (the certificate checks of RFC 5280 §6 and the
+/// name check of RFC 6125 §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// It names another host: a wrong URL, or a proxy that intercepts TLS.
+    OtherName,
+    /// It is expired or not yet valid, as this machine's clock sees it.
+    OutsideValidity,
+    /// No trusted root vouches for it (a private CA, a TLS-inspecting proxy), or it is
+    /// otherwise invalid.
+    Untrusted,
 }
 
 #[cfg(test)]

@@ -121,8 +121,8 @@ pub enum KeyringError {
         /// Each keyring tried and why it failed.
         tried: String,
     },
-    /// `--keyring off` (or `MSAL_KEYRING=off`) and the secret needs an OS keyring.
-    #[error("the OS keyring is turned off (--keyring off or MSAL_KEYRING=off)")]
+    /// The store was configured with [`KeyringMode::Off`] and the secret needs an OS keyring.
+    #[error("the OS keyring is turned off")]
     Off,
     /// A keyring that works refused this entry (too long, ambiguous, unreadable value).
     #[error("{backend}: {reason}")]
@@ -156,6 +156,10 @@ pub enum KeyringError {
     /// A stored value is not in the expected format.
     #[error("{0}")]
     Format(&'static str),
+    /// A saved credential is in a format this version does not read (another version saved
+    /// it); saving it again replaces it.
+    #[error("the saved credential is not in a format this version of msal reads")]
+    SavedCredentialFormat,
 }
 
 /// One secret's name in the keyring.
