@@ -1,7 +1,7 @@
 //! Command-line definitions (clap derive): the global options every subcommand shares, and the
 //! argument groups several subcommands reuse.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use msal::credential::SecretAuthMethod;
@@ -145,6 +145,32 @@ pub enum OutputFormat {
     None,
 }
 
+/// The token a command asks for, and whether a cached one will do: shared by the commands that
+/// get a token without signing anyone in. A command may reword `--scope`'s help with
+/// `#[command(mut_arg("scopes", …))]`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Scope to request (repeatable)
+    #[arg(short, long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// Ask the identity provider even if the cache holds a valid token
+    #[arg(long)]
+    pub force_refresh: bool,
+
+    /// A claims challenge (JSON) to satisfy; implies --force-refresh
+    #[arg(long, value_name = "JSON")]
+    pub claims: Option<String>,
+}
+
+/// `--no-cache`, for the commands that can work without the token cache.
+#[derive(Debug, Args)]
+pub struct NoCacheArgs {
+    /// Neither read nor write the token cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
 /// How a confidential client proves its identity. At most one source may be given; without
 /// one, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH and AZURE_FEDERATED_TOKEN_FILE are
 /// tried in that order.
@@ -201,6 +227,19 @@ pub struct CredentialArgs {
     /// --save-secret / --forget-secret (src/cli/keyring.rs).
     #[command(flatten)]
     pub keyring: crate::cli::keyring::SaveSecretArgs,
+}
+
+impl CredentialArgs {
+    /// The options that may name stdin (`-`), for [`crate::cli::credential::check_stdin`].
+    pub fn stdin_inputs(&self) -> [(&'static str, Option<&Path>); 2] {
+        [
+            ("--client-secret-file", self.client_secret_file.as_deref()),
+            (
+                "--certificate-password-file",
+                self.certificate_password_file.as_deref(),
+            ),
+        ]
+    }
 }
 
 /// `--client-auth-method`: how a client secret travels (RFC 6749 §2.3.1).

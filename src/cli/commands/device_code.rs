@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::user;
 use crate::cli::Context;
-use crate::cli::exit::UsageError;
 use crate::cli::logger::status;
 
 /// Arguments of `msal device-code`.
@@ -23,13 +22,7 @@ pub struct DeviceCodeArgs {
 
 /// Runs `msal device-code`.
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = context.settings.scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(UsageError(
-            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
-        )
-        .into());
-    }
+    let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
     let client = user::public_client(context);
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.

@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 
 use crate::cli::Context;
 use crate::cli::args::{CredentialArgs, OutputFormat};
+use crate::cli::credential;
 use crate::cli::env;
-use crate::cli::keyring::{SaveSecretArgs, SavedSecrets};
+use crate::cli::keyring::SavedCredentials;
 use crate::cli::output::{json_text, write_stdout};
-use crate::cli::settings::{DEFAULT_PUBLIC_CLIENT_ID, resolve_credential};
+use crate::cli::settings::DEFAULT_PUBLIC_CLIENT_ID;
 
 /// Arguments of `msal doctor`.
 #[derive(Debug, Args)]
@@ -151,21 +152,18 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
             network.join(" ")
         }),
     );
-    let saved = settings
-        .client_id
-        .as_deref()
-        .map(|id| SavedSecrets::new(context, &SaveSecretArgs::default(), id));
+    let resolved = settings.client_id.as_deref().map(|id| {
+        credential::resolve(
+            &CredentialArgs::default(),
+            &context.env,
+            &config.profile,
+            &SavedCredentials::new(context, id),
+        )
+    });
     out.insert(
         "client credential",
-        json!(match saved.as_ref().map(|saved| {
-            resolve_credential(
-                &CredentialArgs::default(),
-                &context.env,
-                &config.profile,
-                saved,
-            )
-        }) {
-            Some(Ok(credential)) => credential.describe(),
+        json!(match resolved {
+            Some(Ok(resolved)) => resolved.credential.describe(),
             Some(Err(_)) | None => "(none configured)".to_owned(),
         }),
     );

@@ -12,9 +12,9 @@ use msal::secret::{Password, RefreshToken};
 
 use super::user;
 use crate::cli::Context;
-use crate::cli::exit::UsageError;
+use crate::cli::credential::read_secret;
 use crate::cli::logger::status;
-use crate::cli::settings::{flatten_scopes, read_secret};
+use crate::cli::settings::flatten_scopes;
 
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]
@@ -59,13 +59,7 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Runs `msal login`.
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = context.settings.scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(UsageError(
-            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
-        )
-        .into());
-    }
+    let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
     let client = user::public_client(context);
 
     let result = if let Some(username) = &args.username {
