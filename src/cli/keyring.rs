@@ -19,7 +19,7 @@ use crate::cli::Context;
 use crate::cli::credential::{Origin, Resolved};
 use crate::cli::env::{self, Env};
 use crate::cli::exit::UsageError;
-use crate::cli::logger::status;
+use crate::cli::status::status;
 
 /// Global keyring options (valid with every subcommand).
 #[derive(Debug, Args, Default)]

@@ -7,8 +7,8 @@ use msal::text::printable;
 use super::user;
 use crate::cli::Context;
 use crate::cli::args::OutputFormat;
-use crate::cli::logger::status;
 use crate::cli::output::write_stdout;
+use crate::cli::status::status;
 
 /// Arguments of `msal accounts`.
 #[derive(Debug, Args)]

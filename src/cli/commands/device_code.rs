@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::user;
 use crate::cli::Context;
-use crate::cli::logger::status;
+use crate::cli::status::status;
 
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]

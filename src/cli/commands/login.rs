@@ -13,8 +13,8 @@ use msal::secret::{Password, RefreshToken};
 use super::user;
 use crate::cli::Context;
 use crate::cli::credential::read_secret;
-use crate::cli::logger::status;
 use crate::cli::settings::flatten_scopes;
+use crate::cli::status::status;
 
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use msal::app::AccountSelector;
 
 use super::{silent, user};
 use crate::cli::exit::{NoSuchAccount, UsageError};
-use crate::cli::logger::status;
+use crate::cli::status::status;
 
 /// Arguments of `msal logout`.
 #[derive(Debug, Args)]

@@ -9,8 +9,8 @@ use msal::text::printable;
 use crate::cli::Context;
 use crate::cli::args::OutputFormat;
 use crate::cli::exit::Interrupted;
-use crate::cli::logger::status;
 use crate::cli::settings::DEFAULT_PUBLIC_CLIENT_ID;
+use crate::cli::status::status;
 
 /// The public client for this run: `--client-id` or the Azure CLI's public client id.
 pub fn public_client(context: &Context) -> PublicClient {
