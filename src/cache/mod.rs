@@ -71,6 +71,12 @@ pub enum CacheError {
         /// How long this process waited.
         waited: Duration,
     },
+    /// A wait for one of the cache's locks was ended early ([`CacheFile::with_interrupt`]).
+    #[error("token cache {path}: stopped waiting for the lock")]
+    Interrupted {
+        /// The cache file, or its lock file.
+        path: PathBuf,
+    },
     /// A program using msal-extensions (the Azure CLI, azure-identity) held the cache's
     /// `<cache>.lockfile` for longer than the deadline.
     #[error(

@@ -11,6 +11,7 @@ mod keyring;
 mod logger;
 mod output;
 mod settings;
+mod signal;
 mod status;
 mod style;
 

@@ -252,8 +252,10 @@ impl Settings {
             authority: self.authority.clone(),
             http,
             token_cache: use_cache.then(|| {
+                // A signal ends a wait for the cache's lock (see `cli/signal.rs`).
                 let file = CacheFile::new(self.cache_path.clone())
-                    .with_encryption(self.keyring.cache_encryption());
+                    .with_encryption(self.keyring.cache_encryption())
+                    .with_interrupt(crate::cli::signal::stop_flag());
                 match self.cache_lock_timeout {
                     Some(timeout) => file.with_lock_timeout(timeout),
                     None => file,

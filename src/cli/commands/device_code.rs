@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::user;
 use crate::cli::Context;
+use crate::cli::signal;
 use crate::cli::status::status;
 
 /// Arguments of `msal device-code`.
@@ -26,7 +27,7 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
     let client = user::public_client(context);
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.
-    let interrupted = user::interrupted();
+    let interrupted = signal::interrupted();
     tokio::pin!(interrupted);
     status!("{}", flow.authorization.instructions());
     if args.qr {
@@ -59,6 +60,10 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
         }
     };
     clear_line(show_countdown);
+    // A signal that came while the thread was busy (waiting for the cache's lock) still ends it.
+    if let Some(signal) = signal::received() {
+        return Err(signal.into());
+    }
     user::finish_sign_in(&result?, context)
 }
 

@@ -14,6 +14,7 @@ use super::user;
 use crate::cli::Context;
 use crate::cli::credential::read_secret;
 use crate::cli::settings::flatten_scopes;
+use crate::cli::signal;
 use crate::cli::status::status;
 
 /// Arguments of `msal login`.
@@ -101,7 +102,7 @@ async fn interactive(
     };
     let flow = client.initiate_interactive(&params).await?;
     // From here until the sign-in is complete, code redemption included.
-    let interrupted = user::interrupted();
+    let interrupted = signal::interrupted();
     tokio::pin!(interrupted);
     let url = flow.url().to_string();
     let opened = browser.is_some() && browser::open(&url);
@@ -127,10 +128,15 @@ async fn interactive(
         redirect = pasted => redirect,
         signal = &mut interrupted => return Err(signal.into()),
     };
-    tokio::select! {
-        result = client.complete_interactive(&flow, redirect) => Ok(result?),
-        signal = &mut interrupted => Err(signal.into()),
+    let result = tokio::select! {
+        result = client.complete_interactive(&flow, redirect) => result,
+        signal = &mut interrupted => return Err(signal.into()),
+    };
+    // A signal that came while the thread was busy (waiting for the cache's lock) still ends it.
+    if let Some(signal) = signal::received() {
+        return Err(signal.into());
     }
+    Ok(result?)
 }
 
 /// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when
