@@ -116,7 +116,7 @@ impl CacheFile {
     }
 
     /// Reads encrypted files with keys from `encryption`, and writes the file encrypted or not as
-    /// its policy says ([`encryption`]). The lock, the atomic write and "write only when changed"
+    /// its policy says ([`EncryptionPolicy`]). The lock, the atomic write and "write only when changed"
     /// are the same either way: encryption happens only at the edge, on the bytes.
     pub fn with_encryption(mut self, encryption: CacheEncryption) -> Self {
         self.encryption = Some(encryption);

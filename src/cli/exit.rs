@@ -438,7 +438,7 @@ mod tests {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    use msal::private_file::Refusal;
+    use msal::cache::Refusal;
 
     use super::*;
 

@@ -2,19 +2,19 @@
 //!
 //! A [`ClientCredential`] is what the user configured; [`ClientCredential::client_auth`] turns
 //! it into the [`ClientAuth`] of one token request. Certificates sign a fresh assertion per
-//! request ([`certificate`]); assertion and federated token files are re-read per request because
-//! platforms rotate them; GitHub Actions tokens need an HTTP call, which the caller makes with
-//! [`github::token_request`] and [`github::parse_token_response`].
+//! request ([`Certificate::sign_assertion`]); assertion and federated token files are re-read
+//! per request because platforms rotate them; GitHub Actions tokens need an HTTP call, which the
+//! app layer makes before each token request.
 
-pub mod certificate;
+pub(crate) mod certificate;
 mod der;
-pub mod github;
+pub(crate) mod github;
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
-pub use certificate::{Certificate, SigningAlgorithm};
+pub use certificate::{ASSERTION_LIFETIME_SECS, Certificate, SigningAlgorithm};
 pub use github::GitHubOidc;
 
 use crate::secret::{Assertion, ClientSecret};
@@ -49,8 +49,8 @@ pub enum ClientCredential {
     /// identity), used as the client assertion. Re-read on every request, because the platform
     /// rotates it and a copy kept in memory expires.
     FederatedTokenFile(PathBuf),
-    /// GitHub Actions' OIDC token, fetched fresh for every request by the caller through
-    /// [`github::token_request`] (the token lives minutes and each fetch is cheap).
+    /// GitHub Actions' OIDC token, fetched fresh by the app layer for every request (the token
+    /// lives minutes and each fetch is cheap).
     GitHubActions(GitHubOidc),
 }
 
@@ -164,8 +164,8 @@ impl ClientCredential {
     /// default) whose `aud` is `audience`; files are read now.
     ///
     /// [`ClientCredential::GitHubActions`] needs HTTP, which this crate keeps out of credential
-    /// code: it returns [`CredentialError::FetchRequired`]; use [`github::token_request`] and
-    /// [`github::parse_token_response`], then `ClientAuth::Assertion`.
+    /// code: it returns [`CredentialError::FetchRequired`], and the app layer fetches the token
+    /// and sends it as a `ClientAuth::Assertion`.
     pub fn client_auth(
         &self,
         client_id: &str,
@@ -283,30 +283,30 @@ pub enum CredentialError {
     /// Reading a credential file failed.
     #[error("could not read {path}: {source}")]
     Read {
-        /// The file.
+        /// The credential file.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// A credential file is larger than any real one.
     #[error("{path} is larger than {limit} bytes; is it the right file?")]
     TooLarge {
-        /// The file.
+        /// The credential file.
         path: PathBuf,
-        /// The cap.
+        /// The most bytes read ([`MAX_CREDENTIAL_FILE_BYTES`]).
         limit: u64,
     },
     /// A token or assertion file is not UTF-8 text.
     #[error("{path} is not a text file; expected a token (a JWT)")]
     NotText {
-        /// The file.
+        /// The token or assertion file.
         path: PathBuf,
     },
     /// A token or assertion file is empty (or only whitespace).
     #[error("{path} is empty; {hint}")]
     EmptyFile {
-        /// The file.
+        /// The token or assertion file.
         path: PathBuf,
         /// Where the content should come from.
         hint: &'static str,

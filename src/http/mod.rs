@@ -161,7 +161,7 @@ pub enum HttpError {
     /// Connecting, TLS or sending failed.
     #[error("could not reach {endpoint}: {reason}")]
     Connect {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// The transport's reason, with its causes.
         reason: String,
@@ -169,7 +169,7 @@ pub enum HttpError {
     /// The server's TLS certificate was refused: the connection never carried a request.
     #[error("could not reach {endpoint}: {reason}")]
     Certificate {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// What is wrong with the certificate, for a caller that suggests a fix.
         problem: CertificateProblem,
@@ -179,7 +179,7 @@ pub enum HttpError {
     /// No complete answer within the timeout.
     #[error("no answer from {endpoint} within {seconds} s")]
     Timeout {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// The limit that was hit.
         seconds: u64,
@@ -187,15 +187,15 @@ pub enum HttpError {
     /// The answer was larger than any identity provider reply should be.
     #[error("the answer from {endpoint} exceeded {limit} bytes; refusing to read more")]
     BodyTooLarge {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
-        /// The cap.
+        /// The most bytes a response body may have.
         limit: usize,
     },
     /// The server kept answering 429/5xx after the retry.
     #[error("{endpoint} is unavailable (HTTP {status}){}", retry_after.map(|s| format!("; it asked to retry after {s} s")).unwrap_or_default())]
     Unavailable {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// The last status.
         status: u16,
@@ -209,9 +209,9 @@ pub enum HttpError {
     /// secrets travel only over TLS, or over plain http on loopback).
     #[error("refusing to send a request to {endpoint}: {reason}")]
     Insecure {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
-        /// Why.
+        /// Which transport rule the URL breaks.
         reason: String,
     },
     /// The server answered with a redirect that is not followed.

@@ -6,16 +6,16 @@
 //!
 //! # Tiers
 //!
-//! [`SecretStore`] tries the OS keyrings of [`os::tiers`] in order (on Linux the Secret Service,
-//! then kernel keyutils once a canary write/read/delete has worked), then, for secrets that allow
-//! it, a 0600 file in the config directory ([`file`]). A tier that fails or does not answer is
+//! [`SecretStore`] tries the platform's OS keyrings in order (on Linux the Secret Service, then
+//! kernel keyutils once a canary write/read/delete has worked), then, for secrets that allow it,
+//! a 0600 file in the config directory. A tier that fails or does not answer is
 //! not asked again in the same run. Reads look in every tier, so a secret saved while no keyring
 //! was reachable is still found once one is. [`KeyringMode`] narrows this: `require` never uses
 //! the file and fails when no keyring works; `off` never touches a keyring.
 //!
 //! # Bounded
 //!
-//! Every keyring call runs on a helper thread with a deadline ([`bounded`], 3 s by default): a
+//! Every keyring call runs on a helper thread with a deadline ([`DEFAULT_TIMEOUT`] unless set): a
 //! keyring that hangs (a D-Bus bus that accepts and never answers) costs one deadline, then the
 //! next tier is tried. No keyring call can hang a run or a CI job.
 //!
@@ -127,9 +127,9 @@ pub enum KeyringError {
     /// A keyring that works refused this entry (too long, ambiguous, unreadable value).
     #[error("{backend}: {reason}")]
     Refused {
-        /// The keyring.
+        /// The keyring that refused.
         backend: Backend,
-        /// What it said.
+        /// The keyring's own error message (it never holds the secret).
         reason: String,
     },
     /// Reading or writing the 0600 file failed.
@@ -137,14 +137,14 @@ pub enum KeyringError {
     File {
         /// The file or directory.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// A secret file that is not what `msal` writes.
     #[error("secret file {path} is not a file msal wrote; move it away")]
     FileFormat {
-        /// The file.
+        /// The secret file.
         path: PathBuf,
     },
     /// No OS keyring works, and there is no config directory for the 0600 file.
@@ -204,9 +204,9 @@ impl SecretId {
 /// A secret found, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// The value.
+    /// The secret itself, redacted in `Debug`.
     pub value: KeyringSecret,
-    /// Where it was.
+    /// The keyring (or the 0600 file) that held it.
     pub backend: Backend,
 }
 
