@@ -11,6 +11,7 @@ use anyhow::{Context as _, Result};
 use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
 use msal::secret::{CertificatePassword, ClientSecret};
 use msal::secret_store::SavedCredential;
+use zeroize::Zeroizing;
 
 use crate::cli::args::CredentialArgs;
 use crate::cli::config::Profile;
@@ -337,10 +338,13 @@ pub fn check_stdin<'a>(
 
 /// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the
 /// newline editors and `echo` add) is not part of it. Either is bounded like a credential file;
-/// a file that is neither a regular file nor a pipe is refused ([`msal::input_file`]).
+/// a file that is neither a regular file nor a pipe is refused ([`msal::input_file`]). The text
+/// is trimmed in place and handed over without a copy (the caller wraps it in its secret type);
+/// on an error it is zeroed.
 pub fn read_secret(path: &Path, what: &str) -> Result<String> {
     let limit = msal::credential::MAX_CREDENTIAL_FILE_BYTES;
-    let mut text = String::new();
+    // Room for any real secret up front, so that reading does not grow (and copy) the buffer.
+    let mut text = Zeroizing::new(String::with_capacity(8 * 1024));
     if path == Path::new("-") {
         std::io::stdin()
             .take(limit + 1)
@@ -353,11 +357,14 @@ pub fn read_secret(path: &Path, what: &str) -> Result<String> {
             );
         }
     } else {
-        text = msal::input_file::read_to_string(path, limit)
-            .with_context(|| format!("cannot read the {what} from {}", path.display()))?;
+        text = Zeroizing::new(
+            msal::input_file::read_to_string(path, limit)
+                .with_context(|| format!("cannot read the {what} from {}", path.display()))?,
+        );
     }
-    let trimmed = text.trim_end();
-    if trimmed.is_empty() {
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    if text.is_empty() {
         let source = if path == Path::new("-") {
             "stdin".to_owned()
         } else {
@@ -365,5 +372,5 @@ pub fn read_secret(path: &Path, what: &str) -> Result<String> {
         };
         anyhow::bail!("the {what} read from {source} is empty");
     }
-    Ok(trimmed.to_owned())
+    Ok(std::mem::take(&mut *text))
 }

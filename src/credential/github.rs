@@ -104,10 +104,10 @@ pub fn token_request(oidc: &GitHubOidc, audience: &str) -> Result<HttpRequest, C
     // The bearer token goes in the request's redacted `authorization` slot, never in the plain
     // header list that `Debug` shows.
     let mut request = HttpRequest::get(url);
-    request.authorization = Some(FormValue::Secret(format!(
-        "Bearer {}",
-        oidc.request_token.secret()
-    )));
+    request.authorization = Some(FormValue::Secret(crate::secret::concat(&[
+        "Bearer ",
+        oidc.request_token.secret(),
+    ])));
     Ok(request)
 }
 

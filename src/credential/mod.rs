@@ -13,6 +13,7 @@ pub(crate) mod github;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+use zeroize::Zeroizing;
 
 pub use certificate::{ASSERTION_LIFETIME_SECS, Certificate, SigningAlgorithm};
 pub use github::GitHubOidc;
@@ -85,18 +86,28 @@ impl ClientAuth {
     /// The `Authorization` header value for [`ClientAuth::SecretBasic`]: `Basic` and the base64
     /// of `{client_id}:{secret}`, each first encoded with `application/x-www-form-urlencoded` as
     /// RFC 6749 §2.3.1 requires (so a `:` in the id or secret cannot split them). A secret: keep
-    /// it out of logs. `None` for the other methods.
-    pub fn authorization_header(&self, client_id: &str) -> Option<String> {
+    /// it out of logs; it and every step of its making are zeroed when dropped. `None` for the
+    /// other methods.
+    pub fn authorization_header(&self, client_id: &str) -> Option<Zeroizing<String>> {
         let ClientAuth::SecretBasic(secret) = self else {
             return None;
         };
-        let encode =
-            |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-        let credentials = format!("{}:{}", encode(client_id), encode(secret.secret()));
-        Some(format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(credentials)
-        ))
+        // The encoder's pieces borrow from the input (or are static escapes): no copy yet.
+        let mut pieces: Vec<&str> = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+        pieces.push(":");
+        pieces.extend(form_urlencoded::byte_serialize(secret.secret().as_bytes()));
+        let credentials = crate::secret::concat(&pieces);
+        const PREFIX: &str = "Basic ";
+        let encoded = base64::encoded_len(credentials.len(), true)?;
+        let mut header = Zeroizing::new(vec![0u8; PREFIX.len() + encoded]);
+        header[..PREFIX.len()].copy_from_slice(PREFIX.as_bytes());
+        base64::engine::general_purpose::STANDARD
+            .encode_slice(credentials.as_bytes(), &mut header[PREFIX.len()..])
+            .ok()?;
+        // Moves the bytes (base64 is ASCII), leaving an empty vector behind.
+        String::from_utf8(std::mem::take(&mut *header))
+            .ok()
+            .map(Zeroizing::new)
     }
 
     /// This authentication with a client secret sent the way `method` says; assertions are

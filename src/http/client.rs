@@ -16,6 +16,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bytes::Bytes;
+use zeroize::Zeroizing;
+
 use super::{
     CertificateProblem, HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, endpoint_of,
 };
@@ -120,7 +123,8 @@ impl HttpClient {
 
     /// Sends one request, retrying once as the module doc describes.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        match self.attempt(request).await? {
+        let secrets = SecretParts::of(request)?;
+        match self.attempt(request, &secrets).await? {
             Attempt::Done(response) => Ok(response),
             Attempt::Retry { after, last } => {
                 log::info!(
@@ -129,7 +133,7 @@ impl HttpClient {
                     after.as_millis()
                 );
                 tokio::time::sleep(after).await;
-                match self.attempt(request).await? {
+                match self.attempt(request, &secrets).await? {
                     Attempt::Done(response) => Ok(response),
                     Attempt::Retry { last, .. } => Err(last),
                 }
@@ -137,7 +141,11 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, request: &HttpRequest) -> Result<Attempt, HttpError> {
+    async fn attempt(
+        &self,
+        request: &HttpRequest,
+        secrets: &SecretParts,
+    ) -> Result<Attempt, HttpError> {
         let endpoint = request.endpoint();
         check_transport(&request.url).map_err(|reason| HttpError::Insecure {
             endpoint: endpoint.clone(),
@@ -167,21 +175,16 @@ impl HttpClient {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        if let Some(authorization) = &request.authorization {
-            let mut value =
-                reqwest::header::HeaderValue::from_str(authorization.value()).map_err(|_| {
-                    HttpError::Setup("the Authorization header is not valid header text".into())
-                })?;
-            value.set_sensitive(true);
-            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        if let Some(value) = &secrets.authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, value.clone());
         }
-        if request.method == Method::Post {
-            let pairs: Vec<(&str, &str)> = request
-                .form
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.value()))
-                .collect();
-            builder = builder.form(&pairs);
+        if let Some(body) = &secrets.body {
+            builder = builder
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body.clone());
         }
 
         let mut response = match builder.send().await {
@@ -305,6 +308,42 @@ impl HttpClient {
                 }
             }
         }
+    }
+}
+
+/// The parts of a request that carry its secrets, encoded once for every attempt and handed to
+/// the transport without a copy: their bytes stay in zeroizing buffers ([`Bytes::from_owner`]),
+/// zeroed when the transport drops its last reference.
+struct SecretParts {
+    /// The form body of a POST.
+    body: Option<Bytes>,
+    /// The `Authorization` header, marked sensitive (HTTP/2's HPACK never indexes it, and
+    /// reqwest's `Debug` hides it).
+    authorization: Option<reqwest::header::HeaderValue>,
+}
+
+impl SecretParts {
+    fn of(request: &HttpRequest) -> Result<Self, HttpError> {
+        let body = (request.method == Method::Post).then(|| Bytes::from_owner(request.form_body()));
+        let authorization = match &request.authorization {
+            Some(value) => {
+                let bytes = Zeroizing::new(value.value().as_bytes().to_vec());
+                let mut value =
+                    reqwest::header::HeaderValue::from_maybe_shared(Bytes::from_owner(bytes))
+                        .map_err(|_| {
+                            HttpError::Setup(
+                                "the Authorization header is not valid header text".into(),
+                            )
+                        })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        Ok(Self {
+            body,
+            authorization,
+        })
     }
 }
 

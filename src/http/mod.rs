@@ -8,6 +8,7 @@ pub use client::{HttpClient, HttpConfig};
 pub use proxy::ProxyConfig;
 
 use url::Url;
+use zeroize::Zeroizing;
 
 /// An HTTP request as the protocol code builds it: no transport types leak out of this module.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,7 @@ pub struct HttpRequest {
     /// Extra headers; the client adds MSAL's own (`x-client-sku`, `client-request-id`, …) itself.
     pub headers: Vec<(String, String)>,
     /// A form body (`application/x-www-form-urlencoded`) for POST; secrets inside stay wrapped
-    /// until the client encodes them.
+    /// until [`Self::form_body`] encodes them.
     pub form: Vec<(String, FormValue)>,
     /// An `Authorization` header carrying client credentials (HTTP Basic, RFC 6749 §2.3.1), kept
     /// apart from `headers` so that it stays [`FormValue::Secret`] and redacted in `Debug` output.
@@ -36,19 +37,25 @@ pub enum Method {
 }
 
 /// One form field's (or the `Authorization` header's) value: plain, or a secret that must not
-/// appear in `Debug` output.
+/// appear in `Debug` output and is zeroed when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub enum FormValue {
     /// A value safe to log (grant type, scope, client id).
     Plain(String),
     /// A secret (client secret, assertion, code, refresh token, password, PKCE verifier).
-    Secret(String),
+    Secret(Zeroizing<String>),
 }
 
 impl FormValue {
+    /// A secret value, copied once into memory that is zeroed when dropped.
+    pub fn secret(value: &str) -> Self {
+        FormValue::Secret(Zeroizing::new(value.to_owned()))
+    }
+
     pub(crate) fn value(&self) -> &str {
         match self {
-            FormValue::Plain(v) | FormValue::Secret(v) => v,
+            FormValue::Plain(v) => v,
+            FormValue::Secret(v) => v,
         }
     }
 }
@@ -94,15 +101,26 @@ impl HttpRequest {
 
     /// Adds a secret form field.
     pub fn secret_field(mut self, name: &str, value: &str) -> Self {
-        self.form
-            .push((name.to_owned(), FormValue::Secret(value.to_owned())));
+        self.form.push((name.to_owned(), FormValue::secret(value)));
         self
     }
 
     /// Sets the `Authorization` header to a secret value.
-    pub fn secret_authorization(mut self, value: impl Into<String>) -> Self {
-        self.authorization = Some(FormValue::Secret(value.into()));
+    pub fn secret_authorization(mut self, value: Zeroizing<String>) -> Self {
+        self.authorization = Some(FormValue::Secret(value));
         self
+    }
+
+    /// The form body as `application/x-www-form-urlencoded` bytes (the WHATWG URL Standard's
+    /// serializer, as RFC 6749 Appendix B asks), in memory that is zeroed when dropped, since it
+    /// carries the request's secrets. Its exact length is counted first, so the buffer is never
+    /// reallocated: no copy of a secret is left behind in freed memory.
+    pub fn form_body(&self) -> Zeroizing<Vec<u8>> {
+        let mut len = 0;
+        encode_form(&self.form, |piece| len += piece.len());
+        let mut body = Zeroizing::new(Vec::with_capacity(len));
+        encode_form(&self.form, |piece| body.extend_from_slice(piece.as_bytes()));
+        body
     }
 
     /// Adds a header.
@@ -114,6 +132,18 @@ impl HttpRequest {
     /// The URL without query and fragment, safe for messages.
     pub fn endpoint(&self) -> String {
         endpoint_of(&self.url)
+    }
+}
+
+/// Hands `sink` the pieces of the encoded form `name=value&name=value`.
+fn encode_form(form: &[(String, FormValue)], mut sink: impl FnMut(&str)) {
+    for (i, (name, value)) in form.iter().enumerate() {
+        if i > 0 {
+            sink("&");
+        }
+        form_urlencoded::byte_serialize(name.as_bytes()).for_each(&mut sink);
+        sink("=");
+        form_urlencoded::byte_serialize(value.value().as_bytes()).for_each(&mut sink);
     }
 }
 
@@ -241,6 +271,36 @@ pub enum CertificateProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compile-time: the type is zeroed when dropped.
+    fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+
+    #[test]
+    fn the_form_body_is_encoded_as_before_into_one_zeroizing_buffer() {
+        let request = HttpRequest::post_form(Url::parse("https://h.example/token").unwrap())
+            .field("grant_type", "refresh_token")
+            .field("scope", "openid offline_access api://x/a+b")
+            .secret_field("refresh_token", "0.AX-y~z/=&%é ")
+            .secret_field("client_secret", "s3cr3t+/=");
+        let body = request.form_body();
+        zeroed_on_drop(&body);
+        for (_, value) in &request.form {
+            if let FormValue::Secret(secret) = value {
+                zeroed_on_drop(secret);
+            }
+        }
+        // What reqwest's `form()` sent (serde_urlencoded over the same serializer).
+        let expected = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(request.form.iter().map(|(k, v)| (k, v.value())))
+            .finish();
+        assert_eq!(body.as_slice(), expected.as_bytes());
+        assert_eq!(body.capacity(), body.len(), "one allocation, never grown");
+        assert!(
+            HttpRequest::get(Url::parse("https://h.example/").unwrap())
+                .form_body()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn endpoints_in_messages_carry_no_credentials_query_or_fragment() {
