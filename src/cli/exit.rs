@@ -229,36 +229,15 @@ fn find<T: std::error::Error + 'static>(
     })
 }
 
-fn library_error(error: &anyhow::Error) -> Option<&Error> {
-    find(error, |_| None::<&Error>)
-}
-
-fn http_error(error: &anyhow::Error) -> Option<&HttpError> {
-    find(error, |e| match e {
-        Error::Http(e) => Some(e),
-        _ => None,
-    })
-}
-
-fn cache_error(error: &anyhow::Error) -> Option<&CacheError> {
-    find(error, |e| match e {
-        Error::Cache(e) => Some(e),
-        _ => None,
-    })
-}
-
-fn authority_error(error: &anyhow::Error) -> Option<&AuthorityError> {
-    find(error, |e| match e {
-        Error::Authority(e) => Some(e),
-        _ => None,
-    })
-}
-
-fn loopback_error(error: &anyhow::Error) -> Option<&LoopbackError> {
-    find(error, |e| match e {
-        Error::Loopback(e) => Some(e),
-        _ => None,
-    })
+/// The first error of a library type in the chain, alone or inside the `msal::Error` variant
+/// that wraps it: `found!(error, Http)` is the first `HttpError`.
+macro_rules! found {
+    ($error:expr, $variant:ident) => {
+        find($error, |e| match e {
+            Error::$variant(inner) => Some(inner),
+            _ => None,
+        })
+    };
 }
 
 /// `host[:port]` of an endpoint URL, for hints.
@@ -289,7 +268,7 @@ fn shell_word(value: &str) -> String {
 /// fields), and names the command-line options that fix it, which the library does not know.
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
-    let library = library_error(error);
+    let library = find(error, |_| None::<&Error>);
     if matches!(library, Some(Error::AccountChoiceRequired { .. })) {
         hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
     } else if error.chain().any(|c| c.is::<NoSuchAccount>()) {
@@ -311,7 +290,7 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     if let Some(e) = server {
         hints.extend(server_hints(e));
     }
-    match authority_error(error) {
+    match found!(error, Authority) {
         Some(AuthorityError::UnknownInstance { host, .. }) => hints.push(format!(
             "if you trust {host}, pass --no-instance-discovery (or set MSAL_INSTANCE_DISCOVERY=false)"
         )),
@@ -321,7 +300,7 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         )),
         _ => {}
     }
-    hints.extend(cache_error(error).and_then(cache_hint));
+    hints.extend(found!(error, Cache).and_then(cache_hint));
     match find(error, |_| None::<&KeyringError>) {
         Some(KeyringError::SavedCredentialFormat) => {
             hints.push("save it again with --save-secret".into())
@@ -331,13 +310,13 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         }
         _ => {}
     }
-    if let Some(LoopbackError::PortInUse { .. }) = loopback_error(error) {
+    if let Some(LoopbackError::PortInUse { .. }) = found!(error, Loopback) {
         hints.push(
             "choose another --port (one the application's redirect URI allows), or leave --port out and msal picks a free one"
                 .into(),
         );
     }
-    hints.extend(http_error(error).and_then(network_hint));
+    hints.extend(found!(error, Http).and_then(network_hint));
     hints
 }
 
