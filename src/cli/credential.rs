@@ -183,12 +183,11 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn load(&self, spec: Spec<'_>) -> Result<Resolved> {
-        let secret = |secret: ClientSecret| self.resolved_secret(secret);
         match spec {
-            Spec::SecretFile(path) => Ok(secret(ClientSecret::new(read_secret(
-                path,
-                "client secret",
-            )?))),
+            Spec::SecretFile(path) => {
+                let secret = read_secret(path, "client secret")?;
+                Ok(self.resolved_secret(ClientSecret::new(secret)))
+            }
             Spec::Secret(value) => {
                 if self.origin == Origin::Flag {
                     log::warn!(
@@ -197,7 +196,7 @@ impl Loader<'_> {
                          instead"
                     );
                 }
-                Ok(secret(ClientSecret::new(value)))
+                Ok(self.resolved_secret(ClientSecret::new(value)))
             }
             Spec::Certificate(path) => {
                 let password = self.certificate_password()?;
@@ -227,7 +226,7 @@ impl Loader<'_> {
                     self.saved.authority()
                 );
                 match credential {
-                    SavedCredential::ClientSecret { secret: value } => Ok(secret(value)),
+                    SavedCredential::ClientSecret { secret } => Ok(self.resolved_secret(secret)),
                     SavedCredential::Certificate { path, password } => {
                         self.certificate(&path, password).with_context(|| {
                             format!("the certificate saved with --save-secret ({backend})")
