@@ -120,8 +120,6 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             break
         }
         'msal;client-credentials' {
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default')
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default')
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; implies --force-refresh')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]')
             [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)')
@@ -134,6 +132,8 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--mi-object-id', '--mi-object-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its object (principal) id')
             [CompletionResult]::new('--mi-resource-id', '--mi-resource-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its Azure resource id (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)')
             [CompletionResult]::new('--client-auth-method', '--client-auth-method', [CompletionResultType]::ParameterName, 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider''s discovery document offers only client_secret_basic]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
@@ -166,10 +166,8 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             break
         }
         'msal;obo' {
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope of the downstream API (repeatable)')
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope of the downstream API (repeatable)')
-            [CompletionResult]::new('--assertion-file', '--assertion-file', [CompletionResultType]::ParameterName, 'The incoming user token, from FILE or stdin with `-`')
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; implies --force-refresh')
+            [CompletionResult]::new('--assertion-file', '--assertion-file', [CompletionResultType]::ParameterName, 'The incoming user token, from FILE or stdin with `-`')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]')
             [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)')
             [CompletionResult]::new('--certificate', '--certificate', [CompletionResultType]::ParameterName, 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]')
@@ -181,6 +179,8 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--mi-object-id', '--mi-object-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its object (principal) id')
             [CompletionResult]::new('--mi-resource-id', '--mi-resource-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its Azure resource id (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)')
             [CompletionResult]::new('--client-auth-method', '--client-auth-method', [CompletionResultType]::ParameterName, 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider''s discovery document offers only client_secret_basic]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope of the downstream API (repeatable)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope of the downstream API (repeatable)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
@@ -249,9 +249,9 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
         'msal;silent' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to request (repeatable)')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request (repeatable)')
+            [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; implies --force-refresh')
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Pick the account by username (needed only when the cache holds several)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pick the account by home account id')
-            [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; bypasses the cached access token')
             [CompletionResult]::new('--min-validity', '--min-validity', [CompletionResultType]::ParameterName, 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
@@ -264,7 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the identity provider on each request')
             [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]')
-            [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Refresh even if the cached access token is valid')
+            [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Ask the identity provider even if the cache holds a valid token')
             [CompletionResult]::new('--no-instance-discovery', '--no-instance-discovery', [CompletionResultType]::ParameterName, 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')

@@ -121,7 +121,6 @@ complete -c msal -n "__fish_msal_using_subcommand device-code" -s q -l quiet -d 
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s V -l version -d 'Print version'
-complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s s -l scope -d 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
@@ -135,6 +134,7 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l mi-obje
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l mi-resource-id -d 'A user-assigned managed identity, by its Azure resource id (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
 basic\t'client_secret_basic: HTTP Basic authentication'"
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s s -l scope -d 'Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -167,9 +167,8 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s q -l qu
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s V -l version -d 'Print version'
-complete -c msal -n "__fish_msal_using_subcommand obo" -s s -l scope -d 'Scope of the downstream API (repeatable)' -r
-complete -c msal -n "__fish_msal_using_subcommand obo" -l assertion-file -d 'The incoming user token, from FILE or stdin with `-`' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l assertion-file -d 'The incoming user token, from FILE or stdin with `-`' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l certificate -d 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]' -r -F
@@ -182,6 +181,7 @@ complete -c msal -n "__fish_msal_using_subcommand obo" -l mi-object-id -d 'A use
 complete -c msal -n "__fish_msal_using_subcommand obo" -l mi-resource-id -d 'A user-assigned managed identity, by its Azure resource id (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
 basic\t'client_secret_basic: HTTP Basic authentication'"
+complete -c msal -n "__fish_msal_using_subcommand obo" -s s -l scope -d 'Scope of the downstream API (repeatable)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -248,9 +248,9 @@ complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l encrypt-c
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s s -l scope -d 'Scope to request (repeatable)' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l username -d 'Pick the account by username (needed only when the cache holds several)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l account -d 'Pick the account by home account id' -r
-complete -c msal -n "__fish_msal_using_subcommand silent" -l claims -d 'A claims challenge (JSON) to satisfy; bypasses the cached access token' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l min-validity -d 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
@@ -270,7 +270,7 @@ complete -c msal -n "__fish_msal_using_subcommand silent" -l ca-cert -d 'Extra t
 complete -c msal -n "__fish_msal_using_subcommand silent" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
 off\t'Never the OS keyring'"
-complete -c msal -n "__fish_msal_using_subcommand silent" -l force-refresh -d 'Refresh even if the cached access token is valid'
+complete -c msal -n "__fish_msal_using_subcommand silent" -l force-refresh -d 'Ask the identity provider even if the cache holds a valid token'
 complete -c msal -n "__fish_msal_using_subcommand silent" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s q -l quiet -d 'Only errors on stderr'

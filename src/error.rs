@@ -6,6 +6,7 @@ use std::fmt;
 use crate::authority::AuthorityError;
 use crate::cache::CacheError;
 use crate::credential::CredentialError;
+use crate::flow::loopback::LoopbackError;
 use crate::http::HttpError;
 use crate::managed_identity::ManagedIdentityError;
 
@@ -59,9 +60,30 @@ pub enum Error {
     /// refusal, an endpoint that stayed unavailable.
     #[error(transparent)]
     ManagedIdentity(#[from] ManagedIdentityError),
+    /// The loopback listener for the browser's redirect could not listen on the port asked for.
+    #[error(transparent)]
+    Loopback(#[from] LoopbackError),
+    /// The authority's metadata names no endpoint for the sign-in asked for: another flow is
+    /// needed.
+    #[error("{}", match .0 {
+        Endpoint::Authorization => "this authority has no authorization endpoint",
+        Endpoint::DeviceAuthorization => "this authority offers no device code sign-in",
+    })]
+    NoEndpoint(Endpoint),
     /// A state the code believes impossible; worth a bug report.
     #[error("internal error: {0} (please report this)")]
     Internal(&'static str),
+}
+
+/// An endpoint a sign-in needs from the authority's metadata (OpenID Connect Discovery §3,
+/// RFC 8628 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `authorization_endpoint`: sign-in in a browser.
+    Authorization,
+    /// `device_authorization_endpoint`: sign-in with a code on another device.
+    DeviceAuthorization,
 }
 
 /// Shorthand for results of this library.

@@ -4,6 +4,16 @@
 //! The library does no printing and never exits the process; the `msal` binary is a thin
 //! command-line layer over it. Warnings (a corrupt cache moved aside, permissions tightened) go
 //! through the `log` facade.
+//!
+//! Where to start: [`app`] holds the client applications (`PublicClient`, `ConfidentialClient`)
+//! and their `acquire_token_*` methods, named after MSAL Python's. They build on [`authority`]
+//! (which provider, where its endpoints are), [`flow`] (each grant's requests and responses as
+//! pure functions), [`http`] (the values those functions build and the client that sends them),
+//! [`credential`] (how a confidential client proves itself), [`cache`] (MSAL's token cache, in
+//! memory and on disk) and [`secret_store`] (the OS keyring). [`secret`] wraps every secret in a
+//! type that redacts and zeroizes it; [`text`] makes what servers and files say safe to show;
+//! [`input_file`] reads the files a user names; [`token`] is what a token endpoint returns.
+//! Every fallible call returns [`Error`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -15,15 +25,15 @@ pub mod app;
 pub mod authority;
 pub mod cache;
 pub mod credential;
-pub mod error;
+mod error;
 pub mod flow;
 pub mod http;
 pub mod input_file;
 pub mod managed_identity;
-pub mod private_file;
+pub(crate) mod private_file;
 pub mod secret;
 pub mod secret_store;
 pub mod text;
 pub mod token;
 
-pub use error::{Error, Result, ServerError};
+pub use error::{Endpoint, Error, Result, ServerError};

@@ -5,6 +5,19 @@
 //! `serde`-transparent so the token cache stays plain MSAL-shaped strings, and their memory is
 //! zeroed when they are dropped.
 
+use zeroize::Zeroizing;
+
+/// `parts` joined in one buffer sized for them, zeroed when dropped: building a secret header
+/// value (`Bearer …`, `Basic …`) this way leaves no copy behind in freed memory, as growing a
+/// `String` would.
+pub(crate) fn concat(parts: &[&str]) -> Zeroizing<String> {
+    let mut joined = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
+    for part in parts {
+        joined.push_str(part);
+    }
+    joined
+}
+
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*

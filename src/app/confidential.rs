@@ -133,7 +133,7 @@ impl ConfidentialClient {
     ) -> Result<AuthenticationResult> {
         if params.scopes.is_empty() {
             return Err(Error::InvalidArgument(
-                "no scope given: pass --scope {resource}/.default".into(),
+                "no scope given; client credentials need one `{resource}/.default` scope".into(),
             ));
         }
         let config = self.app.config();

@@ -11,7 +11,7 @@ use super::scopes::decorate_scopes;
 use super::store::{Filing, Owner, no_check};
 use super::{AuthenticationResult, ClientApplication};
 use crate::cache::AccessTokenFilter;
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result};
 use crate::flow::auth_code::{
     self, AuthorizationFlow, AuthorizationParameters, Redirect, ResponseMode,
 };
@@ -118,13 +118,10 @@ impl PublicClient {
     ) -> Result<InteractiveFlow> {
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
-        let authorization_endpoint = endpoints.authorization_url()?.ok_or_else(|| {
-            Error::InvalidArgument(
-                "this authority has no authorization endpoint; use `msal device-code`".into(),
-            )
-        })?;
-        let listener = LoopbackListener::bind(params.port)
-            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let authorization_endpoint = endpoints
+            .authorization_url()?
+            .ok_or(Error::NoEndpoint(Endpoint::Authorization))?;
+        let listener = LoopbackListener::bind(params.port)?;
         let redirect_uri = listener.redirect_uri();
         let mut requested = params.scopes.clone();
         requested.extend(params.extra_scopes.iter().cloned());
@@ -199,11 +196,9 @@ impl PublicClient {
     pub async fn initiate_device_flow(&self, scopes: &[String]) -> Result<DeviceFlow> {
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
-        let endpoint = endpoints.device_authorization_url()?.ok_or_else(|| {
-            Error::InvalidArgument(
-                "this authority offers no device code sign-in; use `msal login`".into(),
-            )
-        })?;
+        let endpoint = endpoints
+            .device_authorization_url()?
+            .ok_or(Error::NoEndpoint(Endpoint::DeviceAuthorization))?;
         let request = device_code::build_authorization_request(
             &endpoint,
             &self.app.config().client_id,

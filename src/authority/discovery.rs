@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Authority, AuthorityError, check_transport};
+use super::{Authority, AuthorityError, Rejected, check_transport};
 use crate::http::{HttpRequest, HttpResponse, endpoint_of};
 
 /// The endpoints this tool uses from a provider's metadata document.
@@ -139,7 +139,14 @@ pub fn parse_discovery_response(
         endpoints,
         aliases: aliases.iter().map(|a| a.to_ascii_lowercase()).collect(),
     };
-    check_discovered(authority, &discovered).map_err(fail)?;
+    check_discovered(authority, &discovered).map_err(|rejected| match rejected {
+        Rejected::OtherIssuer { expected, named } => AuthorityError::IssuerMismatch {
+            url: url.clone(),
+            expected,
+            named,
+        },
+        Rejected::Rule(reason) => fail(reason),
+    })?;
     Ok(discovered)
 }
 
@@ -158,7 +165,7 @@ pub fn parse_discovery_response(
 ///   <https://learn.microsoft.com/entra/identity-platform/msal-net-instance-discovery>.
 ///
 /// The error says which endpoint broke which rule.
-pub fn check_discovered(authority: &Authority, discovered: &Discovered) -> Result<(), String> {
+pub fn check_discovered(authority: &Authority, discovered: &Discovered) -> Result<(), Rejected> {
     let endpoints = &discovered.endpoints;
     let named = [
         ("token_endpoint", Some(endpoints.token_endpoint.as_str())),
@@ -173,15 +180,16 @@ pub fn check_discovered(authority: &Authority, discovered: &Discovered) -> Resul
     ];
     for (name, value) in named {
         let Some(value) = value else { continue };
-        let url = Url::parse(value).map_err(|e| format!("{name} is not a URL: {e}"))?;
-        check_transport(&url).map_err(|reason| format!("{name}: {reason}"))?;
+        let url =
+            Url::parse(value).map_err(|e| Rejected::Rule(format!("{name} is not a URL: {e}")))?;
+        check_transport(&url).map_err(|reason| Rejected::Rule(format!("{name}: {reason}")))?;
         if authority.is_entra_family() && !authority.hosts(&url, &discovered.aliases) {
-            return Err(format!(
+            return Err(Rejected::Rule(format!(
                 "its {name} {} is not on the authority's host ({}) nor on a host Entra's \
                  instance discovery named as its alias",
                 endpoint_of(&url),
                 authority.origin()
-            ));
+            )));
         }
     }
     authority.check_issuer(endpoints.issuer.as_deref())
@@ -253,7 +261,7 @@ mod tests {
         let (et, ea, ed) = at("evil.example");
         for (t, a, d) in [(&et, &a, &d), (&t, &ea, &d), (&t, &a, &ed)] {
             let err = check_discovered(&authority, &discovered(t, a, d, &[])).unwrap_err();
-            assert!(err.contains("evil.example"), "{err}");
+            assert!(err.to_string().contains("evil.example"), "{err}");
         }
         let other_port = "https://login.contoso.net:8443/t1/oauth2/v2.0/token";
         assert!(check_discovered(&authority, &discovered(other_port, &a, &d, &[])).is_err());
@@ -284,7 +292,7 @@ mod tests {
             "http://[::1]:4000/t1/oauth2/v2.0/token",
         ] {
             let err = check_discovered(&local, &discovered(bad, ok, ok, &[])).unwrap_err();
-            assert!(err.contains("token_endpoint"), "{err}");
+            assert!(err.to_string().contains("token_endpoint"), "{err}");
         }
         assert_eq!(
             check_discovered(&local, &discovered(ok, ok, ok, &[])),

@@ -127,7 +127,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = MetadataCache::new(dir.path().join("msal"));
         let discovered = Discovered {
-            endpoints: super::super::Endpoints {
+            endpoints: crate::authority::Endpoints {
                 issuer: None,
                 token_endpoint: "https://h/t/oauth2/v2.0/token".into(),
                 authorization_endpoint: None,

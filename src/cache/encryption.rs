@@ -1,4 +1,4 @@
-//! Opt-in encryption of the cache file with a key kept in the OS keyring (DESIGN §4 "Keyring").
+//! Opt-in encryption of the cache file with a key kept in the OS keyring.
 //!
 //! The file stays where it is; only its bytes change. An encrypted cache is two lines:
 //!

@@ -15,6 +15,7 @@
 use std::fs::{File, TryLockError};
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -75,6 +76,8 @@ pub struct CacheFile {
     /// Opt-in encryption with a key in the OS keyring ([`encryption`]); `None` reads and
     /// writes plain JSON only, and reports an encrypted file as unreadable.
     encryption: Option<CacheEncryption>,
+    /// Set (by another thread) to end lock waits at once ([`CacheFile::with_interrupt`]).
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Clone for CacheFile {
@@ -84,6 +87,7 @@ impl Clone for CacheFile {
             lock_timeout: self.lock_timeout,
             warned_permissions: AtomicBool::new(self.warned_permissions.load(Ordering::Relaxed)),
             encryption: self.encryption.clone(),
+            interrupt: self.interrupt.clone(),
         }
     }
 }
@@ -107,11 +111,12 @@ impl CacheFile {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             warned_permissions: AtomicBool::new(false),
             encryption: None,
+            interrupt: None,
         }
     }
 
     /// Reads encrypted files with keys from `encryption`, and writes the file encrypted or not as
-    /// its policy says ([`encryption`]). The lock, the atomic write and "write only when changed"
+    /// its policy says ([`EncryptionPolicy`]). The lock, the atomic write and "write only when changed"
     /// are the same either way: encryption happens only at the edge, on the bytes.
     pub fn with_encryption(mut self, encryption: CacheEncryption) -> Self {
         self.encryption = Some(encryption);
@@ -121,6 +126,15 @@ impl CacheFile {
     /// Sets how long [`update`](Self::update) waits for the lock.
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// Ends every wait for a lock as soon as `flag` is set, with [`CacheError::Interrupted`]. The
+    /// waits are blocking sleeps on the calling thread, which an async runtime on that thread
+    /// cannot cancel; a thread that handles Ctrl-C sets the flag so the user is not kept
+    /// waiting for the lock timeout.
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
         self
     }
 
@@ -208,7 +222,7 @@ impl CacheFile {
         let contents = match contents {
             Contents::Blank | Contents::Corrupt(_) => {
                 // Waits without taking the lock: looking creates no file.
-                PeerLock::wait_until_free(&located, self.deadline())?;
+                PeerLock::wait_until_free(&located, &self.wait())?;
                 self.read(&located, keep)?.0
             }
             other => other,
@@ -351,9 +365,12 @@ impl CacheFile {
         }
     }
 
-    /// When a wait for a lock that starts now must end.
-    fn deadline(&self) -> Instant {
-        Instant::now() + self.lock_timeout
+    /// A wait for a lock that starts now.
+    fn wait(&self) -> LockWait<'_> {
+        LockWait {
+            deadline: Instant::now() + self.lock_timeout,
+            interrupt: self.interrupt.as_deref(),
+        }
     }
 
     /// Whether a file that is (or is not) `encrypted` should be written encrypted.
@@ -527,6 +544,7 @@ impl CacheFile {
         let lock_path = located.sibling_path(&name);
         let file = located.dir.open_lock(&name, &lock_path)?;
         let start = Instant::now();
+        let wait = self.wait();
         let mut pause = Duration::from_millis(1);
         loop {
             match file.try_lock() {
@@ -546,9 +564,52 @@ impl CacheFile {
                     waited,
                 });
             }
-            std::thread::sleep(pause.min(self.lock_timeout - waited));
+            wait.pause(pause, &located.path)?;
             pause = (pause * 2).min(MAX_LOCK_POLL);
         }
+    }
+}
+
+/// How long a wait for a lock may last, and the flag that ends it early.
+pub(super) struct LockWait<'a> {
+    deadline: Instant,
+    interrupt: Option<&'a AtomicBool>,
+}
+
+impl LockWait<'_> {
+    /// A wait that only the deadline ends.
+    #[cfg(test)]
+    pub(super) fn until(deadline: Instant) -> Self {
+        Self {
+            deadline,
+            interrupt: None,
+        }
+    }
+
+    /// When the wait must end.
+    pub(super) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Sleeps `pause` (never past the deadline) between two tries for the lock of `path`;
+    /// [`CacheError::Interrupted`] once the interrupt flag is set.
+    pub(super) fn pause(&self, pause: Duration, path: &Path) -> Result<(), CacheError> {
+        let interrupted = || {
+            self.interrupt
+                .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        };
+        if interrupted() {
+            return Err(CacheError::Interrupted {
+                path: path.to_owned(),
+            });
+        }
+        std::thread::sleep(pause.min(self.deadline.saturating_duration_since(Instant::now())));
+        if interrupted() {
+            return Err(CacheError::Interrupted {
+                path: path.to_owned(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -575,7 +636,7 @@ impl LockedCacheFile<'_> {
     /// The cache as it is now on disk; a corrupt file is moved aside and reported (an empty
     /// cache is returned), an unknown format is an error.
     pub fn read(&self) -> Result<TokenCache, CacheError> {
-        let _peer = PeerLock::acquire(&self.located, self.file.deadline())?;
+        let _peer = PeerLock::acquire(&self.located, &self.file.wait())?;
         let (contents, open_to_others) = self.file.read(&self.located, &Keep::All)?;
         match contents {
             Contents::Parsed(sections, _) => {
@@ -597,7 +658,7 @@ impl LockedCacheFile<'_> {
         // Other MSAL clients' lock too, from the read to the rename: they rewrite the file in
         // place, so without it the read could catch a half-written file, and our write could
         // land between their read and their write and be lost.
-        let _peer = PeerLock::acquire(&self.located, self.file.deadline())?;
+        let _peer = PeerLock::acquire(&self.located, &self.file.wait())?;
         let (contents, open_to_others) = self.file.read(&self.located, &Keep::All)?;
         let (mut cache, before, encrypted) = match contents {
             Contents::Parsed(sections, encrypted) => {

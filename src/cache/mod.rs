@@ -40,6 +40,9 @@ pub use schema::{
 
 pub use snapshot::{AccessTokenFilter, CacheSnapshot};
 
+/// Why a cache file was refused ([`CacheError::Refused`]).
+pub use crate::private_file::Refusal;
+
 use parse::{Keep, ParseError};
 use schema::{AccessTokenView, Sections, Timestamp};
 
@@ -53,9 +56,9 @@ pub enum CacheError {
     /// Reading or writing the file failed.
     #[error("token cache {path}: {source}")]
     Io {
-        /// The file.
+        /// The cache file, or its lock file.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -70,6 +73,12 @@ pub enum CacheError {
         path: PathBuf,
         /// How long this process waited.
         waited: Duration,
+    },
+    /// A wait for one of the cache's locks was ended early ([`CacheFile::with_interrupt`]).
+    #[error("token cache {path}: stopped waiting for the lock")]
+    Interrupted {
+        /// The cache file, or its lock file.
+        path: PathBuf,
     },
     /// A program using msal-extensions (the Azure CLI, azure-identity) held the cache's
     /// `<cache>.lockfile` for longer than the deadline.
@@ -100,13 +109,13 @@ pub enum CacheError {
     /// The file at the cache path is not one `msal` may use: not a regular file (a directory, a
     /// device, a FIFO), another user's, writable by others, reached through a symbolic link
     /// another user could have planted, or larger than any token cache
-    /// ([`MAX_CACHE_BYTES`](file::MAX_CACHE_BYTES)). It was not opened or, if opened, not changed.
+    /// ([`MAX_CACHE_BYTES`]). It was not opened or, if opened, not changed.
     #[error("token cache {path} was not used: {reason}; nothing was changed")]
     Refused {
         /// The cache file as given, or where its link led.
         path: PathBuf,
-        /// Why.
-        reason: crate::private_file::Refusal,
+        /// What about the file (or the way to it) makes it unsafe.
+        reason: Refusal,
     },
     /// The file is not a token cache (not a JSON object, or not JSON at all). Reading leaves it
     /// as it is; a write moves it aside (`<file>.corrupt-<time>`) and starts an empty cache.
@@ -133,13 +142,12 @@ pub enum CacheError {
         looked_in: String,
     },
     /// The file is plain JSON, but msal encrypted this cache and its key is still in the keyring:
-    /// another program replaced it, or it was decrypted outside msal.
+    /// another program replaced it, or it was decrypted outside msal. Choosing a policy other
+    /// than [`EncryptionPolicy::Keep`], or removing the key, settles it.
     #[error(
         "token cache {path} is plain JSON, but msal keeps it encrypted and its key is still in \
          {looked_in}: another program replaced the file, or it was decrypted outside msal. It \
-         was left untouched. To keep it as plain JSON from now on, run once with \
-         --encrypt-cache=0 (MSAL_ENCRYPT_CACHE=0); to encrypt it again, with --encrypt-cache; or \
-         remove that key from the keyring"
+         was left untouched"
     )]
     PlainWhereEncrypted {
         /// The cache file.

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::CacheError;
+use super::file::LockWait;
 use crate::private_file::{Dir, Located};
 
 /// A lock file untouched for this long belongs to a writer that died holding it (holders keep
@@ -37,7 +38,8 @@ impl<'a> PeerLock<'a> {
     /// Creates `<cache>.lockfile` exclusively (mode 0600, never through a link), waiting until
     /// `deadline` for another holder to delete it; a stale one (its writer died) is removed with
     /// a warning. Then takes the `flock` portalocker writers take on it too.
-    pub(super) fn acquire(cache: &'a Located, deadline: Instant) -> Result<Self, CacheError> {
+    pub(super) fn acquire(cache: &'a Located, wait: &LockWait<'_>) -> Result<Self, CacheError> {
+        let deadline = wait.deadline();
         let name = cache.sibling(".lockfile");
         let path = cache.sibling_path(&name);
         let start = Instant::now();
@@ -52,7 +54,7 @@ impl<'a> PeerLock<'a> {
                     path,
                     file,
                 };
-                return lock.flock(start, deadline);
+                return lock.flock(start, wait);
             }
             if remove_if_stale(&cache.dir, &name, &path) {
                 continue;
@@ -64,7 +66,7 @@ impl<'a> PeerLock<'a> {
                     waited: now.duration_since(start),
                 });
             }
-            std::thread::sleep(pause.min(deadline - now));
+            wait.pause(pause, &path)?;
             pause = (pause * 2).min(MAX_POLL);
         }
     }
@@ -72,7 +74,8 @@ impl<'a> PeerLock<'a> {
     /// Waits, without creating anything, until no other program holds `<cache>.lockfile` (or
     /// it is stale): for a reader that only looks, and wants a file no writer is in the middle
     /// of rewriting.
-    pub(super) fn wait_until_free(cache: &Located, deadline: Instant) -> Result<(), CacheError> {
+    pub(super) fn wait_until_free(cache: &Located, wait: &LockWait<'_>) -> Result<(), CacheError> {
+        let deadline = wait.deadline();
         let name = cache.sibling(".lockfile");
         let start = Instant::now();
         let mut pause = Duration::from_millis(1);
@@ -96,14 +99,15 @@ impl<'a> PeerLock<'a> {
                     waited: now.duration_since(start),
                 });
             }
-            std::thread::sleep(pause.min(deadline - now));
+            wait.pause(pause, &cache.sibling_path(&name))?;
             pause = (pause * 2).min(MAX_POLL);
         }
     }
 
-    /// Polls for the `flock` until `deadline`: we created the file, so only a portalocker writer
+    /// Polls for the `flock` until the wait's deadline: we created the file, so only a portalocker writer
     /// that gave up on the `O_EXCL` step and opened it by name meanwhile can hold it, briefly.
-    fn flock(self, start: Instant, deadline: Instant) -> Result<Self, CacheError> {
+    fn flock(self, start: Instant, wait: &LockWait<'_>) -> Result<Self, CacheError> {
+        let deadline = wait.deadline();
         let mut pause = Duration::from_millis(1);
         loop {
             match self.file.try_lock() {
@@ -124,7 +128,8 @@ impl<'a> PeerLock<'a> {
                     waited: now.duration_since(start),
                 });
             }
-            std::thread::sleep(pause.min(deadline - now));
+            // Dropping `self` on an interruption deletes the file we created.
+            wait.pause(pause, &self.path)?;
             pause = (pause * 2).min(MAX_POLL);
         }
     }
@@ -180,13 +185,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = located(dir.path());
         let lock_path = dir.path().join("cache.json.lockfile");
-        let held = PeerLock::acquire(&cache, Instant::now()).unwrap();
+        let held = PeerLock::acquire(&cache, &LockWait::until(Instant::now())).unwrap();
         assert!(lock_path.is_file());
-        let waited = PeerLock::acquire(&cache, Instant::now() + Duration::from_millis(50));
+        let waited = PeerLock::acquire(
+            &cache,
+            &LockWait::until(Instant::now() + Duration::from_millis(50)),
+        );
         assert!(matches!(waited, Err(CacheError::PeerLockTimeout { .. })));
         drop(held);
         assert!(!lock_path.exists());
-        PeerLock::acquire(&cache, Instant::now()).unwrap();
+        PeerLock::acquire(&cache, &LockWait::until(Instant::now())).unwrap();
     }
 
     #[test]
@@ -195,7 +203,10 @@ mod tests {
         let cache = located(dir.path());
         let lock_path = dir.path().join("cache.json.lockfile");
         fs::write(&lock_path, "4242 az").unwrap();
-        let fresh = PeerLock::acquire(&cache, Instant::now() + Duration::from_millis(30));
+        let fresh = PeerLock::acquire(
+            &cache,
+            &LockWait::until(Instant::now() + Duration::from_millis(30)),
+        );
         assert!(fresh.is_err(), "a live holder is waited for");
         let old = SystemTime::now() - Duration::from_secs(60);
         File::options()
@@ -204,7 +215,7 @@ mod tests {
             .unwrap()
             .set_modified(old)
             .unwrap();
-        let _taken = PeerLock::acquire(&cache, Instant::now()).unwrap();
+        let _taken = PeerLock::acquire(&cache, &LockWait::until(Instant::now())).unwrap();
     }
 
     #[cfg(unix)]
@@ -216,7 +227,10 @@ mod tests {
         let target = dir.path().join("target");
         fs::write(&target, "keep").unwrap();
         std::os::unix::fs::symlink(&target, &lock_path).unwrap();
-        let result = PeerLock::acquire(&cache, Instant::now() + Duration::from_millis(20));
+        let result = PeerLock::acquire(
+            &cache,
+            &LockWait::until(Instant::now() + Duration::from_millis(20)),
+        );
         assert!(result.is_err());
         assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
         assert!(fs::symlink_metadata(&lock_path).unwrap().is_symlink());

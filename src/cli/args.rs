@@ -1,12 +1,12 @@
 //! Command-line definitions (clap derive): the global options every subcommand shares, and the
 //! argument groups several subcommands reuse.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use msal::credential::SecretAuthMethod;
 
-use super::commands;
+use crate::cli::commands;
 
 /// Get OAuth 2.0 / OpenID Connect tokens from Microsoft Entra ID and other OpenID Connect
 /// providers.
@@ -126,7 +126,7 @@ pub struct GlobalArgs {
 
     /// OS keyring options (src/cli/keyring.rs).
     #[command(flatten)]
-    pub keyring: super::keyring::KeyringArgs,
+    pub keyring: crate::cli::keyring::KeyringArgs,
 }
 
 /// `--output` formats.
@@ -146,6 +146,32 @@ pub enum OutputFormat {
     ExecCredential,
     /// Nothing (warm the cache, check that a token can be had)
     None,
+}
+
+/// The token a command asks for, and whether a cached one will do: shared by the commands that
+/// get a token without signing anyone in. A command may reword `--scope`'s help with
+/// `#[command(mut_arg("scopes", …))]`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Scope to request (repeatable)
+    #[arg(short, long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// Ask the identity provider even if the cache holds a valid token
+    #[arg(long)]
+    pub force_refresh: bool,
+
+    /// A claims challenge (JSON) to satisfy; implies --force-refresh
+    #[arg(long, value_name = "JSON")]
+    pub claims: Option<String>,
+}
+
+/// `--no-cache`, for the commands that can work without the token cache.
+#[derive(Debug, Args)]
+pub struct NoCacheArgs {
+    /// Neither read nor write the token cache
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// How a confidential client proves its identity. At most one source may be given; without
@@ -214,7 +240,20 @@ pub struct CredentialArgs {
 
     /// --save-secret / --forget-secret (src/cli/keyring.rs).
     #[command(flatten)]
-    pub keyring: super::keyring::SaveSecretArgs,
+    pub keyring: crate::cli::keyring::SaveSecretArgs,
+}
+
+impl CredentialArgs {
+    /// The options that may name stdin (`-`), for [`crate::cli::credential::check_stdin`].
+    pub fn stdin_inputs(&self) -> [(&'static str, Option<&Path>); 2] {
+        [
+            ("--client-secret-file", self.client_secret_file.as_deref()),
+            (
+                "--certificate-password-file",
+                self.certificate_password_file.as_deref(),
+            ),
+        ]
+    }
 }
 
 /// Which of the machine's managed identities to use: the system-assigned one unless one of these

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
 
-use super::args::OutputFormat;
-use super::exit::UsageError;
+use crate::cli::args::OutputFormat;
+use crate::cli::exit::UsageError;
 
 /// The file's top level.
 #[derive(Debug, Default, Deserialize)]

@@ -11,15 +11,16 @@
 
 use std::io::Write as _;
 
-use msal::Error;
-use msal::ServerError;
 use msal::authority::AuthorityError;
 use msal::cache::CacheError;
-use msal::http::HttpError;
+use msal::flow::loopback::LoopbackError;
+use msal::http::{CertificateProblem, HttpError};
 use msal::managed_identity::ManagedIdentityError;
+use msal::secret_store::KeyringError;
+use msal::{Endpoint, Error, ServerError};
 
-use super::args::OutputFormat;
-use super::style;
+use crate::cli::args::OutputFormat;
+use crate::cli::style;
 
 /// Success.
 pub const SUCCESS: u8 = 0;
@@ -101,7 +102,11 @@ pub fn code(error: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
-                Error::InvalidArgument(_) => USAGE,
+                Error::InvalidArgument(_)
+                | Error::NoEndpoint(_)
+                | Error::Loopback(LoopbackError::PortInUse { .. } | LoopbackError::Bind { .. }) => {
+                    USAGE
+                }
                 Error::InteractionRequired { .. } | Error::AccountChoiceRequired { .. } => {
                     INTERACTION_REQUIRED
                 }
@@ -135,17 +140,18 @@ pub fn report(error: &anyhow::Error, output: OutputFormat) {
     let mut stderr = std::io::stderr().lock();
     let code = code(error);
     let server = server_error(error);
+    let hints = hints(error, server, code);
     // A failed write to stderr leaves nothing better to do than exit with the code.
     let _ = if output == OutputFormat::Json {
-        writeln!(stderr, "{}", json_report(error, server, code))
+        writeln!(stderr, "{}", json_report(error, server, code, &hints))
     } else {
-        write!(stderr, "{}", human_report(error, server, code))
+        write!(stderr, "{}", human_report(error, server, &hints))
     };
 }
 
 /// The error for a person: every line quotes what servers and files said, so each passes
 /// through [`clean`] before the labels (which may be coloured) are added.
-fn human_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> String {
+fn human_report(error: &anyhow::Error, server: Option<&ServerError>, hints: &[String]) -> String {
     let mut text = format!("{} {}\n", style::error("error:"), clean(&error.to_string()));
     let mut last = error.to_string();
     for cause in error.chain().skip(1) {
@@ -170,13 +176,18 @@ fn human_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -
             text.push_str(&format!("  trace id: {}\n", clean(id)));
         }
     }
-    for hint in hints(error, server, code) {
-        text.push_str(&format!("{} {}\n", style::hint("hint:"), clean(&hint)));
+    for hint in hints {
+        text.push_str(&format!("{} {}\n", style::hint("hint:"), clean(hint)));
     }
     text
 }
 
-fn json_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> String {
+fn json_report(
+    error: &anyhow::Error,
+    server: Option<&ServerError>,
+    code: u8,
+    hints: &[String],
+) -> String {
     let value = serde_json::json!({
         "error": server.map(|e| e.error.clone()).unwrap_or_else(|| match code {
             USAGE => "usage_error".to_owned(),
@@ -190,6 +201,7 @@ fn json_report(error: &anyhow::Error, server: Option<&ServerError>, code: u8) ->
         "claims": server.and_then(|e| e.claims.clone()),
         "correlation_id": server.and_then(|e| e.correlation_id.clone()),
         "trace_id": server.and_then(|e| e.trace_id.clone()),
+        "hints": hints,
         "exit_code": code,
     });
     // Faithful to the server's words, yet shown by a terminal as text.
@@ -206,23 +218,33 @@ fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// A TLS certificate the server presented was refused: which host, and the likely fix. The
-/// transport names the reason as rustls's `CertificateError` variant.
-fn certificate_hint(error: &anyhow::Error) -> Option<String> {
-    let (endpoint, reason) =
-        error
-            .chain()
-            .find_map(|cause| match cause.downcast_ref::<Error>() {
-                Some(Error::Http(HttpError::Connect { endpoint, reason })) => {
-                    Some((endpoint, reason))
-                }
-                _ => match cause.downcast_ref::<HttpError>() {
-                    Some(HttpError::Connect { endpoint, reason }) => Some((endpoint, reason)),
-                    _ => None,
-                },
-            })?;
-    let (_, problem) = reason.split_once("invalid peer certificate")?;
-    let host = url::Url::parse(endpoint)
+/// The first `T` in the error's chain: standing alone, or inside the `msal::Error` variant that
+/// `inside` picks (the library's transparent variants hide their inner error from the chain).
+fn find<T: std::error::Error + 'static>(
+    error: &anyhow::Error,
+    inside: fn(&Error) -> Option<&T>,
+) -> Option<&T> {
+    error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<T>()
+            .or_else(|| cause.downcast_ref::<Error>().and_then(inside))
+    })
+}
+
+/// The first error of a library type in the chain, alone or inside the `msal::Error` variant
+/// that wraps it: `found!(error, Http)` is the first `HttpError`.
+macro_rules! found {
+    ($error:expr, $variant:ident) => {
+        find($error, |e| match e {
+            Error::$variant(inner) => Some(inner),
+            _ => None,
+        })
+    };
+}
+
+/// `host[:port]` of an endpoint URL, for hints.
+fn host_of(endpoint: &str) -> String {
+    url::Url::parse(endpoint)
         .ok()
         .and_then(|u| {
             let host = u.host_str()?.to_owned();
@@ -231,25 +253,7 @@ fn certificate_hint(error: &anyhow::Error) -> Option<String> {
                 None => host,
             })
         })
-        .unwrap_or_else(|| endpoint.clone());
-    let host = clean(&host);
-    Some(if problem.contains("NotValidForName") {
-        format!(
-            "the certificate {host} presented is for another name: check the authority URL, or \
-             whether a proxy intercepts TLS"
-        )
-    } else if problem.contains("Expired") || problem.contains("NotValidYet") {
-        format!(
-            "the certificate {host} presented is outside its validity period: check this \
-             machine's clock"
-        )
-    } else {
-        format!(
-            "{host} presented a certificate this machine does not trust; if a TLS-inspecting \
-             proxy or a private CA signs it, trust that CA's PEM file with --ca-cert FILE or \
-             SSL_CERT_FILE=FILE"
-        )
-    })
+        .unwrap_or_else(|| endpoint.to_owned())
 }
 
 /// What to do about a managed identity the platform refused or could not serve.
@@ -276,16 +280,22 @@ fn managed_identity_hint(error: &ManagedIdentityError) -> Option<String> {
     }
 }
 
-/// What the user can do next.
+/// A value as one word for a POSIX shell: as it is when nothing in it is special, else quoted.
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_owned()
+    } else {
+        shell_quote(value)
+    }
+}
+
+/// What the user can do next: each hint comes from a typed error (or the server's error
+/// fields), and names the command-line options that fix it, which the library does not know.
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
-    let choice = error.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<Error>(),
-            Some(Error::AccountChoiceRequired { .. })
-        )
-    });
-    if choice {
+    let library = find(error, |_| None::<&Error>);
+    if matches!(library, Some(Error::AccountChoiceRequired { .. })) {
         hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
     } else if error.chain().any(|c| c.is::<NoSuchAccount>()) {
         hints.push("`msal accounts` lists the accounts in the cache".into());
@@ -294,81 +304,473 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
             "sign in with `msal login` (or `msal device-code`) using the same --scope".into(),
         );
     }
-    if let Some(e) = server {
-        if let Some(claims) = &e.claims {
-            hints.push(format!(
-                "the authority asks for more: retry with --claims {}",
-                shell_quote(&clean(claims))
-            ));
+    match library {
+        Some(Error::NoEndpoint(Endpoint::Authorization)) => {
+            hints.push("sign in with `msal device-code` instead".into())
         }
-        let has = |code: i64| e.error_codes.contains(&code);
-        match e.error.as_str() {
-            "invalid_client" if has(7000215) || has(7000222) => {
-                hints.push("the client secret is wrong or expired; check the application's certificates & secrets".into())
-            }
-            "invalid_client" => hints.push("check the client id and its credential (secret, certificate or federated credential)".into()),
-            "invalid_scope" => hints.push(
-                "client credentials and on-behalf-of need one `<resource>/.default` scope, e.g. https://graph.microsoft.com/.default".into(),
-            ),
-            "invalid_tenant" => hints.push(
-                "no such tenant at this authority: check the tenant (a domain such as contoso.onmicrosoft.com, or the tenant id) and the cloud".into(),
-            ),
-            "unauthorized_client" if has(700016) => {
-                hints.push("no application with this client id exists in the tenant; check --client-id and --tenant".into())
-            }
-            _ => {}
+        Some(Error::NoEndpoint(Endpoint::DeviceAuthorization)) => {
+            hints.push("sign in with `msal login` instead".into())
         }
-    }
-    let cache_error = error.chain().find_map(|cause| {
-        cause
-            .downcast_ref::<CacheError>()
-            .or_else(|| match cause.downcast_ref::<Error>() {
-                Some(Error::Cache(e)) => Some(e),
-                _ => None,
-            })
-    });
-    match cache_error {
-        Some(CacheError::Corrupt { .. }) => hints.push(
-            "--cache, MSAL_CACHE or the profile's `cache` names this file; if it is the cache, \
-             a command that saves a token (msal login, …) moves it aside and starts a new one"
-                .into(),
-        ),
-        Some(CacheError::Refused { .. }) => hints.push(
-            "point --cache (or MSAL_CACHE, or the profile's `cache`) at a file of your own in a \
-             directory only you can write to, or run with --no-cache"
-                .into(),
-        ),
         _ => {}
     }
-    if let Some(e) = error.chain().find_map(|c| match c.downcast_ref::<Error>() {
-        Some(Error::ManagedIdentity(e)) => Some(e),
-        _ => None,
-    }) {
+    if let Some(e) = server {
+        hints.extend(server_hints(e));
+    }
+    if let Some(e) = found!(error, ManagedIdentity) {
         hints.extend(managed_identity_hint(e));
     }
-    let text = format!("{error:#}");
-    if text.contains("does not understand") {
-        hints.push("move the file aside, point --cache elsewhere, or run with --no-cache".into());
+    match found!(error, Authority) {
+        Some(AuthorityError::UnknownInstance { host, .. }) => hints.push(format!(
+            "if you trust {host}, pass --no-instance-discovery (or set MSAL_INSTANCE_DISCOVERY=false)"
+        )),
+        Some(AuthorityError::IssuerMismatch { named, .. }) => hints.push(format!(
+            "if that provider is the one you mean, give its issuer exactly: --oidc-authority {}",
+            shell_word(named)
+        )),
+        _ => {}
     }
-    if text.contains("is already in use on") {
+    hints.extend(found!(error, Cache).and_then(cache_hint));
+    match find(error, |_| None::<&KeyringError>) {
+        Some(KeyringError::SavedCredentialFormat) => {
+            hints.push("save it again with --save-secret".into())
+        }
+        Some(KeyringError::Off) => {
+            hints.push("--keyring off or MSAL_KEYRING=off turns it off".into())
+        }
+        _ => {}
+    }
+    if let Some(LoopbackError::PortInUse { .. }) = found!(error, Loopback) {
         hints.push(
             "choose another --port (one the application's redirect URI allows), or leave --port out and msal picks a free one"
                 .into(),
         );
     }
-    let unreachable = text.contains("--timeout") || text.contains("could not reach");
-    if let Some(hint) = certificate_hint(error) {
-        hints.push(hint);
-    } else if unreachable && text.contains(msal::managed_identity::detect::IMDS_DEFAULT_BASE) {
-        hints.push(
-            "no managed identity endpoint answered: outside an Azure VM no platform variable is \
-             set, and IMDS is the default; `msal doctor` shows what was detected"
-                .into(),
-        );
-    } else if unreachable {
-        hints.push(
-            "check the network, HTTPS_PROXY/NO_PROXY, and that the authority URL is right".into(),
-        );
+    match found!(error, Http) {
+        // Outside Azure no platform variable is set and the default, IMDS, does not answer.
+        Some(HttpError::Connect { endpoint, .. } | HttpError::Timeout { endpoint, .. })
+            if endpoint.starts_with(msal::managed_identity::detect::IMDS_DEFAULT_BASE) =>
+        {
+            hints.push(
+                "no managed identity endpoint answered: outside an Azure VM no platform variable \
+                 is set, and IMDS is the default; `msal doctor` shows what was detected"
+                    .into(),
+            )
+        }
+        other => hints.extend(other.and_then(network_hint)),
     }
     hints
+}
+
+/// Hints from an OAuth error answer: a claims challenge to pass back, and the usual causes of
+/// Entra's most common refusals.
+fn server_hints(e: &ServerError) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let Some(claims) = &e.claims {
+        hints.push(format!(
+            "the authority asks for more: retry with --claims {}",
+            shell_quote(&clean(claims))
+        ));
+    }
+    let has = |code: i64| e.error_codes.contains(&code);
+    match e.error.as_str() {
+        "invalid_client" if has(7000215) || has(7000222) => hints.push(
+            "the client secret is wrong or expired; check the application's certificates & secrets"
+                .into(),
+        ),
+        "invalid_client" => hints.push(
+            "check the client id and its credential (secret, certificate or federated credential)"
+                .into(),
+        ),
+        "invalid_scope" => hints.push(
+            "client credentials and on-behalf-of need one `<resource>/.default` scope, e.g. https://graph.microsoft.com/.default".into(),
+        ),
+        "invalid_tenant" => hints.push(
+            "no such tenant at this authority: check the tenant (a domain such as contoso.onmicrosoft.com, or the tenant id) and the cloud".into(),
+        ),
+        "unauthorized_client" if has(700016) => hints.push(
+            "no application with this client id exists in the tenant; check --client-id and --tenant".into(),
+        ),
+        _ => {}
+    }
+    hints
+}
+
+/// How to get past a cache file msal will not use.
+fn cache_hint(error: &CacheError) -> Option<String> {
+    Some(match error {
+        CacheError::Corrupt { .. } => {
+            "--cache, MSAL_CACHE or the profile's `cache` names this file; if it is the cache, \
+             a command that saves a token (msal login, …) moves it aside and starts a new one"
+        }
+        CacheError::Refused { .. } => {
+            "point --cache (or MSAL_CACHE, or the profile's `cache`) at a file of your own in a \
+             directory only you can write to, or run with --no-cache"
+        }
+        CacheError::UnknownFormat { .. } => {
+            "move the file aside, point --cache elsewhere, or run with --no-cache"
+        }
+        CacheError::PlainWhereEncrypted { .. } => {
+            "to keep it as plain JSON from now on, run once with --encrypt-cache=0 \
+             (MSAL_ENCRYPT_CACHE=0); to encrypt it again, with --encrypt-cache; or remove that \
+             key from the keyring"
+        }
+        _ => return None,
+    }
+    .to_owned())
+}
+
+/// A request that got no answer: a refused certificate names the host and the likely fix;
+/// anything else points at the network (and the wait, when it ran out).
+fn network_hint(error: &HttpError) -> Option<String> {
+    const NETWORK: &str =
+        "check the network, HTTPS_PROXY/NO_PROXY, and that the authority URL is right";
+    Some(match error {
+        HttpError::Certificate {
+            endpoint, problem, ..
+        } => {
+            let host = host_of(endpoint);
+            match problem {
+                CertificateProblem::OtherName => format!(
+                    "the certificate {host} presented is for another name: check the authority \
+                     URL, or whether a proxy intercepts TLS"
+                ),
+                CertificateProblem::OutsideValidity => format!(
+                    "the certificate {host} presented is outside its validity period: check \
+                     this machine's clock"
+                ),
+                _ => format!(
+                    "{host} presented a certificate this machine does not trust; if a \
+                     TLS-inspecting proxy or a private CA signs it, trust that CA's PEM file \
+                     with --ca-cert FILE or SSL_CERT_FILE=FILE"
+                ),
+            }
+        }
+        HttpError::Timeout { .. } => {
+            format!("raise the wait with --timeout SECS if the server is slow; {NETWORK}")
+        }
+        HttpError::Connect { .. } => NETWORK.to_owned(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use msal::cache::Refusal;
+
+    use super::*;
+
+    fn server(value: serde_json::Value) -> ServerError {
+        let mut error: ServerError = serde_json::from_value(value).unwrap();
+        error.status = 400;
+        error
+    }
+
+    fn http(error: HttpError) -> anyhow::Error {
+        Error::Http(error).into()
+    }
+
+    fn certificate(problem: CertificateProblem) -> anyhow::Error {
+        http(HttpError::Certificate {
+            endpoint: "https://login.example.com:8443/t/oauth2/v2.0/token".into(),
+            problem,
+            reason: "invalid peer certificate".into(),
+        })
+    }
+
+    /// Every error a user can meet, its exit code, and a word of each hint it gets (in order).
+    fn table() -> Vec<(&'static str, anyhow::Error, u8, Vec<&'static str>)> {
+        let path = PathBuf::from("/home/u/.config/msal/token_cache.json");
+        vec![
+            ("usage", UsageError("--x".into()).into(), USAGE, vec![]),
+            ("ctrl-c", Interrupted::SIGINT.into(), 130, vec![]),
+            ("sigterm", Interrupted::SIGTERM.into(), 143, vec![]),
+            (
+                "no such account",
+                NoSuchAccount("no account matches".into()).into(),
+                INTERACTION_REQUIRED,
+                vec!["`msal accounts` lists"],
+            ),
+            (
+                "invalid argument",
+                Error::InvalidArgument("bad".into()).into(),
+                USAGE,
+                vec![],
+            ),
+            (
+                "no authorization endpoint",
+                Error::NoEndpoint(Endpoint::Authorization).into(),
+                USAGE,
+                vec!["`msal device-code`"],
+            ),
+            (
+                "no device code endpoint",
+                Error::NoEndpoint(Endpoint::DeviceAuthorization).into(),
+                USAGE,
+                vec!["`msal login`"],
+            ),
+            (
+                "busy port",
+                Error::Loopback(LoopbackError::PortInUse {
+                    port: 8400,
+                    address: "127.0.0.1",
+                })
+                .into(),
+                USAGE,
+                vec!["choose another --port"],
+            ),
+            (
+                "port that cannot be bound",
+                Error::Loopback(LoopbackError::Bind {
+                    port: 80,
+                    reason: "permission denied".into(),
+                })
+                .into(),
+                USAGE,
+                vec![],
+            ),
+            (
+                "no redirect in time",
+                LoopbackError::TimedOut(300).into(),
+                FAILURE,
+                vec![],
+            ),
+            (
+                "interaction required",
+                Error::InteractionRequired {
+                    reason: "no refresh token".into(),
+                    server: None,
+                }
+                .into(),
+                INTERACTION_REQUIRED,
+                vec!["sign in with `msal login`"],
+            ),
+            (
+                "several accounts",
+                Error::AccountChoiceRequired {
+                    accounts: vec!["a".into(), "b".into()],
+                }
+                .into(),
+                INTERACTION_REQUIRED,
+                vec!["--username or --account"],
+            ),
+            (
+                "wrong client secret",
+                Error::OAuth(server(serde_json::json!({
+                    "error": "invalid_client", "error_codes": [7000215]
+                })))
+                .into(),
+                REFUSED,
+                vec!["client secret is wrong"],
+            ),
+            (
+                "claims challenge, with context",
+                anyhow::Error::new(Error::OAuth(server(serde_json::json!({
+                    "error": "invalid_grant", "claims": "{\"access_token\":{}}"
+                }))))
+                .context("refreshing"),
+                REFUSED,
+                vec!["--claims '{\"access_token\":{}}'"],
+            ),
+            (
+                "unknown tenant at discovery",
+                Error::Authority(AuthorityError::Refused {
+                    url: "https://login.example.com/x/v2.0/.well-known/openid-configuration".into(),
+                    error: server(serde_json::json!({
+                        "error": "invalid_tenant", "error_codes": [90002]
+                    })),
+                })
+                .into(),
+                REFUSED,
+                vec!["no such tenant"],
+            ),
+            (
+                "unknown Entra host",
+                Error::Authority(AuthorityError::UnknownInstance {
+                    host: "login.contoso.net".into(),
+                    reason: "invalid_instance".into(),
+                })
+                .into(),
+                FAILURE,
+                vec!["if you trust login.contoso.net, pass --no-instance-discovery"],
+            ),
+            (
+                "another issuer",
+                Error::Authority(AuthorityError::IssuerMismatch {
+                    url: "https://id.example.com/.well-known/openid-configuration".into(),
+                    expected: "https://id.example.com".into(),
+                    named: "https://id.example.com/".into(),
+                })
+                .into(),
+                FAILURE,
+                vec!["--oidc-authority https://id.example.com/"],
+            ),
+            (
+                "another issuer a shell would split",
+                Error::Authority(AuthorityError::IssuerMismatch {
+                    url: "https://id.example.com/.well-known/openid-configuration".into(),
+                    expected: "https://id.example.com".into(),
+                    named: "https://id.example.com/$(rm -rf ~)".into(),
+                })
+                .into(),
+                FAILURE,
+                vec!["--oidc-authority 'https://id.example.com/$(rm -rf ~)'"],
+            ),
+            (
+                "timeout",
+                http(HttpError::Timeout {
+                    endpoint: "https://login.example.com/t".into(),
+                    seconds: 30,
+                }),
+                FAILURE,
+                vec!["--timeout SECS"],
+            ),
+            (
+                "unreachable",
+                http(HttpError::Connect {
+                    endpoint: "https://login.example.com/t".into(),
+                    reason: "connection refused".into(),
+                }),
+                FAILURE,
+                vec!["HTTPS_PROXY"],
+            ),
+            (
+                "untrusted certificate",
+                certificate(CertificateProblem::Untrusted),
+                FAILURE,
+                vec!["login.example.com:8443 presented a certificate this machine does not trust"],
+            ),
+            (
+                "certificate for another name",
+                certificate(CertificateProblem::OtherName),
+                FAILURE,
+                vec!["is for another name"],
+            ),
+            (
+                "expired certificate",
+                certificate(CertificateProblem::OutsideValidity),
+                FAILURE,
+                vec!["this machine's clock"],
+            ),
+            (
+                "unavailable server",
+                http(HttpError::Unavailable {
+                    endpoint: "https://login.example.com/t".into(),
+                    status: 503,
+                    retry_after: Some(60),
+                }),
+                FAILURE,
+                vec![],
+            ),
+            (
+                "cache of an unknown format",
+                Error::Cache(CacheError::UnknownFormat {
+                    path: path.clone(),
+                    detail: "AccessToken".into(),
+                })
+                .into(),
+                FAILURE,
+                vec!["move the file aside"],
+            ),
+            (
+                "not a cache",
+                CacheError::Corrupt {
+                    path: path.clone(),
+                    detail: "not JSON".into(),
+                }
+                .into(),
+                FAILURE,
+                vec!["moves it aside"],
+            ),
+            (
+                "refused cache",
+                Error::Cache(CacheError::Refused {
+                    path: path.clone(),
+                    reason: Refusal::WritableByOthers { mode: 0o666 },
+                })
+                .into(),
+                FAILURE,
+                vec!["--no-cache"],
+            ),
+            (
+                "plain where encrypted",
+                Error::Cache(CacheError::PlainWhereEncrypted {
+                    path: path.clone(),
+                    looked_in: "the Secret Service (D-Bus)".into(),
+                })
+                .into(),
+                FAILURE,
+                vec!["--encrypt-cache=0"],
+            ),
+            (
+                "lock timeout",
+                Error::Cache(CacheError::LockTimeout {
+                    path,
+                    waited: Duration::from_secs(30),
+                })
+                .into(),
+                FAILURE,
+                vec![],
+            ),
+            (
+                "keyring turned off",
+                anyhow::Error::new(KeyringError::Off).context("--save-secret"),
+                FAILURE,
+                vec!["--keyring off or MSAL_KEYRING=off"],
+            ),
+            (
+                "saved credential of another version",
+                anyhow::Error::new(KeyringError::SavedCredentialFormat)
+                    .context("could not look for a saved client credential"),
+                FAILURE,
+                vec!["--save-secret"],
+            ),
+        ]
+    }
+
+    #[test]
+    fn exit_codes_and_hints_come_from_the_error_types() {
+        for (name, error, expected_code, expected_hints) in table() {
+            let code = code(&error);
+            assert_eq!(code, expected_code, "{name}: exit code");
+            let hints = hints(&error, server_error(&error), code);
+            assert_eq!(hints.len(), expected_hints.len(), "{name}: hints {hints:?}");
+            for (hint, needle) in hints.iter().zip(expected_hints) {
+                assert!(hint.contains(needle), "{name}: {hint:?} lacks {needle:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn library_messages_name_no_command_line_option() {
+        for (name, error, ..) in table() {
+            if error
+                .chain()
+                .any(|c| c.is::<UsageError>() || c.is::<NoSuchAccount>())
+            {
+                continue;
+            }
+            let text = format!("{error:#}");
+            for word in [" --", "msal login", "msal device-code", "MSAL_"] {
+                assert!(!text.contains(word), "{name}: {text:?} names {word:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_errors_carry_the_hints() {
+        let error: anyhow::Error = Error::NoEndpoint(Endpoint::DeviceAuthorization).into();
+        let code = code(&error);
+        let hints = hints(&error, None, code);
+        let value: serde_json::Value =
+            serde_json::from_str(&json_report(&error, None, code, &hints)).unwrap();
+        assert_eq!(value["error"], "usage_error");
+        assert_eq!(value["exit_code"], 2);
+        assert_eq!(
+            value["hints"],
+            serde_json::json!(["sign in with `msal login` instead"])
+        );
+    }
 }

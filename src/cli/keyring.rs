@@ -2,7 +2,6 @@
 //! `--forget-secret` to [`msal::secret_store`]. Everything that talks to a keyring lives in the
 //! library; this file only turns options into calls and messages.
 
-use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,16 +10,16 @@ use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use msal::app::{AuthenticationResult, TokenSource};
 use msal::cache::{CacheEncryption, EncryptionPolicy};
-use msal::credential::{Certificate, ClientCredential};
-use msal::secret::{CertificatePassword, ClientSecret};
+use msal::secret::CertificatePassword;
 use msal::secret_store::{
     Backend, KeyringCacheKeys, KeyringMode, SavedCredential, SecretStore, SecretStoreConfig,
 };
 
-use super::Context;
-use super::env::{self, Env};
-use super::exit::UsageError;
-use super::logger::status;
+use crate::cli::Context;
+use crate::cli::credential::{Origin, Resolved};
+use crate::cli::env::{self, Env};
+use crate::cli::exit::UsageError;
+use crate::cli::status::status;
 
 /// Global keyring options (valid with every subcommand).
 #[derive(Debug, Args, Default)]
@@ -149,52 +148,40 @@ impl std::fmt::Debug for KeyringSettings {
     }
 }
 
-/// A confidential client's saved credential for one run: looked up when no credential option
-/// is given, and kept after a successful run with `--save-secret`.
-pub struct SavedSecrets<'a> {
-    store: &'a SecretStore,
+/// The credential `--save-secret` kept for one client id at the run's authority: the last
+/// source of a credential, and where a PFX given without its password looks for it.
+#[derive(Clone)]
+pub struct SavedCredentials {
+    store: Arc<SecretStore>,
     client_id: String,
-    authority: &'a str,
-    save: bool,
-    /// What `--save-secret` will keep once the token has been had.
-    pending: RefCell<Option<SavedCredential>>,
-    /// Whether the credential of this run came from the keyring.
-    from_saved: Cell<bool>,
+    authority: String,
 }
 
-impl<'a> SavedSecrets<'a> {
+impl SavedCredentials {
     /// For `client_id` at the run's authority.
-    pub fn new(context: &'a Context, args: &SaveSecretArgs, client_id: &str) -> Self {
+    pub fn new(context: &Context, client_id: &str) -> Self {
         Self {
-            store: &context.settings.keyring.store,
+            store: context.settings.keyring.store.clone(),
             client_id: client_id.to_owned(),
-            authority: context.settings.authority.url(),
-            save: args.save_secret,
-            pending: RefCell::new(None),
-            from_saved: Cell::new(false),
+            authority: context.settings.authority.url().to_owned(),
         }
     }
 
-    /// A client secret given on this run: kept later with `--save-secret`.
-    pub fn secret(&self, secret: ClientSecret) -> ClientCredential {
-        if self.save {
-            *self.pending.borrow_mut() = Some(SavedCredential::ClientSecret {
-                secret: secret.clone(),
-            });
-        }
-        ClientCredential::Secret(secret)
+    /// The client id it is kept for.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 
-    /// A certificate given on this run: its file and password are kept later with
-    /// `--save-secret`.
-    pub fn certificate(&self, path: &Path, password: Option<&CertificatePassword>) {
-        if self.save {
-            let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-            *self.pending.borrow_mut() = Some(SavedCredential::Certificate {
-                path,
-                password: password.cloned(),
-            });
-        }
+    /// The authority it is kept for.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// The saved credential and where it was found, if any.
+    pub fn lookup(&self) -> Result<Option<(SavedCredential, Backend)>> {
+        self.store
+            .saved_credential(&self.client_id, &self.authority)
+            .context("could not look for a saved client credential")
     }
 
     /// The saved password of a certificate, for a PFX given without one.
@@ -204,47 +191,28 @@ impl<'a> SavedSecrets<'a> {
             _ => Ok(None),
         }
     }
+}
 
-    /// The saved credential, for a run given none.
-    pub fn credential(&self, send_chain: bool) -> Result<Option<ClientCredential>> {
-        let Some((saved, backend)) = self.lookup()? else {
+/// `--save-secret`: the credential to keep once the identity provider has accepted it.
+pub struct SaveSecret {
+    saved: SavedCredentials,
+    credential: SavedCredential,
+}
+
+impl SaveSecret {
+    /// Decides, before any request, what this run keeps: nothing without `--save-secret`; with
+    /// it, the secret or certificate that an option, a variable or the profile gave (a run
+    /// that found only the saved one has nothing new to keep), and with `--keyring require` a
+    /// keyring that works.
+    pub fn plan(
+        args: &SaveSecretArgs,
+        saved: &SavedCredentials,
+        resolved: &Resolved,
+    ) -> Result<Option<Self>> {
+        if !args.save_secret {
             return Ok(None);
-        };
-        self.from_saved.set(true);
-        log::info!(
-            "using the credential saved for {} at {} in {backend}",
-            self.client_id,
-            self.authority
-        );
-        match saved {
-            SavedCredential::ClientSecret { secret } => Ok(Some(ClientCredential::Secret(secret))),
-            SavedCredential::Certificate { path, password } => {
-                let certificate =
-                    Certificate::from_file(&path, password.as_ref()).with_context(|| {
-                        format!("the certificate saved with --save-secret ({backend})")
-                    })?;
-                Ok(Some(ClientCredential::Certificate {
-                    certificate,
-                    send_chain,
-                }))
-            }
-            _ => Ok(None),
         }
-    }
-
-    fn lookup(&self) -> Result<Option<(SavedCredential, Backend)>> {
-        self.store
-            .saved_credential(&self.client_id, self.authority)
-            .context("could not look for a saved client credential")
-    }
-
-    /// Before any request: `--save-secret` needs something to keep, and with `--keyring
-    /// require` a keyring that works.
-    pub fn check(&self, credential: &ClientCredential) -> Result<()> {
-        if !self.save {
-            return Ok(());
-        }
-        if self.from_saved.get() {
+        if resolved.origin == Origin::Keyring {
             return Err(UsageError(
                 "--save-secret needs a credential option or variable: this run found none, and \
                  would only keep the credential that is already saved"
@@ -252,35 +220,31 @@ impl<'a> SavedSecrets<'a> {
             )
             .into());
         }
-        if self.pending.borrow().is_none() {
+        let Some(credential) = resolved.keepable.clone() else {
             return Err(UsageError(format!(
                 "--save-secret keeps a client secret or a certificate given on the command line \
                  or in the environment; {} is not one",
-                credential.describe()
+                resolved.credential.describe()
             ))
             .into());
-        }
-        if self.store.mode() == KeyringMode::Require {
-            self.store
+        };
+        if saved.store.mode() == KeyringMode::Require {
+            saved
+                .store
                 .keyring()
                 .context("--save-secret with --keyring require")?;
         }
-        Ok(())
+        Ok(Some(Self {
+            saved: saved.clone(),
+            credential,
+        }))
     }
 
-    /// Whether this run keeps its credential (`--save-secret`), so the identity provider must
-    /// see it: the caller skips the cached token.
-    pub fn saving(&self) -> bool {
-        self.save
-    }
-
-    /// After a successful run: keeps the credential given with `--save-secret`, but only when
-    /// `result` came from the identity provider, which has then accepted the credential; a token
-    /// from the cache (a fallback after a failed refresh, say) proves nothing about it.
-    pub fn commit(&self, result: &AuthenticationResult) -> Result<()> {
-        let Some(credential) = self.pending.borrow_mut().take() else {
-            return Ok(());
-        };
+    /// After a successful run: keeps the credential, but only when `result` came from the
+    /// identity provider, which has then accepted it; a token from the cache (a fallback after
+    /// a failed refresh, say) proves nothing about it.
+    pub fn commit(self, result: &AuthenticationResult) -> Result<()> {
+        let saved = &self.saved;
         if result.source != TokenSource::IdentityProvider {
             log::warn!(
                 "the credential was not saved: the token came from the cache, so the identity \
@@ -288,16 +252,16 @@ impl<'a> SavedSecrets<'a> {
             );
             return Ok(());
         }
-        let backend = self
+        let backend = saved
             .store
-            .save_credential(&self.client_id, self.authority, &credential)
+            .save_credential(&saved.client_id, &saved.authority, &self.credential)
             .context("could not keep the client credential (--save-secret)")?;
         // The file fallback has already said where it went.
         if backend != Backend::File {
             status!(
                 "saved the credential of {} at {} in {backend}",
-                self.client_id,
-                self.authority
+                saved.client_id,
+                saved.authority
             );
         }
         Ok(())

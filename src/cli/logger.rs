@@ -1,20 +1,12 @@
 //! Diagnostics on stderr through the `log` facade: warnings by default, errors only with `-q`,
 //! more with `-v`/`-vv` or `MSAL_LOG`. The library logs no secret: they live in redacting types.
+//! Status lines for the user have their own printer ([`crate::cli::status`]).
 
 use std::io::Write as _;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
-use super::style;
-
-/// Log target for plain status lines ("signed in as …"): shown unless `-q`, without a label.
-pub const STATUS_TARGET: &str = "msal::status";
-
-/// Prints a status line on stderr (hidden by `-q`).
-macro_rules! status {
-    ($($arg:tt)*) => { log::warn!(target: $crate::cli::logger::STATUS_TARGET, $($arg)*) };
-}
-pub(crate) use status;
+use crate::cli::style;
 
 struct StderrLogger {
     level: LevelFilter,
@@ -33,10 +25,6 @@ impl Log for StderrLogger {
         // the terminal gets text, never an escape sequence.
         let text = record.args().to_string();
         let text = msal::text::printable_lines(&text);
-        if record.target() == STATUS_TARGET {
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
-            return;
-        }
         let label = match record.level() {
             Level::Error => style::error("error:"),
             Level::Warn => style::warning("warning:"),
@@ -52,6 +40,7 @@ impl Log for StderrLogger {
 }
 
 /// Installs the logger. `verbose` counts `-v`; `quiet` is `-q`; `env_level` is `MSAL_LOG`.
+/// Status lines ([`crate::cli::status`]) are shown whenever warnings are.
 pub fn init(verbose: u8, quiet: bool, env_level: Option<&str>) {
     let level = if quiet {
         LevelFilter::Error
@@ -64,6 +53,7 @@ pub fn init(verbose: u8, quiet: bool, env_level: Option<&str>) {
             .and_then(|l| l.parse().ok())
             .unwrap_or(LevelFilter::Warn)
     };
+    crate::cli::status::init(level >= LevelFilter::Warn);
     // One logger for the life of the process; leaking it is what `set_logger` needs.
     if log::set_logger(Box::leak(Box::new(StderrLogger { level }))).is_ok() {
         log::set_max_level(level);

@@ -4,12 +4,15 @@
 mod args;
 mod commands;
 mod config;
+mod credential;
 mod env;
 mod exit;
 mod keyring;
 mod logger;
 mod output;
 mod settings;
+mod signal;
+mod status;
 mod style;
 
 use std::process::ExitCode;
@@ -44,22 +47,26 @@ pub fn main() -> ExitCode {
     let env = Env::capture();
     style::init(&env);
     logger::init(cli.global.verbose, cli.global.quiet, env.get(env::MSAL_LOG));
-    let format = cli.global.output.unwrap_or(OutputFormat::Token);
-    match run(cli, env) {
+    // Until the settings are resolved, only the flag can choose how errors look.
+    let mut errors_as = cli.global.output.unwrap_or(OutputFormat::Token);
+    match run(cli, env, &mut errors_as) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(error) => {
-            exit::report(&error, format);
+            exit::report(&error, errors_as);
             ExitCode::from(exit::code(&error))
         }
     }
 }
 
-fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
+/// Runs the command; `errors_as` becomes the output format the settings chose (the flag, else
+/// the profile's), so that a script that gets JSON tokens gets JSON errors too.
+fn run(cli: Cli, env: Env, errors_as: &mut OutputFormat) -> anyhow::Result<()> {
     // Offline commands need neither settings nor a runtime.
     if let Command::Completions(args) = &cli.command {
         return commands::completions::run(args);
     }
     let settings = Settings::resolve(&cli.global, &env)?;
+    *errors_as = settings.output;
     let printer = Printer::new(settings.output);
     let context = Context {
         settings,

@@ -7,7 +7,7 @@ use time::{
     OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339, macros::format_description,
 };
 
-use super::args::OutputFormat;
+use crate::cli::args::OutputFormat;
 
 /// Prints tokens. Built before the async runtime starts: reading the local UTC offset is only
 /// sound while the process has one thread (the `az` format shows local time, as `az` does).

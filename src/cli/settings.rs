@@ -2,24 +2,23 @@
 //! traffic: flags win over environment variables, which win over the profile, which wins over
 //! defaults.
 
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use msal::app::ClientConfig;
 use msal::authority::{Authority, DEFAULT_AUTHORITY, MetadataCache};
 use msal::cache::CacheFile;
-use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
 use msal::http::HttpConfig;
-use msal::managed_identity::{Detection, ManagedIdentity};
-use msal::secret::{CertificatePassword, ClientSecret};
 
-use super::args::{CredentialArgs, GlobalArgs, IdentityArgs, OutputFormat};
-use super::config::{Config, Profile};
-use super::env::{self, Env};
-use super::exit::UsageError;
-use super::keyring::{KeyringSettings, SavedSecrets};
+use crate::cli::args::{GlobalArgs, OutputFormat};
+use crate::cli::config::Config;
+use crate::cli::env::{self, Env};
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::KeyringSettings;
+use msal::managed_identity::{Detection, ManagedIdentity};
+
+use crate::cli::args::IdentityArgs;
 
 /// The Azure CLI's public client id: the default for user sign-ins, as in azure-identity.
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -266,10 +265,12 @@ impl Settings {
         http
     }
 
-    /// The token cache file, with its encryption and lock timeout.
+    /// The token cache file, with its encryption and lock timeout; a signal ends a wait for its
+    /// lock (see `cli/signal.rs`).
     pub fn cache_file(&self) -> CacheFile {
         let file = CacheFile::new(self.cache_path.clone())
-            .with_encryption(self.keyring.cache_encryption());
+            .with_encryption(self.keyring.cache_encryption())
+            .with_interrupt(crate::cli::signal::stop_flag());
         match self.cache_lock_timeout {
             Some(timeout) => file.with_lock_timeout(timeout),
             None => file,
@@ -292,196 +293,6 @@ pub fn flatten_scopes(args: &[String]) -> Vec<String> {
         .flat_map(|s| s.split_whitespace())
         .map(str::to_owned)
         .collect()
-}
-
-/// Resolves a confidential client's credential: at most one flag; else the azure-identity
-/// environment variables in their order (secret, certificate, federated token file); else the
-/// profile's credential source; else a credential saved with `--save-secret` for this client id
-/// and authority (`saved`). `--client-auth-method` is accepted only with a client secret.
-pub fn resolve_credential(
-    args: &CredentialArgs,
-    env: &Env,
-    profile: &Profile,
-    saved: &SavedSecrets<'_>,
-) -> Result<ClientCredential> {
-    let credential = resolve_credential_source(args, env, profile, saved)?;
-    if args.client_auth_method.is_some() && !matches!(credential, ClientCredential::Secret(_)) {
-        return Err(UsageError(format!(
-            "--client-auth-method applies to client secrets only, not to a {}",
-            credential.describe()
-        ))
-        .into());
-    }
-    Ok(credential)
-}
-
-fn resolve_credential_source(
-    args: &CredentialArgs,
-    env: &Env,
-    profile: &Profile,
-    saved: &SavedSecrets<'_>,
-) -> Result<ClientCredential> {
-    let given = [
-        args.client_secret_file.is_some(),
-        args.client_secret.is_some(),
-        args.certificate.is_some(),
-        args.client_assertion_file.is_some(),
-        args.federated_token_file.is_some(),
-        args.github_oidc,
-        args.managed_identity_assertion,
-    ];
-    if given.iter().filter(|g| **g).count() > 1 {
-        return Err(UsageError(
-            "give only one of --client-secret-file, --client-secret, --certificate, \
-             --client-assertion-file, --federated-token-file, --github-oidc, \
-             --managed-identity-assertion"
-                .into(),
-        )
-        .into());
-    }
-    let identity_named = args.identity.mi_client_id.is_some()
-        || args.identity.mi_object_id.is_some()
-        || args.identity.mi_resource_id.is_some()
-        || args.identity.system_assigned;
-    if identity_named && !args.managed_identity_assertion {
-        return Err(UsageError(
-            "--mi-client-id, --mi-object-id, --mi-resource-id and --system-assigned choose the \
-             identity of --managed-identity-assertion; add it"
-                .into(),
-        )
-        .into());
-    }
-    if args.managed_identity_assertion {
-        // AZURE_CLIENT_ID names the application here, never the identity.
-        let identity = managed_identity(&args.identity, None);
-        let detection = detect_source(env)?;
-        return Ok(ClientCredential::ManagedIdentity {
-            identity,
-            source: detection.source,
-            arc_key_dir: arc_key_dir(env),
-        });
-    }
-    if args.client_secret_file.as_deref() == Some(Path::new("-"))
-        && args.certificate_password_file.as_deref() == Some(Path::new("-"))
-    {
-        return Err(UsageError("only one secret can be read from stdin".into()).into());
-    }
-
-    if let Some(path) = &args.client_secret_file {
-        return Ok(saved.secret(ClientSecret::new(read_secret(path, "client secret")?)));
-    }
-    if let Some(secret) = &args.client_secret {
-        log::warn!(
-            "--client-secret makes the secret visible to every user of this machine in the process list; \
-             use --client-secret-file or AZURE_CLIENT_SECRET instead"
-        );
-        return Ok(saved.secret(ClientSecret::new(secret.clone())));
-    }
-    if let Some(path) = &args.certificate {
-        return certificate(path, args, env, saved);
-    }
-    if let Some(path) = &args.client_assertion_file {
-        return Ok(ClientCredential::AssertionFile(path.clone()));
-    }
-    if let Some(path) = &args.federated_token_file {
-        return Ok(ClientCredential::FederatedTokenFile(path.clone()));
-    }
-    if args.github_oidc {
-        let oidc = GitHubOidc::from_env_values(
-            env.get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
-                .map(str::to_owned),
-            env.get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
-                .map(str::to_owned),
-        )?;
-        return Ok(ClientCredential::GitHubActions(oidc));
-    }
-    if let Some(secret) = env.get(env::AZURE_CLIENT_SECRET) {
-        return Ok(saved.secret(ClientSecret::new(secret.to_owned())));
-    }
-    if let Some(path) = env.get(env::AZURE_CLIENT_CERTIFICATE_PATH) {
-        return certificate(Path::new(path), args, env, saved);
-    }
-    if let Some(path) = env.get(env::AZURE_FEDERATED_TOKEN_FILE) {
-        return Ok(ClientCredential::FederatedTokenFile(PathBuf::from(path)));
-    }
-    if let Some(path) = &profile.client_secret_file {
-        return Ok(saved.secret(ClientSecret::new(read_secret(path, "client secret")?)));
-    }
-    if let Some(path) = &profile.certificate {
-        let with_profile = CredentialArgs {
-            certificate_password_file: args
-                .certificate_password_file
-                .clone()
-                .or_else(|| profile.certificate_password_file.clone()),
-            send_certificate_chain: args.send_certificate_chain
-                || profile.send_certificate_chain == Some(true),
-            ..CredentialArgs::default()
-        };
-        return certificate(path, &with_profile, env, saved);
-    }
-    if let Some(path) = &profile.client_assertion_file {
-        return Ok(ClientCredential::AssertionFile(path.clone()));
-    }
-    if let Some(path) = &profile.federated_token_file {
-        return Ok(ClientCredential::FederatedTokenFile(path.clone()));
-    }
-    if profile.github_oidc == Some(true) {
-        let oidc = GitHubOidc::from_env_values(
-            env.get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
-                .map(str::to_owned),
-            env.get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
-                .map(str::to_owned),
-        )?;
-        return Ok(ClientCredential::GitHubActions(oidc));
-    }
-    if let Some(credential) = saved.credential(send_chain(args, env))? {
-        return Ok(credential);
-    }
-    Err(UsageError(
-        "no client credential: pass --client-secret-file, --certificate, --client-assertion-file, \
-         --federated-token-file, --github-oidc or --managed-identity-assertion, or set AZURE_CLIENT_SECRET, \
-         AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (--save-secret keeps one for \
-         later runs)"
-            .into(),
-    )
-    .into())
-}
-
-fn certificate(
-    path: &Path,
-    args: &CredentialArgs,
-    env: &Env,
-    saved: &SavedSecrets<'_>,
-) -> Result<ClientCredential> {
-    let password = if let Some(file) = &args.certificate_password_file {
-        Some(read_secret(file, "certificate password")?)
-    } else if let Some(password) = &args.certificate_password {
-        log::warn!(
-            "--certificate-password makes the password visible to every user of this machine in the \
-             process list; use --certificate-password-file or AZURE_CLIENT_CERTIFICATE_PASSWORD instead"
-        );
-        Some(password.clone())
-    } else {
-        env.get(env::AZURE_CLIENT_CERTIFICATE_PASSWORD)
-            .map(str::to_owned)
-    };
-    let mut password = password.map(CertificatePassword::new);
-    let certificate = match Certificate::from_file(path, password.as_ref()) {
-        // A PFX given without its password: the one kept with --save-secret, if any.
-        Err(error @ CredentialError::PfxWrongPassword { .. }) if password.is_none() => {
-            password = saved.certificate_password()?;
-            match &password {
-                Some(p) => Certificate::from_file(path, Some(p))?,
-                None => return Err(error.into()),
-            }
-        }
-        result => result?,
-    };
-    saved.certificate(path, password.as_ref());
-    Ok(ClientCredential::Certificate {
-        certificate,
-        send_chain: send_chain(args, env),
-    })
 }
 
 /// The managed identity the flags name; else the user-assigned one whose client id is
@@ -517,42 +328,4 @@ pub fn detect_source(env: &Env) -> Result<Detection> {
 /// `MSAL_ARC_KEY_DIR`, when set.
 pub fn arc_key_dir(env: &Env) -> Option<PathBuf> {
     env.get(env::MSAL_ARC_KEY_DIR).map(PathBuf::from)
-}
-
-/// `--send-certificate-chain` or `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`.
-fn send_chain(args: &CredentialArgs, env: &Env) -> bool {
-    args.send_certificate_chain || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
-}
-
-/// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the
-/// newline editors and `echo` add) is not part of it. Either is bounded like a credential file;
-/// a file that is neither a regular file nor a pipe is refused ([`msal::input_file`]).
-pub fn read_secret(path: &Path, what: &str) -> Result<String> {
-    let limit = msal::credential::MAX_CREDENTIAL_FILE_BYTES;
-    let mut text = String::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .take(limit + 1)
-            .read_to_string(&mut text)
-            .with_context(|| format!("cannot read the {what} from stdin"))?;
-        if text.len() as u64 > limit {
-            anyhow::bail!(
-                "cannot read the {what} from stdin: it is longer than {limit} bytes; is it the \
-                 right input?"
-            );
-        }
-    } else {
-        text = msal::input_file::read_to_string(path, limit)
-            .with_context(|| format!("cannot read the {what} from {}", path.display()))?;
-    }
-    let trimmed = text.trim_end();
-    if trimmed.is_empty() {
-        let source = if path == Path::new("-") {
-            "stdin".to_owned()
-        } else {
-            path.display().to_string()
-        };
-        anyhow::bail!("the {what} read from {source} is empty");
-    }
-    Ok(trimmed.to_owned())
 }

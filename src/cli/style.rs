@@ -5,7 +5,7 @@
 use std::io::IsTerminal as _;
 use std::sync::OnceLock;
 
-use super::env::Env;
+use crate::cli::env::Env;
 
 static ENABLED: OnceLock<bool> = OnceLock::new();
 

@@ -19,12 +19,6 @@ use crate::secret::{AccessToken, Assertion};
 /// The audience Entra ID expects in federated tokens, and GitHub's default for Azure login.
 pub const DEFAULT_AUDIENCE: &str = "api://AzureADTokenExchange";
 
-/// The environment variable holding the token endpoint URL.
-pub const REQUEST_URL_VAR: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
-
-/// The environment variable holding the bearer token for that endpoint.
-pub const REQUEST_TOKEN_VAR: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
-
 /// Where and how to ask GitHub Actions for an OIDC token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitHubOidc {
@@ -36,8 +30,8 @@ pub struct GitHubOidc {
 }
 
 impl GitHubOidc {
-    /// Builds from the values of [`REQUEST_URL_VAR`] and [`REQUEST_TOKEN_VAR`] (the caller reads
-    /// the environment). Missing or empty values give an error naming the variables and the
+    /// Builds from the values of the runner's `ACTIONS_ID_TOKEN_REQUEST_URL` and
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` variables (the caller reads the environment). Missing or empty values give an error naming the variables and the
     /// `permissions: id-token: write` the job needs; a URL that does not parse, or that is plain
     /// http to anything but loopback (the request carries a bearer token), is refused now rather
     /// than at the first request.
@@ -110,10 +104,10 @@ pub fn token_request(oidc: &GitHubOidc, audience: &str) -> Result<HttpRequest, C
     // The bearer token goes in the request's redacted `authorization` slot, never in the plain
     // header list that `Debug` shows.
     let mut request = HttpRequest::get(url);
-    request.authorization = Some(FormValue::Secret(format!(
-        "Bearer {}",
-        oidc.request_token.secret()
-    )));
+    request.authorization = Some(FormValue::Secret(crate::secret::concat(&[
+        "Bearer ",
+        oidc.request_token.secret(),
+    ])));
     Ok(request)
 }
 

@@ -2,19 +2,22 @@
 //!
 //! A [`ClientCredential`] is what the user configured; [`ClientCredential::client_auth`] turns
 //! it into the [`ClientAuth`] of one token request. Certificates sign a fresh assertion per
-//! request ([`certificate`]); assertion and federated token files are re-read per request because
-//! platforms rotate them; GitHub Actions tokens need an HTTP call, which the caller makes with
-//! [`github::token_request`] and [`github::parse_token_response`].
+//! request ([`Certificate::sign_assertion`]); assertion and federated token files are re-read
+//! per request because platforms rotate them; GitHub Actions tokens need an HTTP call, which the
+//! app layer makes before each token request.
 
-pub mod certificate;
+pub(crate) mod certificate;
 mod der;
-pub mod github;
+pub(crate) mod github;
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+use zeroize::Zeroizing;
 
-pub use certificate::{AssertionOptions, Certificate, KeyType, SigningAlgorithm};
+pub use certificate::{
+    ASSERTION_LIFETIME_SECS, AssertionOptions, Certificate, KeyType, SigningAlgorithm,
+};
 pub use github::GitHubOidc;
 
 use crate::managed_identity::{ManagedIdentity, Source};
@@ -50,8 +53,8 @@ pub enum ClientCredential {
     /// identity), used as the client assertion. Re-read on every request, because the platform
     /// rotates it and a copy kept in memory expires.
     FederatedTokenFile(PathBuf),
-    /// GitHub Actions' OIDC token, fetched fresh for every request by the caller through
-    /// [`github::token_request`] (the token lives minutes and each fetch is cheap).
+    /// GitHub Actions' OIDC token, fetched fresh by the app layer for every request (the token
+    /// lives minutes and each fetch is cheap).
     GitHubActions(GitHubOidc),
     /// A token of the platform's managed identity for
     /// [`TOKEN_EXCHANGE_RESOURCE`](crate::managed_identity::TOKEN_EXCHANGE_RESOURCE), used as
@@ -100,18 +103,28 @@ impl ClientAuth {
     /// The `Authorization` header value for [`ClientAuth::SecretBasic`]: `Basic` and the base64
     /// of `{client_id}:{secret}`, each first encoded with `application/x-www-form-urlencoded` as
     /// RFC 6749 §2.3.1 requires (so a `:` in the id or secret cannot split them). A secret: keep
-    /// it out of logs. `None` for the other methods.
-    pub fn authorization_header(&self, client_id: &str) -> Option<String> {
+    /// it out of logs; it and every step of its making are zeroed when dropped. `None` for the
+    /// other methods.
+    pub fn authorization_header(&self, client_id: &str) -> Option<Zeroizing<String>> {
         let ClientAuth::SecretBasic(secret) = self else {
             return None;
         };
-        let encode =
-            |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-        let credentials = format!("{}:{}", encode(client_id), encode(secret.secret()));
-        Some(format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(credentials)
-        ))
+        // The encoder's pieces borrow from the input (or are static escapes): no copy yet.
+        let mut pieces: Vec<&str> = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+        pieces.push(":");
+        pieces.extend(form_urlencoded::byte_serialize(secret.secret().as_bytes()));
+        let credentials = crate::secret::concat(&pieces);
+        const PREFIX: &str = "Basic ";
+        let encoded = base64::encoded_len(credentials.len(), true)?;
+        let mut header = Zeroizing::new(vec![0u8; PREFIX.len() + encoded]);
+        header[..PREFIX.len()].copy_from_slice(PREFIX.as_bytes());
+        base64::engine::general_purpose::STANDARD
+            .encode_slice(credentials.as_bytes(), &mut header[PREFIX.len()..])
+            .ok()?;
+        // Moves the bytes (base64 is ASCII), leaving an empty vector behind.
+        String::from_utf8(std::mem::take(&mut *header))
+            .ok()
+            .map(Zeroizing::new)
     }
 
     /// This authentication with a client secret sent the way `method` says; assertions are
@@ -186,8 +199,7 @@ impl ClientCredential {
     ///
     /// [`ClientCredential::GitHubActions`] and [`ClientCredential::ManagedIdentity`] need HTTP,
     /// which this crate keeps out of credential code: they return
-    /// [`CredentialError::FetchRequired`]; use [`github::token_request`] and
-    /// [`github::parse_token_response`] (or a managed-identity client), then
+    /// [`CredentialError::FetchRequired`], and the app layer fetches the token and sends it as a
     /// `ClientAuth::Assertion`.
     pub fn client_auth(
         &self,
@@ -317,30 +329,30 @@ pub enum CredentialError {
     /// Reading a credential file failed.
     #[error("could not read {path}: {source}")]
     Read {
-        /// The file.
+        /// The credential file.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// A credential file is larger than any real one.
     #[error("{path} is larger than {limit} bytes; is it the right file?")]
     TooLarge {
-        /// The file.
+        /// The credential file.
         path: PathBuf,
-        /// The cap.
+        /// The most bytes read ([`MAX_CREDENTIAL_FILE_BYTES`]).
         limit: u64,
     },
     /// A token or assertion file is not UTF-8 text.
     #[error("{path} is not a text file; expected a token (a JWT)")]
     NotText {
-        /// The file.
+        /// The token or assertion file.
         path: PathBuf,
     },
     /// A token or assertion file is empty (or only whitespace).
     #[error("{path} is empty; {hint}")]
     EmptyFile {
-        /// The file.
+        /// The token or assertion file.
         path: PathBuf,
         /// Where the content should come from.
         hint: &'static str,

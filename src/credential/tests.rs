@@ -824,9 +824,9 @@ mod github_actions {
         );
         assert_eq!(
             request.authorization,
-            Some(crate::http::FormValue::Secret(
+            Some(crate::http::FormValue::Secret(zeroize::Zeroizing::new(
                 "Bearer request-token".to_owned()
-            ))
+            )))
         );
         assert!(
             !format!("{request:?}").contains("request-token"),

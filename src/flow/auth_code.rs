@@ -14,6 +14,7 @@ use crate::error::{Error, ServerError};
 use crate::http::{FormValue, HttpRequest};
 use crate::secret::AuthorizationCode;
 use crate::token::IdTokenClaims;
+use zeroize::Zeroizing;
 
 /// `grant_type` of the code redemption.
 pub const GRANT_TYPE: &str = "authorization_code";
@@ -58,7 +59,8 @@ pub struct AuthorizationFlow {
     pub state: String,
     /// The `nonce` the ID token must carry back.
     pub nonce: String,
-    code_verifier: String,
+    /// The PKCE verifier (RFC 7636 §4.1), sent only with the code.
+    code_verifier: Zeroizing<String>,
 }
 
 impl std::fmt::Debug for AuthorizationFlow {
@@ -69,12 +71,13 @@ impl std::fmt::Debug for AuthorizationFlow {
     }
 }
 
-/// `n` random bytes from the operating system's CSPRNG, base64url without padding.
+/// `n` random bytes from the operating system's CSPRNG, base64url without padding. The bytes are
+/// zeroed once encoded; a caller that keeps the token secret wraps it in `Zeroizing`.
 pub(crate) fn random_token(n: usize) -> Result<String, Error> {
-    let mut bytes = vec![0u8; n];
+    let mut bytes = Zeroizing::new(vec![0u8; n]);
     aws_lc_rs::rand::fill(&mut bytes)
         .map_err(|_| Error::Internal("the system random generator failed"))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&*bytes))
 }
 
 fn sha256(text: &str) -> Vec<u8> {
@@ -86,7 +89,7 @@ fn sha256(text: &str) -> Vec<u8> {
 /// Starts an authorization: fresh PKCE verifier (32 random bytes → 43 characters, RFC 7636
 /// §4.1), `state` and `nonce`, and the authorization URL.
 pub fn start(params: &AuthorizationParameters<'_>) -> Result<AuthorizationFlow, Error> {
-    let code_verifier = random_token(32)?;
+    let code_verifier = Zeroizing::new(random_token(32)?);
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(&code_verifier));
     let state = random_token(16)?;
     let nonce: String = sha256(&random_token(16)?)
@@ -191,7 +194,7 @@ impl AuthorizationFlow {
             client_auth,
         }
         .build(vec![
-            ("code".into(), FormValue::Secret(code.secret().to_owned())),
+            ("code".into(), FormValue::secret(code.secret())),
             (
                 "redirect_uri".into(),
                 FormValue::Plain(redirect_uri.to_owned()),
@@ -261,8 +264,8 @@ mod tests {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(&flow.code_verifier));
         assert_eq!(get("code_challenge"), Some(expected));
         assert!(flow.code_verifier.len() >= 43);
-        assert!(!flow.url.as_str().contains(&flow.code_verifier));
-        assert!(!format!("{flow:?}").contains(&flow.code_verifier));
+        assert!(!flow.url.as_str().contains(flow.code_verifier.as_str()));
+        assert!(!format!("{flow:?}").contains(flow.code_verifier.as_str()));
     }
 
     #[test]

@@ -60,10 +60,7 @@ mod tests {
             Some(FormValue::Plain("api://x/.default".into()))
         );
         assert_eq!(field("client_info"), None);
-        assert_eq!(
-            field("client_secret"),
-            Some(FormValue::Secret("s3cr3t".into()))
-        );
+        assert_eq!(field("client_secret"), Some(FormValue::secret("s3cr3t")));
         assert!(!format!("{request:?}").contains("s3cr3t"));
     }
 }

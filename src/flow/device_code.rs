@@ -167,7 +167,7 @@ pub fn build_poll_request(
     }
     .build(vec![(
         "device_code".into(),
-        FormValue::Secret(device_code.secret().to_owned()),
+        FormValue::secret(device_code.secret()),
     )])
 }
 

@@ -90,7 +90,7 @@ pub enum LoopbackError {
     /// Another socket holds the port on one of the loopback addresses.
     #[error("port {port} is already in use on {address} by another program")]
     PortInUse {
-        /// The port.
+        /// The port the redirect URI needs.
         port: u16,
         /// `127.0.0.1` or `[::1]`.
         address: &'static str,
@@ -100,7 +100,7 @@ pub enum LoopbackError {
     Bind {
         /// The port asked for (0 = any).
         port: u16,
-        /// Why.
+        /// The operating system's reason.
         reason: String,
     },
     /// The deadline passed.
@@ -171,7 +171,8 @@ impl LoopbackListener {
         }
     }
 
-    /// The port.
+    /// The port it listens on (the one asked for, or the one the system chose), which the
+    /// redirect URI names.
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -2,11 +2,11 @@
 //! as pure functions over [`crate::http`] values; the `app` layer sends them.
 
 pub mod auth_code;
-pub mod client_credentials;
+pub(crate) mod client_credentials;
 pub mod device_code;
 pub mod loopback;
-pub mod on_behalf_of;
-pub mod password;
-pub mod refresh;
+pub(crate) mod on_behalf_of;
+pub(crate) mod password;
+pub(crate) mod refresh;
 pub mod token;
 pub mod token_exchange;

@@ -36,7 +36,7 @@ pub fn build_request(
     .build(vec![
         (
             "assertion".into(),
-            FormValue::Secret(user_assertion.secret().to_owned()),
+            FormValue::secret(user_assertion.secret()),
         ),
         (
             "requested_token_use".into(),
@@ -88,10 +88,7 @@ mod tests {
             field("requested_token_use"),
             Some(FormValue::Plain("on_behalf_of".into()))
         );
-        assert_eq!(
-            field("assertion"),
-            Some(FormValue::Secret("user.jwt.sig".into()))
-        );
+        assert_eq!(field("assertion"), Some(FormValue::secret("user.jwt.sig")));
         assert_eq!(field("client_info"), Some(FormValue::Plain("1".into())));
         assert!(!format!("{request:?}").contains("user.jwt.sig"));
     }

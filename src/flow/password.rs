@@ -31,9 +31,6 @@ pub fn build_request(
     }
     .build(vec![
         ("username".into(), FormValue::Plain(username.to_owned())),
-        (
-            "password".into(),
-            FormValue::Secret(password.secret().to_owned()),
-        ),
+        ("password".into(), FormValue::secret(password.secret())),
     ])
 }

@@ -47,7 +47,7 @@ impl RefreshRequest<'_> {
         }
         .build(vec![(
             "refresh_token".into(),
-            FormValue::Secret(self.refresh_token.secret().to_owned()),
+            FormValue::secret(self.refresh_token.secret()),
         )]);
         if let Some((uid, utid)) = self.anchor {
             request = request.header("X-AnchorMailbox", format!("Oid:{uid}@{utid}"));

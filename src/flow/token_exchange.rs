@@ -42,7 +42,7 @@ pub fn build_request(
     let mut fields = vec![
         (
             "subject_token".to_owned(),
-            FormValue::Secret(exchange.subject_token.secret().to_owned()),
+            FormValue::secret(exchange.subject_token.secret()),
         ),
         (
             "subject_token_type".to_owned(),

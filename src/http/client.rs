@@ -19,7 +19,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, ServerPin, endpoint_of};
+use bytes::Bytes;
+use zeroize::Zeroizing;
+
+use super::{
+    CertificateProblem, HttpError, HttpRequest, HttpResponse, Method, ProxyConfig, ServerPin,
+    endpoint_of,
+};
 use crate::authority::check_transport;
 
 /// Longest `Retry-After` the client will wait for before retrying.
@@ -297,6 +303,15 @@ impl ReqwestTransport {
         request: &HttpRequest,
         headers: &[(&'static str, String)],
     ) -> Exchange {
+        let secrets = match SecretParts::of(request) {
+            Ok(secrets) => secrets,
+            Err(error) => {
+                return Err(Failure {
+                    error,
+                    retryable: false,
+                });
+            }
+        };
         let endpoint = request.endpoint();
         let fail = |error: HttpError, retryable: bool| Failure { error, retryable };
         let mut builder = match request.method {
@@ -315,26 +330,16 @@ impl ReqwestTransport {
                 sensitive(value.value()).map_err(|e| fail(e, false))?,
             );
         }
-        if let Some(authorization) = &request.authorization {
-            let mut value =
-                reqwest::header::HeaderValue::from_str(authorization.value()).map_err(|_| {
-                    fail(
-                        HttpError::Setup(
-                            "the Authorization header is not valid header text".into(),
-                        ),
-                        false,
-                    )
-                })?;
-            value.set_sensitive(true);
-            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        if let Some(value) = &secrets.authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, value.clone());
         }
-        if request.method == Method::Post {
-            let pairs: Vec<(&str, &str)> = request
-                .form
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.value()))
-                .collect();
-            builder = builder.form(&pairs);
+        if let Some(body) = &secrets.body {
+            builder = builder
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body.clone());
         }
 
         let mut response = match builder.send().await {
@@ -356,11 +361,19 @@ impl ReqwestTransport {
                 return Err(fail(HttpError::Redirect { endpoint, reason }, false));
             }
             Err(e) => {
-                let error = HttpError::Connect {
-                    endpoint,
-                    reason: error_chain(&e.without_url()),
+                let e = e.without_url();
+                let reason = error_chain(&e);
+                let last = match certificate_problem(&e) {
+                    Some(problem) => HttpError::Certificate {
+                        endpoint,
+                        problem,
+                        reason,
+                    },
+                    None => HttpError::Connect { endpoint, reason },
                 };
-                return Err(fail(error, true));
+                // A refused certificate is refused again: only a broken connection is retried.
+                let retryable = matches!(last, HttpError::Connect { .. });
+                return Err(fail(last, retryable));
             }
         };
 
@@ -451,6 +464,42 @@ impl Transport for ReqwestTransport {
     }
 }
 
+/// The parts of a request that carry its secrets, encoded once for every attempt and handed to
+/// the transport without a copy: their bytes stay in zeroizing buffers ([`Bytes::from_owner`]),
+/// zeroed when the transport drops its last reference.
+struct SecretParts {
+    /// The form body of a POST.
+    body: Option<Bytes>,
+    /// The `Authorization` header, marked sensitive (HTTP/2's HPACK never indexes it, and
+    /// reqwest's `Debug` hides it).
+    authorization: Option<reqwest::header::HeaderValue>,
+}
+
+impl SecretParts {
+    fn of(request: &HttpRequest) -> Result<Self, HttpError> {
+        let body = (request.method == Method::Post).then(|| Bytes::from_owner(request.form_body()));
+        let authorization = match &request.authorization {
+            Some(value) => {
+                let bytes = Zeroizing::new(value.value().as_bytes().to_vec());
+                let mut value =
+                    reqwest::header::HeaderValue::from_maybe_shared(Bytes::from_owner(bytes))
+                        .map_err(|_| {
+                            HttpError::Setup(
+                                "the Authorization header is not valid header text".into(),
+                            )
+                        })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        Ok(Self {
+            body,
+            authorization,
+        })
+    }
+}
+
 /// Replaces reqwest's own reading of the proxy variables, which would send a loopback request
 /// (a secret in clear, by the https-or-loopback rule) to a proxy, with the same variables plus
 /// the destinations that are always direct ([`ProxyConfig::exclusions`]). The specific proxy
@@ -533,6 +582,36 @@ fn find_cause<'e, T: std::error::Error + 'static>(
             return Some(found);
         }
         cause = e.source();
+    }
+    None
+}
+
+/// Why rustls refused the server's certificate, if that is what failed the connection. rustls's
+/// error reaches us inside `io::Error`s (one from tokio-rustls, one from the connector), and an
+/// `io::Error`'s `source()` skips the error it wraps, so the walk goes into what each wraps.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<CertificateProblem> {
+    use rustls::CertificateError as C;
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = e.downcast_ref::<rustls::Error>()
+        {
+            return Some(match problem {
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    CertificateProblem::OtherName
+                }
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. } => CertificateProblem::OutsideValidity,
+                _ => CertificateProblem::Untrusted,
+            });
+        }
+        cause = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }
@@ -671,6 +750,52 @@ mod tests {
                 (other, expected) => panic!("{other:?} where {expected:?} was expected"),
             }
         }
+    }
+
+    /// An error that wraps another, as hyper's and reqwest's do.
+    #[derive(Debug)]
+    struct Wrapper(Box<dyn std::error::Error + Send + Sync>);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("client error (Connect)")
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&*self.0)
+        }
+    }
+
+    #[test]
+    fn a_refused_certificate_is_told_apart_by_rustls_error_type() {
+        use rustls::CertificateError as C;
+        let cases = [
+            (C::UnknownIssuer, Some(CertificateProblem::Untrusted)),
+            (C::BadSignature, Some(CertificateProblem::Untrusted)),
+            (C::NotValidForName, Some(CertificateProblem::OtherName)),
+            (C::Expired, Some(CertificateProblem::OutsideValidity)),
+            (C::NotValidYet, Some(CertificateProblem::OutsideValidity)),
+        ];
+        for (rustls_error, expected) in cases {
+            // As reqwest reports it: tokio-rustls's io::Error inside the connector's.
+            let io = std::io::Error::other(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls_error),
+            ));
+            let chain = Wrapper(Box::new(io));
+            assert_eq!(certificate_problem(&chain), expected);
+        }
+        let refused = Wrapper(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(certificate_problem(&refused), None);
+        let other_tls = Wrapper(Box::new(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::DecryptError,
+        )));
+        assert_eq!(certificate_problem(&other_tls), None);
     }
 
     proptest! {

@@ -10,6 +10,7 @@ pub use pinned::ServerPin;
 pub use proxy::ProxyConfig;
 
 use url::Url;
+use zeroize::Zeroizing;
 
 /// An HTTP request as the protocol code builds it: no transport types leak out of this module.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,10 +19,10 @@ pub struct HttpRequest {
     pub method: Method,
     /// The full URL, query included.
     pub url: Url,
-    /// Extra headers (the client adds the MSAL headers itself).
+    /// Extra headers; the client adds MSAL's own (`x-client-sku`, `client-request-id`, …) itself.
     pub headers: Vec<(String, String)>,
     /// A form body (`application/x-www-form-urlencoded`) for POST; secrets inside stay wrapped
-    /// until the client encodes them.
+    /// until [`Self::form_body`] encodes them.
     pub form: Vec<(String, FormValue)>,
     /// An `Authorization` header carrying client credentials (HTTP Basic, RFC 6749 §2.3.1), kept
     /// apart from `headers` so that it stays [`FormValue::Secret`] and redacted in `Debug` output.
@@ -41,19 +42,25 @@ pub enum Method {
 }
 
 /// One form field's (or the `Authorization` header's) value: plain, or a secret that must not
-/// appear in `Debug` output.
+/// appear in `Debug` output and is zeroed when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub enum FormValue {
     /// A value safe to log (grant type, scope, client id).
     Plain(String),
     /// A secret (client secret, assertion, code, refresh token, password, PKCE verifier).
-    Secret(String),
+    Secret(Zeroizing<String>),
 }
 
 impl FormValue {
+    /// A secret value, copied once into memory that is zeroed when dropped.
+    pub fn secret(value: &str) -> Self {
+        FormValue::Secret(Zeroizing::new(value.to_owned()))
+    }
+
     pub(crate) fn value(&self) -> &str {
         match self {
-            FormValue::Plain(v) | FormValue::Secret(v) => v,
+            FormValue::Plain(v) => v,
+            FormValue::Secret(v) => v,
         }
     }
 }
@@ -101,14 +108,13 @@ impl HttpRequest {
 
     /// Adds a secret form field.
     pub fn secret_field(mut self, name: &str, value: &str) -> Self {
-        self.form
-            .push((name.to_owned(), FormValue::Secret(value.to_owned())));
+        self.form.push((name.to_owned(), FormValue::secret(value)));
         self
     }
 
     /// Sets the `Authorization` header to a secret value.
-    pub fn secret_authorization(mut self, value: impl Into<String>) -> Self {
-        self.authorization = Some(FormValue::Secret(value.into()));
+    pub fn secret_authorization(mut self, value: Zeroizing<String>) -> Self {
+        self.authorization = Some(FormValue::Secret(value));
         self
     }
 
@@ -116,8 +122,20 @@ impl HttpRequest {
     /// for the transport.
     pub fn secret_header(mut self, name: &str, value: &str) -> Self {
         self.secret_headers
-            .push((name.to_owned(), FormValue::Secret(value.to_owned())));
+            .push((name.to_owned(), FormValue::secret(value)));
         self
+    }
+
+    /// The form body as `application/x-www-form-urlencoded` bytes (the WHATWG URL Standard's
+    /// serializer, as RFC 6749 Appendix B asks), in memory that is zeroed when dropped, since it
+    /// carries the request's secrets. Its exact length is counted first, so the buffer is never
+    /// reallocated: no copy of a secret is left behind in freed memory.
+    pub fn form_body(&self) -> Zeroizing<Vec<u8>> {
+        let mut len = 0;
+        encode_form(&self.form, |piece| len += piece.len());
+        let mut body = Zeroizing::new(Vec::with_capacity(len));
+        encode_form(&self.form, |piece| body.extend_from_slice(piece.as_bytes()));
+        body
     }
 
     /// Adds a header.
@@ -129,6 +147,18 @@ impl HttpRequest {
     /// The URL without query and fragment, safe for messages.
     pub fn endpoint(&self) -> String {
         endpoint_of(&self.url)
+    }
+}
+
+/// Hands `sink` the pieces of the encoded form `name=value&name=value`.
+fn encode_form(form: &[(String, FormValue)], mut sink: impl FnMut(&str)) {
+    for (i, (name, value)) in form.iter().enumerate() {
+        if i > 0 {
+            sink("&");
+        }
+        form_urlencoded::byte_serialize(name.as_bytes()).for_each(&mut sink);
+        sink("=");
+        form_urlencoded::byte_serialize(value.value().as_bytes()).for_each(&mut sink);
     }
 }
 
@@ -176,15 +206,25 @@ pub enum HttpError {
     /// Connecting, TLS or sending failed.
     #[error("could not reach {endpoint}: {reason}")]
     Connect {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// The transport's reason, with its causes.
         reason: String,
     },
+    /// The server's TLS certificate was refused: the connection never carried a request.
+    #[error("could not reach {endpoint}: {reason}")]
+    Certificate {
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
+        endpoint: String,
+        /// What is wrong with the certificate, for a caller that suggests a fix.
+        problem: CertificateProblem,
+        /// The transport's reason, with its causes.
+        reason: String,
+    },
     /// No complete answer within the timeout.
-    #[error("no answer from {endpoint} within {seconds} s (raise it with --timeout)")]
+    #[error("no answer from {endpoint} within {seconds} s")]
     Timeout {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// The limit that was hit.
         seconds: u64,
@@ -192,15 +232,15 @@ pub enum HttpError {
     /// The answer was larger than any identity provider reply should be.
     #[error("the answer from {endpoint} exceeded {limit} bytes; refusing to read more")]
     BodyTooLarge {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
-        /// The cap.
+        /// The most bytes a response body may have.
         limit: usize,
     },
     /// The server kept answering 429/5xx after the retry.
     #[error("{endpoint} is unavailable (HTTP {status}){}", retry_after.map(|s| format!("; it asked to retry after {s} s")).unwrap_or_default())]
     Unavailable {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
         /// The last status.
         status: u16,
@@ -214,9 +254,9 @@ pub enum HttpError {
     /// secrets travel only over TLS, or over plain http on loopback).
     #[error("refusing to send a request to {endpoint}: {reason}")]
     Insecure {
-        /// Where.
+        /// The URL asked, without query, fragment or credentials ([`endpoint_of`]): safe to show.
         endpoint: String,
-        /// Why.
+        /// Which transport rule the URL breaks.
         reason: String,
     },
     /// The server answered with a redirect that is not followed.
@@ -229,9 +269,53 @@ pub enum HttpError {
     },
 }
 
+/// Why a server's TLS certificate was refused (the certificate checks of RFC 5280 §6 and the
+/// name check of RFC 6125 §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// It names another host: a wrong URL, or a proxy that intercepts TLS.
+    OtherName,
+    /// It is expired or not yet valid, as this machine's clock sees it.
+    OutsideValidity,
+    /// No trusted root vouches for it (a private CA, a TLS-inspecting proxy), or it is
+    /// otherwise invalid.
+    Untrusted,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compile-time: the type is zeroed when dropped.
+    fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+
+    #[test]
+    fn the_form_body_is_encoded_as_before_into_one_zeroizing_buffer() {
+        let request = HttpRequest::post_form(Url::parse("https://h.example/token").unwrap())
+            .field("grant_type", "refresh_token")
+            .field("scope", "openid offline_access api://x/a+b")
+            .secret_field("refresh_token", "0.AX-y~z/=&%é ")
+            .secret_field("client_secret", "s3cr3t+/=");
+        let body = request.form_body();
+        zeroed_on_drop(&body);
+        for (_, value) in &request.form {
+            if let FormValue::Secret(secret) = value {
+                zeroed_on_drop(secret);
+            }
+        }
+        // What reqwest's `form()` sent (serde_urlencoded over the same serializer).
+        let expected = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(request.form.iter().map(|(k, v)| (k, v.value())))
+            .finish();
+        assert_eq!(body.as_slice(), expected.as_bytes());
+        assert_eq!(body.capacity(), body.len(), "one allocation, never grown");
+        assert!(
+            HttpRequest::get(Url::parse("https://h.example/").unwrap())
+                .form_body()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn endpoints_in_messages_carry_no_credentials_query_or_fragment() {

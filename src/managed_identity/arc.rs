@@ -60,7 +60,7 @@ pub fn token_request(endpoint: &Url, identity: &ManagedIdentity, resource: &str)
 pub fn authorized_request(first: &HttpRequest, key: &PlatformSecret) -> HttpRequest {
     first
         .clone()
-        .secret_authorization(format!("Basic {}", key.secret()))
+        .secret_authorization(format!("Basic {}", key.secret()).into())
 }
 
 /// The key file a challenge names, in `key_dir`: the realm of `Basic realm=<path>` (RFC 7617

@@ -71,7 +71,7 @@ pub enum FileError {
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -80,7 +80,7 @@ pub enum FileError {
     Refused {
         /// The file, or the link or directory that made it unsafe.
         path: PathBuf,
-        /// Why.
+        /// What makes it unsafe.
         reason: Refusal,
     },
 }

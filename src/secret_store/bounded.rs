@@ -3,7 +3,7 @@
 //! Why a thread: the keyring crates are blocking and have no timeout of their own. A D-Bus
 //! session bus that accepts a connection and never answers (a wedged `dbus-daemon`, a stale
 //! `DBUS_SESSION_BUS_ADDRESS` forwarded into a container) would otherwise hang `msal`, and with it
-//! a CI job, forever (DESIGN §4). A call that misses the deadline is abandoned: its thread stays
+//! a CI job, forever; no keyring call may hang a run. A call that misses the deadline is abandoned: its thread stays
 //! blocked until the process exits, which the process does without waiting for it (it is not
 //! joined), and the backend it was talking to is not asked again in this run.
 

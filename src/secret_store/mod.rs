@@ -1,5 +1,4 @@
-//! Secrets kept between runs: the OS keyring, tiered, with a 0600 file as the last resort
-//! (DESIGN §4 "Keyring").
+//! Secrets kept between runs: the OS keyring, tiered, with a 0600 file as the last resort.
 //!
 //! Two things live here: a confidential client's credential that the user chose to keep
 //! ([`SavedCredential`], `--save-secret`), and, when the user opts in, the key that encrypts the
@@ -7,16 +6,16 @@
 //!
 //! # Tiers
 //!
-//! [`SecretStore`] tries the OS keyrings of [`os::tiers`] in order (on Linux the Secret Service,
-//! then kernel keyutils once a canary write/read/delete has worked), then, for secrets that allow
-//! it, a 0600 file in the config directory ([`file`]). A tier that fails or does not answer is
+//! [`SecretStore`] tries the platform's OS keyrings in order (on Linux the Secret Service, then
+//! kernel keyutils once a canary write/read/delete has worked), then, for secrets that allow it,
+//! a 0600 file in the config directory. A tier that fails or does not answer is
 //! not asked again in the same run. Reads look in every tier, so a secret saved while no keyring
 //! was reachable is still found once one is. [`KeyringMode`] narrows this: `require` never uses
 //! the file and fails when no keyring works; `off` never touches a keyring.
 //!
 //! # Bounded
 //!
-//! Every keyring call runs on a helper thread with a deadline ([`bounded`], 3 s by default): a
+//! Every keyring call runs on a helper thread with a deadline ([`DEFAULT_TIMEOUT`] unless set): a
 //! keyring that hangs (a D-Bus bus that accepts and never answers) costs one deadline, then the
 //! next tier is tried. No keyring call can hang a run or a CI job.
 //!
@@ -122,15 +121,15 @@ pub enum KeyringError {
         /// Each keyring tried and why it failed.
         tried: String,
     },
-    /// `--keyring off` (or `MSAL_KEYRING=off`) and the secret needs an OS keyring.
-    #[error("the OS keyring is turned off (--keyring off or MSAL_KEYRING=off)")]
+    /// The store was configured with [`KeyringMode::Off`] and the secret needs an OS keyring.
+    #[error("the OS keyring is turned off")]
     Off,
     /// A keyring that works refused this entry (too long, ambiguous, unreadable value).
     #[error("{backend}: {reason}")]
     Refused {
-        /// The keyring.
+        /// The keyring that refused.
         backend: Backend,
-        /// What it said.
+        /// The keyring's own error message (it never holds the secret).
         reason: String,
     },
     /// Reading or writing the 0600 file failed.
@@ -138,14 +137,14 @@ pub enum KeyringError {
     File {
         /// The file or directory.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// A secret file that is not what `msal` writes.
     #[error("secret file {path} is not a file msal wrote; move it away")]
     FileFormat {
-        /// The file.
+        /// The secret file.
         path: PathBuf,
     },
     /// No OS keyring works, and there is no config directory for the 0600 file.
@@ -157,6 +156,10 @@ pub enum KeyringError {
     /// A stored value is not in the expected format.
     #[error("{0}")]
     Format(&'static str),
+    /// A saved credential is in a format this version does not read (another version saved
+    /// it); saving it again replaces it.
+    #[error("the saved credential is not in a format this version of msal reads")]
+    SavedCredentialFormat,
 }
 
 /// One secret's name in the keyring.
@@ -201,9 +204,9 @@ impl SecretId {
 /// A secret found, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// The value.
+    /// The secret itself, redacted in `Debug`.
     pub value: KeyringSecret,
-    /// Where it was.
+    /// The keyring (or the 0600 file) that held it.
     pub backend: Backend,
 }
 

@@ -63,10 +63,7 @@ impl SavedCredential {
         // serde_json's message could quote the value: only say that it did not parse.
         match serde_json::from_str::<Record>(value.secret()) {
             Ok(record) if record.msal_saved_credential == 1 => Ok(record.credential),
-            _ => Err(KeyringError::Format(
-                "the saved credential is not in a format this version of msal reads; save it \
-                 again with --save-secret",
-            )),
+            _ => Err(KeyringError::SavedCredentialFormat),
         }
     }
 }

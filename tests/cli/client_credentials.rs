@@ -257,6 +257,50 @@ fn pfx_certificate_with_password_file() {
 }
 
 #[test]
+fn a_profile_certificate_takes_its_pfx_password_from_any_password_option() {
+    // The options settle a certificate's password whichever source named the certificate:
+    // --certificate-password (like --certificate-password-file) applies to the profile's too.
+    let fx = Fixture::new();
+    let cert = TestCert::shared();
+    fx.idp
+        .register_certificate_client(CLIENT, &cert.cert_der, &cert.public_key_der);
+    let password = "profile-pfx-pass";
+    let pfx = fx.env.write_file("client.pfx", cert.pfx(password));
+    let config = fx.env.write_file(
+        "config.toml",
+        format!("[profiles.app]\ncertificate = \"{}\"\n", pfx.display()),
+    );
+    let run = fx
+        .cc()
+        .env("MSAL_CONFIG", &config)
+        .args(["--profile", "app", "--certificate-password", password])
+        .args(["-o", "token"])
+        .run();
+    assert_token_stdout(&run, &fx.last_token());
+    run.assert_stderr_has("--certificate-password makes the password visible");
+    received_assertion(&fx);
+}
+
+#[test]
+fn stdin_is_read_by_one_input_only() {
+    let fx = Fixture::new();
+    let run = fx
+        .cc()
+        .args([
+            "--client-secret-file",
+            "-",
+            "--certificate-password-file",
+            "-",
+        ])
+        .stdin(SECRET)
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has("only one input can be read from stdin")
+        .assert_stderr_has("--client-secret-file and --certificate-password-file");
+    assert_eq!(fx.idp.request_count(), 0);
+}
+
+#[test]
 fn pfx_certificate_from_environment() {
     let fx = Fixture::new();
     let cert = TestCert::shared();

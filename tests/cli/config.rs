@@ -77,6 +77,22 @@ fn the_default_profile_supplies_everything() {
 }
 
 #[test]
+fn the_profile_output_format_applies_to_errors_too() {
+    // A script that reads JSON tokens from a profile's `output = "json"` reads JSON errors.
+    let fx = Fixture::new();
+    fx.write_config("");
+    let run = fx.env.msal().args(["silent"]).run();
+    run.assert_code(3);
+    let error: serde_json::Value = serde_json::from_str(run.stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}):\n{}", run.stderr));
+    assert_eq!(error["error"], "interaction_required");
+    assert_eq!(error["exit_code"], 3);
+    // The flag still wins.
+    let run = fx.env.msal().args(["silent", "-o", "token"]).run();
+    run.assert_code(3).assert_stderr_has("error: ");
+}
+
+#[test]
 fn profile_choice_flag_over_environment_over_default() {
     let fx = Fixture::new();
     fx.write_config("");

@@ -224,3 +224,41 @@ fn ctrl_c_or_sigterm_while_polling_exits_128_plus_the_signal() {
     }
     assert!(fx.idp.issued_tokens().is_empty(), "no sign-in completed");
 }
+
+#[test]
+fn ctrl_c_while_waiting_for_the_cache_lock_exits_at_once() {
+    // Another process holds the cache's lock when the sign-in completes: msal waits for it (up
+    // to MSAL_CACHE_LOCK_TIMEOUT) on its only runtime thread, and Ctrl-C must still end the run
+    // at once, not when the wait gives up.
+    let fx = fx_with_plan(DevicePlan::ApproveAfter {
+        polls: 1,
+        username: ALICE.to_owned(),
+    });
+    let cache = fx.env.cache_path();
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let holder = std::fs::File::create(cache.with_file_name("token_cache.json.lock")).unwrap();
+    holder.try_lock().expect("take the cache lock");
+    let mut running = device_code(&fx)
+        .env("MSAL_CACHE_LOCK_TIMEOUT", "50")
+        .spawn();
+    running.wait_for_stderr("enter the code", Duration::from_secs(20));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fx.idp.issued_tokens().is_empty() {
+        assert!(Instant::now() < deadline, "the sign-in never completed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Time to read the answer and start waiting for the lock.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!running.has_exited(), "msal waits for the lock");
+    running.signal("INT");
+    let signalled = Instant::now();
+    let run = running.wait();
+    let waited = signalled.elapsed();
+    run.assert_code(130).assert_stderr_has("sign-in cancelled");
+    assert!(run.stdout.is_empty());
+    assert!(
+        waited < Duration::from_secs(5),
+        "exited {waited:?} after Ctrl-C"
+    );
+    drop(holder);
+}

@@ -211,7 +211,9 @@ fn usage_errors_before_any_request() {
         .args(base)
         .args(["--assertion-file", "-", "--client-secret-file", "-"])
         .run();
-    two_stdins.assert_code(2);
+    two_stdins
+        .assert_code(2)
+        .assert_stderr_has("--client-secret-file and --assertion-file");
     assert_eq!(fx.users.idp.request_count(), 0);
 }
 

@@ -274,6 +274,49 @@ fn lock_timeout_is_reported() {
 }
 
 #[test]
+fn a_lock_wait_ends_when_interrupted_not_at_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let interrupt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let file = CacheFile::new(path.clone())
+        .with_lock_timeout(Duration::from_secs(60))
+        .with_interrupt(interrupt.clone());
+    let setter = {
+        let interrupt = interrupt.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            interrupt.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    // Our own lock (`.lock`), then msal-extensions' lock file (`.lockfile`).
+    let holder = fs::File::create(dir.path().join("cache.json.lock")).unwrap();
+    holder.lock().unwrap();
+    let start = Instant::now();
+    let err = file.update(|cache| add_app_token(cache, "s1")).unwrap_err();
+    assert!(
+        matches!(&err, CacheError::Interrupted { path: p } if *p == path),
+        "{err:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    setter.join().unwrap();
+    holder.unlock().unwrap();
+    fs::write(dir.path().join("cache.json.lockfile"), "4242 az").unwrap();
+    let start = Instant::now();
+    let err = file.update(|cache| add_app_token(cache, "s1")).unwrap_err();
+    assert!(matches!(err, CacheError::Interrupted { .. }), "{err:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(!path.exists(), "nothing was written");
+}
+
+#[test]
 fn concurrent_updates_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path: Arc<PathBuf> = Arc::new(dir.path().join("cache.json"));

@@ -4,11 +4,11 @@ use clap::Args;
 use msal::app::Account;
 use msal::text::printable;
 
-use super::super::Context;
-use super::super::args::OutputFormat;
-use super::super::logger::status;
-use super::super::output::write_stdout;
 use super::user;
+use crate::cli::Context;
+use crate::cli::args::OutputFormat;
+use crate::cli::output::write_stdout;
+use crate::cli::status::status;
 
 /// Arguments of `msal accounts`.
 #[derive(Debug, Args)]

@@ -3,30 +3,24 @@
 use clap::Args;
 use msal::app::ClientCredentialsParameters;
 
-use super::super::Context;
-use super::super::args::CredentialArgs;
-use super::super::exit::UsageError;
-use super::super::keyring::forget_secret;
-use super::confidential::{self, Confidential};
+use crate::cli::Context;
+use crate::cli::args::{CredentialArgs, NoCacheArgs, TokenArgs};
+use crate::cli::commands::confidential::{self, Confidential};
+use crate::cli::keyring::forget_secret;
 
 /// Arguments of `msal client-credentials`.
 #[derive(Debug, Args)]
+#[command(mut_arg("scopes", |a| a.help(
+    "Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default"
+)))]
 pub struct ClientCredentialsArgs {
-    /// Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default
-    #[arg(short, long = "scope", value_name = "SCOPE")]
-    pub scopes: Vec<String>,
+    /// The token asked for.
+    #[command(flatten)]
+    pub token: TokenArgs,
 
-    /// Ask the identity provider even if the cache holds a valid token
-    #[arg(long)]
-    pub force_refresh: bool,
-
-    /// A claims challenge (JSON) to satisfy; implies --force-refresh
-    #[arg(long, value_name = "JSON")]
-    pub claims: Option<String>,
-
-    /// Neither read nor write the token cache
-    #[arg(long)]
-    pub no_cache: bool,
+    /// Whether the cache is used.
+    #[command(flatten)]
+    pub cache: NoCacheArgs,
 
     /// How the application proves its identity.
     #[command(flatten)]
@@ -35,30 +29,32 @@ pub struct ClientCredentialsArgs {
 
 /// Runs `msal client-credentials`.
 pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Result<()> {
-    let settings = &context.settings;
     if args.credential.keyring.forget_secret {
         return forget_secret(context);
     }
-    let scopes = settings.scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(UsageError("no scope: pass --scope <resource>/.default".into()).into());
-    }
-    super::check_claims(args.claims.as_deref())?;
-    let Confidential { client, saved } = confidential::client(
+    let scopes = super::required_scopes(
+        &context.settings,
+        &args.token.scopes,
+        " <resource>/.default",
+    )?;
+    super::check_claims(args.token.claims.as_deref())?;
+    let Confidential { client, save } = confidential::client(
         context,
         &args.credential,
-        args.no_cache,
+        args.cache.no_cache,
         "client credentials",
     )?;
     let params = ClientCredentialsParameters {
         scopes,
-        claims: args.claims,
+        claims: args.token.claims,
         // A credential is saved only once the identity provider has accepted it, which a token
         // served from the cache does not show.
-        force_refresh: args.force_refresh || saved.saving(),
+        force_refresh: args.token.force_refresh || save.is_some(),
     };
     let result = client.acquire_token_for_client(&params).await?;
-    saved.commit(&result)?;
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
     context.printer.token(&result)?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 
 use clap::{Args, CommandFactory as _, ValueEnum};
 
-use super::super::args::Cli;
-use super::super::output::write_stdout;
+use crate::cli::args::Cli;
+use crate::cli::output::write_stdout;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,31 +1,31 @@
-//! What `client-credentials` and `obo` share: a tenant, a client id, a credential (flags >
-//! environment > profile > a saved one), and the confidential client built from them.
+//! What `client-credentials` and `obo` share: a tenant, a client id, a credential
+//! ([`crate::cli::credential`]), and the confidential client built from them.
 
 use msal::app::{ClientApplication, ConfidentialClient};
 
-use super::super::Context;
-use super::super::args::CredentialArgs;
-use super::super::exit::UsageError;
-use super::super::keyring::SavedSecrets;
-use super::super::settings::resolve_credential;
+use crate::cli::Context;
+use crate::cli::args::CredentialArgs;
+use crate::cli::credential;
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::{SaveSecret, SavedCredentials};
 
 /// A confidential client for this run, and the credential to keep with `--save-secret` once a
-/// token has been had ([`SavedSecrets::commit`]).
-pub struct Confidential<'a> {
+/// token has been had ([`SaveSecret::commit`]).
+pub struct Confidential {
     /// The client.
     pub client: ConfidentialClient,
-    /// The saved-credential bookkeeping of this run.
-    pub saved: SavedSecrets<'a>,
+    /// What `--save-secret` keeps; `None` without it.
+    pub save: Option<SaveSecret>,
 }
 
 /// Builds the confidential client; `needs_tenant` completes "… need the tenant" in the usage
 /// error shown when no authority was chosen (an app-only or OBO token has no `organizations`).
-pub fn client<'a>(
-    context: &'a Context,
+pub fn client(
+    context: &Context,
     credential_args: &CredentialArgs,
     no_cache: bool,
     needs_tenant: &str,
-) -> anyhow::Result<Confidential<'a>> {
+) -> anyhow::Result<Confidential> {
     let settings = &context.settings;
     if !settings.authority_given {
         return Err(UsageError(format!(
@@ -34,20 +34,20 @@ pub fn client<'a>(
         .into());
     }
     let client_id = settings.required_client_id()?;
-    let saved = SavedSecrets::new(context, &credential_args.keyring, &client_id);
-    let credential = resolve_credential(
+    let saved = SavedCredentials::new(context, &client_id);
+    let resolved = credential::resolve(
         credential_args,
         &context.env,
         &settings.config.profile,
         &saved,
     )?;
-    saved.check(&credential)?;
+    let save = SaveSecret::plan(&credential_args.keyring, &saved, &resolved)?;
     log::info!(
         "authenticating as {client_id} with {}",
-        credential.describe()
+        resolved.credential.describe()
     );
     let app = ClientApplication::new(settings.client_config(client_id, !no_cache));
-    let client = ConfidentialClient::new(app, credential)
+    let client = ConfidentialClient::new(app, resolved.credential)
         .with_secret_auth_method(credential_args.client_auth_method.map(Into::into));
-    Ok(Confidential { client, saved })
+    Ok(Confidential { client, save })
 }

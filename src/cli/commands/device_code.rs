@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::super::Context;
-use super::super::exit::UsageError;
-use super::super::logger::status;
 use super::user;
+use crate::cli::Context;
+use crate::cli::signal;
+use crate::cli::status::status;
 
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]
@@ -23,17 +23,11 @@ pub struct DeviceCodeArgs {
 
 /// Runs `msal device-code`.
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = context.settings.scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(UsageError(
-            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
-        )
-        .into());
-    }
+    let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
     let client = user::public_client(context);
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.
-    let interrupted = user::interrupted();
+    let interrupted = signal::interrupted();
     tokio::pin!(interrupted);
     status!("{}", flow.authorization.instructions());
     if args.qr {
@@ -66,6 +60,10 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
         }
     };
     clear_line(show_countdown);
+    // A signal that came while the thread was busy (waiting for the cache's lock) still ends it.
+    if let Some(signal) = signal::received() {
+        return Err(signal.into());
+    }
     user::finish_sign_in(&result?, context)
 }
 

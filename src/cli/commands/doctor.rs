@@ -8,12 +8,13 @@ use msal::cache::CacheFile;
 use msal::text::{printable, without_credentials};
 use serde_json::{Value, json};
 
-use super::super::Context;
-use super::super::args::{CredentialArgs, OutputFormat};
-use super::super::env;
-use super::super::keyring::{SaveSecretArgs, SavedSecrets};
-use super::super::output::{json_text, write_stdout};
-use super::super::settings::{DEFAULT_PUBLIC_CLIENT_ID, arc_key_dir, resolve_credential};
+use crate::cli::Context;
+use crate::cli::args::{CredentialArgs, OutputFormat};
+use crate::cli::credential;
+use crate::cli::env;
+use crate::cli::keyring::SavedCredentials;
+use crate::cli::output::{json_text, write_stdout};
+use crate::cli::settings::{DEFAULT_PUBLIC_CLIENT_ID, arc_key_dir};
 use msal::managed_identity::SourceKind;
 
 /// Arguments of `msal doctor`.
@@ -152,21 +153,18 @@ fn report(context: &Context) -> BTreeMap<&'static str, Value> {
             network.join(" ")
         }),
     );
-    let saved = settings
-        .client_id
-        .as_deref()
-        .map(|id| SavedSecrets::new(context, &SaveSecretArgs::default(), id));
+    let resolved = settings.client_id.as_deref().map(|id| {
+        credential::resolve(
+            &CredentialArgs::default(),
+            &context.env,
+            &config.profile,
+            &SavedCredentials::new(context, id),
+        )
+    });
     out.insert(
         "client credential",
-        json!(match saved.as_ref().map(|saved| {
-            resolve_credential(
-                &CredentialArgs::default(),
-                &context.env,
-                &config.profile,
-                saved,
-            )
-        }) {
-            Some(Ok(credential)) => credential.describe(),
+        json!(match resolved {
+            Some(Ok(resolved)) => resolved.credential.describe(),
             Some(Err(_)) | None => "(none configured)".to_owned(),
         }),
     );

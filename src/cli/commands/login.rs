@@ -10,11 +10,12 @@ use msal::app::{AuthenticationResult, InteractiveParameters, PublicClient};
 use msal::flow::auth_code::Redirect;
 use msal::secret::{Password, RefreshToken};
 
-use super::super::Context;
-use super::super::exit::UsageError;
-use super::super::logger::status;
-use super::super::settings::{flatten_scopes, read_secret};
 use super::user;
+use crate::cli::Context;
+use crate::cli::credential::read_secret;
+use crate::cli::settings::flatten_scopes;
+use crate::cli::signal;
+use crate::cli::status::status;
 
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]
@@ -59,13 +60,7 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Runs `msal login`.
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = context.settings.scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(UsageError(
-            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
-        )
-        .into());
-    }
+    let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
     let client = user::public_client(context);
 
     let result = if let Some(username) = &args.username {
@@ -107,7 +102,7 @@ async fn interactive(
     };
     let flow = client.initiate_interactive(&params).await?;
     // From here until the sign-in is complete, code redemption included.
-    let interrupted = user::interrupted();
+    let interrupted = signal::interrupted();
     tokio::pin!(interrupted);
     let url = flow.url().to_string();
     let opened = browser.is_some() && browser::open(&url);
@@ -133,10 +128,15 @@ async fn interactive(
         redirect = pasted => redirect,
         signal = &mut interrupted => return Err(signal.into()),
     };
-    tokio::select! {
-        result = client.complete_interactive(&flow, redirect) => Ok(result?),
-        signal = &mut interrupted => Err(signal.into()),
+    let result = tokio::select! {
+        result = client.complete_interactive(&flow, redirect) => result,
+        signal = &mut interrupted => return Err(signal.into()),
+    };
+    // A signal that came while the thread was busy (waiting for the cache's lock) still ends it.
+    if let Some(signal) = signal::received() {
+        return Err(signal.into());
     }
+    Ok(result?)
 }
 
 /// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when

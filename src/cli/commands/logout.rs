@@ -3,12 +3,12 @@
 use clap::Args;
 use msal::text::printable;
 
-use super::super::Context;
+use crate::cli::Context;
 use msal::app::AccountSelector;
 
-use super::super::exit::{NoSuchAccount, UsageError};
-use super::super::logger::status;
 use super::{silent, user};
+use crate::cli::exit::{NoSuchAccount, UsageError};
+use crate::cli::status::status;
 
 /// Arguments of `msal logout`.
 #[derive(Debug, Args)]

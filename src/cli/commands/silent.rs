@@ -5,28 +5,23 @@ use std::time::Duration;
 use clap::Args;
 use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
 
-use super::super::Context;
-use super::super::exit::UsageError;
 use super::user;
+use crate::cli::Context;
+use crate::cli::args::TokenArgs;
+use crate::cli::exit::UsageError;
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]
 pub struct SilentArgs {
-    /// Scope to request (repeatable)
-    #[arg(short, long = "scope", value_name = "SCOPE")]
-    pub scopes: Vec<String>,
+    /// The token asked for.
+    #[command(flatten)]
+    pub token: TokenArgs,
     /// Pick the account by username (needed only when the cache holds several)
     #[arg(long, value_name = "USERNAME", conflicts_with = "account")]
     pub username: Option<String>,
     /// Pick the account by home account id
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// Refresh even if the cached access token is valid
-    #[arg(long)]
-    pub force_refresh: bool,
-    /// A claims challenge (JSON) to satisfy; bypasses the cached access token
-    #[arg(long, value_name = "JSON")]
-    pub claims: Option<String>,
     /// Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]
     #[arg(long, value_name = "DURATION")]
     pub min_validity: Option<String>,
@@ -34,26 +29,20 @@ pub struct SilentArgs {
 
 /// Runs `msal silent`.
 pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = context.settings.scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(UsageError(
-            "no scope: pass --scope, e.g. --scope https://graph.microsoft.com/User.Read".into(),
-        )
-        .into());
-    }
+    let scopes = super::required_scopes(&context.settings, &args.token.scopes, super::USER_SCOPE)?;
     let min_validity = match &args.min_validity {
         Some(text) => {
             parse_duration(text).map_err(|e| UsageError(format!("--min-validity: {e}")))?
         }
         None => Duration::from_secs(MIN_VALIDITY_SECS),
     };
-    super::check_claims(args.claims.as_deref())?;
+    super::check_claims(args.token.claims.as_deref())?;
     let client = user::public_client(context);
     let params = SilentParameters {
         scopes,
         account: selector(args.username, args.account),
-        force_refresh: args.force_refresh,
-        claims: args.claims,
+        force_refresh: args.token.force_refresh,
+        claims: args.token.claims,
         min_validity,
     };
     let result = client.acquire_token_silent(&params).await?;

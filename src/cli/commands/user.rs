@@ -1,16 +1,14 @@
-//! What the user sign-in commands share: building the public client, printing the result, and
-//! waiting with Ctrl-C.
+//! What the user sign-in commands share: building the public client and printing the result.
 
 use std::io::IsTerminal as _;
 
 use msal::app::{AuthenticationResult, ClientApplication, PublicClient};
 use msal::text::printable;
 
-use super::super::Context;
-use super::super::args::OutputFormat;
-use super::super::exit::Interrupted;
-use super::super::logger::status;
-use super::super::settings::DEFAULT_PUBLIC_CLIENT_ID;
+use crate::cli::Context;
+use crate::cli::args::OutputFormat;
+use crate::cli::settings::DEFAULT_PUBLIC_CLIENT_ID;
+use crate::cli::status::status;
 
 /// The public client for this run: `--client-id` or the Azure CLI's public client id.
 pub fn public_client(context: &Context) -> PublicClient {
@@ -55,41 +53,4 @@ pub fn finish_sign_in(result: &AuthenticationResult, context: &Context) -> anyho
         context.printer.token(result)?;
     }
     Ok(())
-}
-
-/// Resolves when the user presses Ctrl-C (SIGINT) or the process is asked to stop (SIGTERM),
-/// with the error that exits 128 + the signal's number, as shells report a process that a
-/// signal ended. The handlers are installed when this is called, not when it is first awaited:
-/// call it before telling the user what to do, so no signal falls between. Once installed, a
-/// handler stays for the life of the process, so keep waiting on this until the command is
-/// done: a signal nobody waits for is ignored. Never resolves if the handlers cannot be
-/// installed (the signals then keep their default effect).
-pub fn interrupted() -> impl Future<Output = Interrupted> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let handlers = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        );
-        async move {
-            let (Ok(mut interrupt), Ok(mut terminate)) = handlers else {
-                return std::future::pending().await;
-            };
-            tokio::select! {
-                _ = interrupt.recv() => Interrupted::SIGINT,
-                _ = terminate.recv() => Interrupted::SIGTERM,
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let ctrl_c = tokio::signal::ctrl_c();
-        async move {
-            if ctrl_c.await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            Interrupted::SIGINT
-        }
-    }
 }

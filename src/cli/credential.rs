@@ -1,0 +1,407 @@
+//! A confidential client's credential: the first source that names one, loaded once, with where
+//! it came from. Sources, in order: the credential options, the azure-identity environment
+//! variables (secret, certificate, federated token file), the profile, and last the credential
+//! kept with `--save-secret` for this client id and authority. Where it came from decides what
+//! `--save-secret` may keep ([`crate::cli::keyring::SaveSecret`]).
+
+use std::io::Read as _;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
+use msal::secret::{CertificatePassword, ClientSecret};
+use msal::secret_store::SavedCredential;
+use zeroize::Zeroizing;
+
+use crate::cli::args::CredentialArgs;
+use crate::cli::config::Profile;
+use crate::cli::env::{self, Env};
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::SavedCredentials;
+
+/// Where a credential came from, in the order the sources are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A credential option.
+    Flag,
+    /// An azure-identity environment variable.
+    Environment,
+    /// The profile of the configuration file.
+    Profile,
+    /// The OS keyring (or its file), where `--save-secret` kept it.
+    Keyring,
+}
+
+/// A run's credential, where it came from, and the form `--save-secret` would keep it in (a
+/// client secret, or a certificate file with its password; `None` for the other kinds).
+pub struct Resolved {
+    /// The credential, loaded.
+    pub credential: ClientCredential,
+    /// Which source named it.
+    pub origin: Origin,
+    /// What `--save-secret` would keep.
+    pub keepable: Option<SavedCredential>,
+}
+
+/// A credential as a source names it, before anything is read.
+enum Spec<'a> {
+    /// A client secret in a file, or on stdin (`-`).
+    SecretFile(&'a Path),
+    /// A client secret given as a value.
+    Secret(&'a str),
+    /// A certificate file (PEM or PFX); its password and `x5c` choice are settled on loading.
+    Certificate(&'a Path),
+    /// A client assertion file, read on every request.
+    AssertionFile(&'a Path),
+    /// A federated token file, read on every request.
+    FederatedTokenFile(&'a Path),
+    /// GitHub Actions' OIDC token.
+    GitHubOidc,
+    /// The platform's managed identity, for `api://AzureADTokenExchange`.
+    ManagedIdentity,
+    /// What `--save-secret` kept.
+    Saved(SavedCredential, msal::secret_store::Backend),
+}
+
+/// Resolves the run's credential from the first source that names one (see the module
+/// documentation). `--client-auth-method` is accepted only with a client secret.
+pub fn resolve(
+    args: &CredentialArgs,
+    env: &Env,
+    profile: &Profile,
+    saved: &SavedCredentials,
+) -> Result<Resolved> {
+    check_stdin(args.stdin_inputs())?;
+    let named = [
+        (Origin::Flag, from_flags(args)?),
+        (Origin::Environment, from_environment(env)),
+        (Origin::Profile, from_profile(profile)),
+    ]
+    .into_iter()
+    .find_map(|(origin, spec)| spec.map(|spec| (origin, spec)));
+    let (origin, spec) = match named {
+        Some(named) => named,
+        None => match saved.lookup()? {
+            Some((credential, backend)) => (Origin::Keyring, Spec::Saved(credential, backend)),
+            None => return Err(UsageError(NO_CREDENTIAL.into()).into()),
+        },
+    };
+    let loader = Loader {
+        args,
+        env,
+        profile,
+        saved,
+        origin,
+    };
+    let resolved = loader.load(spec)?;
+    if args.client_auth_method.is_some()
+        && !matches!(resolved.credential, ClientCredential::Secret(_))
+    {
+        return Err(UsageError(format!(
+            "--client-auth-method applies to client secrets only, not to a {}",
+            resolved.credential.describe()
+        ))
+        .into());
+    }
+    Ok(resolved)
+}
+
+const NO_CREDENTIAL: &str = "no client credential: pass --client-secret-file, --certificate, \
+     --client-assertion-file, --federated-token-file, --github-oidc or \
+     --managed-identity-assertion, or set \
+     AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE \
+     (--save-secret keeps one for later runs)";
+
+/// At most one credential option.
+fn from_flags(args: &CredentialArgs) -> Result<Option<Spec<'_>>> {
+    let mut given = [
+        args.client_secret_file.as_deref().map(Spec::SecretFile),
+        args.client_secret.as_deref().map(Spec::Secret),
+        args.certificate.as_deref().map(Spec::Certificate),
+        args.client_assertion_file
+            .as_deref()
+            .map(Spec::AssertionFile),
+        args.federated_token_file
+            .as_deref()
+            .map(Spec::FederatedTokenFile),
+        args.github_oidc.then_some(Spec::GitHubOidc),
+        args.managed_identity_assertion
+            .then_some(Spec::ManagedIdentity),
+    ]
+    .into_iter()
+    .flatten();
+    let first = given.next();
+    if given.next().is_some() {
+        return Err(UsageError(
+            "give only one of --client-secret-file, --client-secret, --certificate, \
+             --client-assertion-file, --federated-token-file, --github-oidc, \
+             --managed-identity-assertion"
+                .into(),
+        )
+        .into());
+    }
+    let identity = &args.identity;
+    let identity_named = identity.mi_client_id.is_some()
+        || identity.mi_object_id.is_some()
+        || identity.mi_resource_id.is_some()
+        || identity.system_assigned;
+    if identity_named && !args.managed_identity_assertion {
+        return Err(UsageError(
+            "--mi-client-id, --mi-object-id, --mi-resource-id and --system-assigned choose the \
+             identity of --managed-identity-assertion; add it"
+                .into(),
+        )
+        .into());
+    }
+    Ok(first)
+}
+
+/// azure-identity's `EnvironmentCredential` variables, in its order.
+fn from_environment(env: &Env) -> Option<Spec<'_>> {
+    [
+        env.get(env::AZURE_CLIENT_SECRET).map(Spec::Secret),
+        env.get(env::AZURE_CLIENT_CERTIFICATE_PATH)
+            .map(|path| Spec::Certificate(Path::new(path))),
+        env.get(env::AZURE_FEDERATED_TOKEN_FILE)
+            .map(|path| Spec::FederatedTokenFile(Path::new(path))),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+}
+
+/// The profile's credential keys; the config file holds no secret, only where to find one.
+fn from_profile(profile: &Profile) -> Option<Spec<'_>> {
+    [
+        profile.client_secret_file.as_deref().map(Spec::SecretFile),
+        profile.certificate.as_deref().map(Spec::Certificate),
+        profile
+            .client_assertion_file
+            .as_deref()
+            .map(Spec::AssertionFile),
+        profile
+            .federated_token_file
+            .as_deref()
+            .map(Spec::FederatedTokenFile),
+        (profile.github_oidc == Some(true)).then_some(Spec::GitHubOidc),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+}
+
+/// Loads what one source named; the settings that go with a credential (a PFX password, `x5c`)
+/// come from the options, then that source, then the environment.
+struct Loader<'a> {
+    args: &'a CredentialArgs,
+    env: &'a Env,
+    profile: &'a Profile,
+    saved: &'a SavedCredentials,
+    origin: Origin,
+}
+
+impl Loader<'_> {
+    fn load(&self, spec: Spec<'_>) -> Result<Resolved> {
+        match spec {
+            Spec::SecretFile(path) => {
+                let secret = read_secret(path, "client secret")?;
+                Ok(self.resolved_secret(ClientSecret::new(secret)))
+            }
+            Spec::Secret(value) => {
+                if self.origin == Origin::Flag {
+                    log::warn!(
+                        "--client-secret makes the secret visible to every user of this machine \
+                         in the process list; use --client-secret-file or AZURE_CLIENT_SECRET \
+                         instead"
+                    );
+                }
+                Ok(self.resolved_secret(ClientSecret::new(value)))
+            }
+            Spec::Certificate(path) => {
+                let password = self.certificate_password()?;
+                self.certificate(path, password)
+            }
+            Spec::AssertionFile(path) => {
+                Ok(self.resolved(ClientCredential::AssertionFile(path.to_owned()), None))
+            }
+            Spec::FederatedTokenFile(path) => {
+                Ok(self.resolved(ClientCredential::FederatedTokenFile(path.to_owned()), None))
+            }
+            Spec::GitHubOidc => {
+                let oidc = GitHubOidc::from_env_values(
+                    self.env
+                        .get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
+                        .map(str::to_owned),
+                    self.env
+                        .get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+                        .map(str::to_owned),
+                )?;
+                Ok(self.resolved(ClientCredential::GitHubActions(oidc), None))
+            }
+            Spec::ManagedIdentity => {
+                // AZURE_CLIENT_ID names the application here, never the identity.
+                let identity = crate::cli::settings::managed_identity(&self.args.identity, None);
+                let detection = crate::cli::settings::detect_source(self.env)?;
+                Ok(self.resolved(
+                    ClientCredential::ManagedIdentity {
+                        identity,
+                        source: detection.source,
+                        arc_key_dir: crate::cli::settings::arc_key_dir(self.env),
+                    },
+                    None,
+                ))
+            }
+            Spec::Saved(credential, backend) => {
+                log::info!(
+                    "using the credential saved for {} at {} in {backend}",
+                    self.saved.client_id(),
+                    self.saved.authority()
+                );
+                match credential {
+                    SavedCredential::ClientSecret { secret } => Ok(self.resolved_secret(secret)),
+                    SavedCredential::Certificate { path, password } => {
+                        self.certificate(&path, password).with_context(|| {
+                            format!("the certificate saved with --save-secret ({backend})")
+                        })
+                    }
+                    _ => Err(UsageError(NO_CREDENTIAL.into()).into()),
+                }
+            }
+        }
+    }
+
+    fn resolved(
+        &self,
+        credential: ClientCredential,
+        keepable: Option<SavedCredential>,
+    ) -> Resolved {
+        Resolved {
+            credential,
+            origin: self.origin,
+            keepable,
+        }
+    }
+
+    fn resolved_secret(&self, secret: ClientSecret) -> Resolved {
+        let keepable = SavedCredential::ClientSecret {
+            secret: secret.clone(),
+        };
+        self.resolved(ClientCredential::Secret(secret), Some(keepable))
+    }
+
+    /// Loads a certificate; a PFX given without its password tries the password kept with
+    /// `--save-secret`.
+    fn certificate(&self, path: &Path, password: Option<CertificatePassword>) -> Result<Resolved> {
+        let (certificate, password) = match Certificate::from_file(path, password.as_ref()) {
+            Err(error @ CredentialError::PfxWrongPassword { .. }) if password.is_none() => {
+                match self.saved.certificate_password()? {
+                    Some(saved) => (Certificate::from_file(path, Some(&saved))?, Some(saved)),
+                    None => return Err(error.into()),
+                }
+            }
+            result => (result?, password),
+        };
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let credential = ClientCredential::Certificate {
+            certificate,
+            send_chain: self.send_chain(),
+        };
+        Ok(self.resolved(
+            credential,
+            Some(SavedCredential::Certificate { path, password }),
+        ))
+    }
+
+    /// A PFX password: an option, else the profile's file for the profile's certificate, else
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`.
+    fn certificate_password(&self) -> Result<Option<CertificatePassword>> {
+        let args = self.args;
+        let profile_file = self
+            .profile
+            .certificate_password_file
+            .as_deref()
+            .filter(|_| self.origin == Origin::Profile);
+        let password = if let Some(file) =
+            args.certificate_password_file.as_deref().or(profile_file)
+        {
+            Some(read_secret(file, "certificate password")?)
+        } else if let Some(password) = &args.certificate_password {
+            log::warn!(
+                "--certificate-password makes the password visible to every user of this machine \
+                 in the process list; use --certificate-password-file or \
+                 AZURE_CLIENT_CERTIFICATE_PASSWORD instead"
+            );
+            Some(password.clone())
+        } else {
+            self.env
+                .get(env::AZURE_CLIENT_CERTIFICATE_PASSWORD)
+                .map(str::to_owned)
+        };
+        Ok(password.map(CertificatePassword::new))
+    }
+
+    /// `--send-certificate-chain`, `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`, or the profile's
+    /// `send_certificate_chain` for the profile's certificate.
+    fn send_chain(&self) -> bool {
+        self.args.send_certificate_chain
+            || self.env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
+            || (self.origin == Origin::Profile && self.profile.send_certificate_chain == Some(true))
+    }
+}
+
+/// Stdin can be read once: at most one input may name `-`.
+pub fn check_stdin<'a>(
+    inputs: impl IntoIterator<Item = (&'static str, Option<&'a Path>)>,
+) -> Result<()> {
+    let stdin = Path::new("-");
+    let mut readers = inputs
+        .into_iter()
+        .filter(|(_, path)| *path == Some(stdin))
+        .map(|(name, _)| name);
+    if let (Some(first), Some(second)) = (readers.next(), readers.next()) {
+        return Err(UsageError(format!(
+            "only one input can be read from stdin, and both {first} and {second} name -"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads a secret from a file, or from stdin when the path is `-`; trailing whitespace (the
+/// newline editors and `echo` add) is not part of it. Either is bounded like a credential file;
+/// a file that is neither a regular file nor a pipe is refused ([`msal::input_file`]). The text
+/// is trimmed in place and handed over without a copy (the caller wraps it in its secret type);
+/// on an error it is zeroed.
+pub fn read_secret(path: &Path, what: &str) -> Result<String> {
+    let limit = msal::credential::MAX_CREDENTIAL_FILE_BYTES;
+    // Room for any real secret up front, so that reading does not grow (and copy) the buffer.
+    let mut text = Zeroizing::new(String::with_capacity(8 * 1024));
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(limit + 1)
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read the {what} from stdin"))?;
+        if text.len() as u64 > limit {
+            anyhow::bail!(
+                "cannot read the {what} from stdin: it is longer than {limit} bytes; is it the \
+                 right input?"
+            );
+        }
+    } else {
+        text = Zeroizing::new(
+            msal::input_file::read_to_string(path, limit)
+                .with_context(|| format!("cannot read the {what} from {}", path.display()))?,
+        );
+    }
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    if text.is_empty() {
+        let source = if path == Path::new("-") {
+            "stdin".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        anyhow::bail!("the {what} read from {source} is empty");
+    }
+    Ok(std::mem::take(&mut *text))
+}
