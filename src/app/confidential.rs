@@ -17,6 +17,7 @@ use crate::credential::{
     SigningAlgorithm, github,
 };
 use crate::error::{Error, Result};
+use crate::flow::token::{Grant, TokenRequest};
 use crate::flow::{client_credentials, on_behalf_of, token_exchange};
 use crate::http::HttpRequest;
 use crate::managed_identity::TOKEN_EXCHANGE_RESOURCE;
@@ -149,13 +150,16 @@ impl ConfidentialClient {
             &filing,
             |snapshot, query, now| snapshot.find_access_token(query, now),
             |token_url, auth| {
-                client_credentials::build_request(
-                    token_url,
-                    &config.client_id,
-                    &params.scopes,
-                    params.claims.as_deref(),
-                    auth,
-                )
+                TokenRequest {
+                    token_endpoint: token_url,
+                    client_id: &config.client_id,
+                    scopes: &params.scopes,
+                    client_info: false,
+                    claims: params.claims.as_deref(),
+                    client_auth: Some(auth),
+                    grant: Grant::ClientCredentials,
+                }
+                .build()
             },
         )
         .await
@@ -197,35 +201,33 @@ impl ConfidentialClient {
             &filing,
             |snapshot, query, now| snapshot.find_access_token_on_behalf_of(query, &hash, now),
             |token_url, auth| {
-                if entra {
-                    return on_behalf_of::build_request(
-                        token_url,
-                        &config.client_id,
-                        &params.user_assertion,
-                        &decorate_scopes(&scopes),
-                        true,
-                        params.claims.as_deref(),
-                        auth,
-                    );
-                }
+                // Entra's on-behalf-of grant signs the user in again (decorated scopes,
+                // client_info); a token exchange asks for just what it names.
+                let decorated = decorate_scopes(&scopes);
                 let exchange = &params.exchange;
-                token_exchange::build_request(
-                    token_url,
-                    &config.client_id,
-                    &scopes,
-                    &token_exchange::Exchange {
-                        subject_token: &params.user_assertion,
-                        subject_token_type: exchange
-                            .subject_token_type
-                            .as_deref()
-                            .unwrap_or(token_exchange::ACCESS_TOKEN_TYPE),
-                        requested_token_type: exchange.requested_token_type.as_deref(),
-                        audience: exchange.audience.as_deref(),
-                        resource: exchange.resource.as_deref(),
+                TokenRequest {
+                    token_endpoint: token_url,
+                    client_id: &config.client_id,
+                    scopes: if entra { &decorated } else { &scopes },
+                    client_info: entra,
+                    claims: params.claims.as_deref(),
+                    client_auth: Some(auth),
+                    grant: if entra {
+                        Grant::OnBehalfOf(&params.user_assertion)
+                    } else {
+                        Grant::TokenExchange(token_exchange::Exchange {
+                            subject_token: &params.user_assertion,
+                            subject_token_type: exchange
+                                .subject_token_type
+                                .as_deref()
+                                .unwrap_or(token_exchange::ACCESS_TOKEN_TYPE),
+                            requested_token_type: exchange.requested_token_type.as_deref(),
+                            audience: exchange.audience.as_deref(),
+                            resource: exchange.resource.as_deref(),
+                        })
                     },
-                    params.claims.as_deref(),
-                    auth,
-                )
+                }
+                .build()
             },
         )
         .await

@@ -17,7 +17,9 @@ use crate::flow::auth_code::{
 };
 use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
+use crate::flow::token::{Grant, TokenRequest};
 use crate::flow::{password, refresh};
+use crate::http::HttpRequest;
 use crate::secret::{Password, RefreshToken};
 
 /// What to ask for in an interactive sign-in.
@@ -106,6 +108,26 @@ impl PublicClient {
         &self.app
     }
 
+    /// A token request of this client for a user grant: Entra's `client_info` where it applies.
+    pub(crate) fn user_request<'a>(
+        &'a self,
+        token_endpoint: &'a Url,
+        scopes: &'a [String],
+        claims: Option<&'a str>,
+        grant: Grant<'a>,
+    ) -> HttpRequest {
+        TokenRequest {
+            token_endpoint,
+            client_id: &self.app.config().client_id,
+            scopes,
+            client_info: self.client_info(),
+            claims,
+            client_auth: None,
+            grant,
+        }
+        .build()
+    }
+
     pub(crate) fn client_info(&self) -> bool {
         self.app.config().authority.is_entra_family()
     }
@@ -169,14 +191,11 @@ impl PublicClient {
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(&flow.scopes);
-        let request = flow.authorization.token_request(
+        let request = self.user_request(
             &token_url,
-            &self.app.config().client_id,
-            &flow.redirect_uri,
-            &code,
             &decorated,
-            self.client_info(),
             None,
+            flow.authorization.grant(&code, &flow.redirect_uri),
         );
         let filing = Filing {
             grant_type: auth_code::GRANT_TYPE,
@@ -217,12 +236,11 @@ impl PublicClient {
     pub async fn complete_device_flow(&self, flow: &DeviceFlow) -> Result<AuthenticationResult> {
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
-        let client_id = &self.app.config().client_id;
-        let request = device_code::build_poll_request(
+        let request = self.user_request(
             &token_url,
-            client_id,
-            &flow.authorization.device_code,
-            self.client_info(),
+            &[],
+            None,
+            Grant::DeviceCode(&flow.authorization.device_code),
         );
         let response = device_code::poll(
             &flow.authorization,
@@ -249,13 +267,11 @@ impl PublicClient {
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
-        let request = password::build_request(
+        let request = self.user_request(
             &token_url,
-            &self.app.config().client_id,
-            username,
-            password,
             &decorate_scopes(scopes),
-            self.client_info(),
+            None,
+            Grant::Password { username, password },
         );
         let filing = Filing {
             grant_type: password::GRANT_TYPE,
@@ -279,17 +295,15 @@ impl PublicClient {
         let endpoints = self.app.endpoints().await?;
         let token_url = endpoints.token_url()?;
         let decorated = decorate_scopes(scopes);
-        let request = refresh::RefreshRequest {
-            token_endpoint: &token_url,
-            client_id: &self.app.config().client_id,
-            refresh_token,
-            scopes: &decorated,
-            client_info: self.client_info(),
-            claims: None,
-            anchor: None,
-            client_auth: None,
-        }
-        .build();
+        let request = self.user_request(
+            &token_url,
+            &decorated,
+            None,
+            Grant::RefreshToken {
+                refresh_token,
+                anchor: None,
+            },
+        );
         let filing = Filing {
             grant_type: refresh::GRANT_TYPE,
             scopes,

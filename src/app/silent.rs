@@ -12,6 +12,7 @@ use super::{AuthenticationResult, PublicClient, now};
 use crate::cache::{AccessTokenQuery, RefreshTokenEntry, RefreshTokenQuery};
 use crate::error::{Error, Result};
 use crate::flow::refresh;
+use crate::flow::token::Grant;
 
 /// What to ask for in a silent request.
 #[derive(Debug, Clone)]
@@ -114,17 +115,15 @@ impl PublicClient {
             .filter(|_| self.client_info());
         let mut refused = None;
         for used in &refresh_tokens {
-            let request = refresh::RefreshRequest {
-                token_endpoint: &token_url,
-                client_id: &config.client_id,
-                refresh_token: &used.secret,
-                scopes: &decorated,
-                client_info: self.client_info(),
-                claims: params.claims.as_deref(),
-                anchor,
-                client_auth: None,
-            }
-            .build();
+            let request = self.user_request(
+                &token_url,
+                &decorated,
+                params.claims.as_deref(),
+                Grant::RefreshToken {
+                    refresh_token: &used.secret,
+                    anchor,
+                },
+            );
             match app.request_token(&request).await {
                 Ok(response) => {
                     let filing = Filing {

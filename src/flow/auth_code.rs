@@ -8,10 +8,8 @@
 use base64::Engine as _;
 use url::Url;
 
-use super::token::TokenRequest;
-use crate::credential::ClientAuth;
+use super::token::Grant;
 use crate::error::{Error, ServerError};
-use crate::http::{FormValue, HttpRequest};
 use crate::secret::AuthorizationCode;
 use crate::token::IdTokenClaims;
 use zeroize::Zeroizing;
@@ -172,38 +170,14 @@ pub fn parse_redirect(params: &[(String, String)], expected_state: &str) -> Redi
 }
 
 impl AuthorizationFlow {
-    /// The code redemption request (RFC 6749 §4.1.3 + RFC 7636 §4.5).
-    #[allow(clippy::too_many_arguments)] // each is one protocol field; a struct would only rename them
-    pub fn token_request(
-        &self,
-        token_endpoint: &Url,
-        client_id: &str,
-        redirect_uri: &str,
-        code: &AuthorizationCode,
-        scopes: &[String],
-        client_info: bool,
-        client_auth: Option<&ClientAuth>,
-    ) -> HttpRequest {
-        TokenRequest {
-            token_endpoint,
-            client_id,
-            grant_type: GRANT_TYPE,
-            scopes,
-            client_info,
-            claims: None,
-            client_auth,
+    /// The grant that redeems `code` (RFC 6749 §4.1.3 + RFC 7636 §4.5): with this flow's PKCE
+    /// verifier and the redirect URI it named.
+    pub fn grant<'a>(&'a self, code: &'a AuthorizationCode, redirect_uri: &'a str) -> Grant<'a> {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier: &self.code_verifier,
         }
-        .build(vec![
-            ("code".into(), FormValue::secret(code.secret())),
-            (
-                "redirect_uri".into(),
-                FormValue::Plain(redirect_uri.to_owned()),
-            ),
-            (
-                "code_verifier".into(),
-                FormValue::Secret(self.code_verifier.clone()),
-            ),
-        ])
     }
 
     /// Checks the ID token against this flow (OpenID Connect Core §3.1.3.7): our nonce, our

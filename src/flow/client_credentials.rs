@@ -4,38 +4,15 @@
 //! offline_access` decoration, no `client_info`). See
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow>.
 
-use url::Url;
-
-use super::token::TokenRequest;
-use crate::credential::ClientAuth;
-use crate::http::HttpRequest;
-
 /// `grant_type` of this grant.
 pub const GRANT_TYPE: &str = "client_credentials";
 
-/// Builds the token request.
-pub fn build_request(
-    token_endpoint: &Url,
-    client_id: &str,
-    scopes: &[String],
-    claims: Option<&str>,
-    client_auth: &ClientAuth,
-) -> HttpRequest {
-    TokenRequest {
-        token_endpoint,
-        client_id,
-        grant_type: GRANT_TYPE,
-        scopes,
-        client_info: false,
-        claims,
-        client_auth: Some(client_auth),
-    }
-    .build(Vec::new())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use url::Url;
+
+    use crate::credential::ClientAuth;
+    use crate::flow::token::{Grant, TokenRequest};
     use crate::http::FormValue;
     use crate::secret::ClientSecret;
 
@@ -43,7 +20,16 @@ mod tests {
     fn sends_scope_as_given_and_keeps_the_secret_out_of_debug() {
         let url = Url::parse("https://login.microsoftonline.com/t/oauth2/v2.0/token").unwrap();
         let auth = ClientAuth::Secret(ClientSecret::new("s3cr3t"));
-        let request = build_request(&url, "c1", &["api://x/.default".into()], None, &auth);
+        let request = TokenRequest {
+            token_endpoint: &url,
+            client_id: "c1",
+            scopes: &["api://x/.default".into()],
+            client_info: false,
+            claims: None,
+            client_auth: Some(&auth),
+            grant: Grant::ClientCredentials,
+        }
+        .build();
         let field = |name: &str| {
             request
                 .form

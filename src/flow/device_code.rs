@@ -13,9 +13,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::token::{TokenRequest, parse_token_response};
+use super::token::parse_token_response;
 use crate::error::{Error, ServerError};
-use crate::http::{FormValue, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::DeviceCode;
 use crate::token::TokenResponse;
 
@@ -147,28 +147,6 @@ pub fn parse_authorization_response(
     }
     serde_json::from_value(value)
         .map_err(|e| unexpected(format!("a malformed device authorization answer ({e})")))
-}
-
-/// One polling request (RFC 8628 §3.4).
-pub fn build_poll_request(
-    token_endpoint: &Url,
-    client_id: &str,
-    device_code: &DeviceCode,
-    client_info: bool,
-) -> HttpRequest {
-    TokenRequest {
-        token_endpoint,
-        client_id,
-        grant_type: GRANT_TYPE,
-        scopes: &[],
-        client_info,
-        claims: None,
-        client_auth: None,
-    }
-    .build(vec![(
-        "device_code".into(),
-        FormValue::secret(device_code.secret()),
-    )])
 }
 
 /// Polls until the user finishes, declines or the code expires. `send` makes one polling

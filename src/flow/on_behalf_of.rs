@@ -4,46 +4,11 @@
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow>.
 
 use base64::Engine as _;
-use url::Url;
 
-use super::token::TokenRequest;
-use crate::credential::ClientAuth;
-use crate::http::{FormValue, HttpRequest};
 use crate::secret::Assertion;
 
 /// `grant_type` of this grant.
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-/// Builds the request: the user's token as `assertion`, decorated scopes, client authentication.
-pub fn build_request(
-    token_endpoint: &Url,
-    client_id: &str,
-    user_assertion: &Assertion,
-    scopes: &[String],
-    client_info: bool,
-    claims: Option<&str>,
-    client_auth: &ClientAuth,
-) -> HttpRequest {
-    TokenRequest {
-        token_endpoint,
-        client_id,
-        grant_type: GRANT_TYPE,
-        scopes,
-        client_info,
-        claims,
-        client_auth: Some(client_auth),
-    }
-    .build(vec![
-        (
-            "assertion".into(),
-            FormValue::secret(user_assertion.secret()),
-        ),
-        (
-            "requested_token_use".into(),
-            FormValue::Plain("on_behalf_of".into()),
-        ),
-    ])
-}
 
 /// The key that ties cached tokens to one incoming assertion: base64url SHA-256, as MSAL.NET's
 /// `user_assertion_hash`. A different assertion never finds them.
@@ -57,22 +22,29 @@ pub fn assertion_hash(user_assertion: &Assertion) -> String {
 
 #[cfg(test)]
 mod tests {
+    use url::Url;
+
     use super::*;
+    use crate::credential::ClientAuth;
+    use crate::flow::token::{Grant, TokenRequest};
+    use crate::http::FormValue;
     use crate::secret::ClientSecret;
 
     #[test]
     fn sends_the_assertion_as_a_secret_with_on_behalf_of() {
         let url = Url::parse("https://h/t/oauth2/v2.0/token").unwrap();
         let auth = ClientAuth::Secret(ClientSecret::new("s"));
-        let request = build_request(
-            &url,
-            "c",
-            &Assertion::new("user.jwt.sig"),
-            &["api://b/x".into()],
-            true,
-            None,
-            &auth,
-        );
+        let assertion = Assertion::new("user.jwt.sig");
+        let request = TokenRequest {
+            token_endpoint: &url,
+            client_id: "c",
+            scopes: &["api://b/x".into()],
+            client_info: true,
+            claims: None,
+            client_auth: Some(&auth),
+            grant: Grant::OnBehalfOf(&assertion),
+        }
+        .build();
         let field = |n: &str| {
             request
                 .form

@@ -5,19 +5,20 @@ use url::Url;
 
 use crate::credential::ClientAuth;
 use crate::error::{Error, ServerError};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{FormValue, HttpRequest, HttpResponse};
+use crate::secret::{Assertion, AuthorizationCode, DeviceCode, Password, RefreshToken};
 use crate::token::TokenResponse;
 
-/// The common parts of a token request.
+/// A token request (RFC 6749 §3.2): the parts every grant shares, and the [`Grant`] itself.
+/// One shape for every grant, so a rule for all of them (client authentication, `client_info`,
+/// claims) is written once.
 #[derive(Debug, Clone)]
 pub struct TokenRequest<'a> {
     /// The token endpoint from discovery.
     pub token_endpoint: &'a Url,
     /// The application (client) id.
     pub client_id: &'a str,
-    /// `grant_type` (RFC 6749 §4).
-    pub grant_type: &'a str,
-    /// The scopes to send (already decorated where the grant needs it).
+    /// The scopes to send (already decorated where the grant needs it); none sends no `scope`.
     pub scopes: &'a [String],
     /// Send Entra's `client_info=1`, which makes it return the account's `uid`/`utid`.
     pub client_info: bool,
@@ -25,18 +26,109 @@ pub struct TokenRequest<'a> {
     pub claims: Option<&'a str>,
     /// How the client authenticates, for confidential clients.
     pub client_auth: Option<&'a ClientAuth>,
+    /// The grant.
+    pub grant: Grant<'a>,
+}
+
+/// The grant of a token request, with its own fields.
+#[derive(Debug, Clone)]
+pub enum Grant<'a> {
+    /// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5).
+    AuthorizationCode {
+        /// The code the redirect brought.
+        code: &'a AuthorizationCode,
+        /// The redirect URI the authorization request named, exactly.
+        redirect_uri: &'a str,
+        /// The PKCE verifier of that request.
+        code_verifier: &'a str,
+    },
+    /// RFC 6749 §4.4: the application's own token.
+    ClientCredentials,
+    /// RFC 8628 §3.4: one poll of a device code sign-in.
+    DeviceCode(&'a DeviceCode),
+    /// RFC 6749 §4.3 (legacy).
+    Password {
+        /// The sign-in name.
+        username: &'a str,
+        /// The password.
+        password: &'a Password,
+    },
+    /// RFC 6749 §6.
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: &'a RefreshToken,
+        /// `{uid}@{utid}` for Entra's `X-AnchorMailbox`, which routes the request to the
+        /// user's home region.
+        anchor: Option<(&'a str, &'a str)>,
+    },
+    /// Entra's on-behalf-of exchange (RFC 7523 §2.1 with `requested_token_use=on_behalf_of`).
+    OnBehalfOf(&'a Assertion),
+    /// RFC 8693 token exchange.
+    TokenExchange(crate::flow::token_exchange::Exchange<'a>),
+}
+
+impl Grant<'_> {
+    /// The `grant_type` (RFC 6749 §4).
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode { .. } => crate::flow::auth_code::GRANT_TYPE,
+            Grant::ClientCredentials => crate::flow::client_credentials::GRANT_TYPE,
+            Grant::DeviceCode(_) => crate::flow::device_code::GRANT_TYPE,
+            Grant::Password { .. } => crate::flow::password::GRANT_TYPE,
+            Grant::RefreshToken { .. } => crate::flow::refresh::GRANT_TYPE,
+            Grant::OnBehalfOf(_) => crate::flow::on_behalf_of::GRANT_TYPE,
+            Grant::TokenExchange(_) => crate::flow::token_exchange::GRANT_TYPE,
+        }
+    }
+
+    /// The grant's own form fields; secrets stay wrapped.
+    fn fields(&self) -> Vec<(&'static str, FormValue)> {
+        match self {
+            Grant::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => vec![
+                ("code", FormValue::secret(code.secret())),
+                ("redirect_uri", FormValue::Plain((*redirect_uri).to_owned())),
+                ("code_verifier", FormValue::secret(code_verifier)),
+            ],
+            Grant::ClientCredentials => Vec::new(),
+            Grant::DeviceCode(code) => vec![("device_code", FormValue::secret(code.secret()))],
+            Grant::Password { username, password } => vec![
+                ("username", FormValue::Plain((*username).to_owned())),
+                ("password", FormValue::secret(password.secret())),
+            ],
+            Grant::RefreshToken { refresh_token, .. } => {
+                vec![("refresh_token", FormValue::secret(refresh_token.secret()))]
+            }
+            Grant::OnBehalfOf(assertion) => vec![
+                ("assertion", FormValue::secret(assertion.secret())),
+                (
+                    "requested_token_use",
+                    FormValue::Plain("on_behalf_of".into()),
+                ),
+            ],
+            Grant::TokenExchange(exchange) => exchange.fields(),
+        }
+    }
 }
 
 impl TokenRequest<'_> {
-    /// Builds the form POST; `extra` carries the grant's own fields.
-    pub fn build(&self, extra: Vec<(String, crate::http::FormValue)>) -> HttpRequest {
+    /// The form POST.
+    pub fn build(&self) -> HttpRequest {
         let mut request = HttpRequest::post_form(self.token_endpoint.clone())
             .field("client_id", self.client_id)
-            .field("grant_type", self.grant_type);
+            .field("grant_type", self.grant.grant_type());
         if !self.scopes.is_empty() {
             request = request.field("scope", self.scopes.join(" "));
         }
-        request.form.extend(extra);
+        request.form.extend(
+            self.grant
+                .fields()
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value)),
+        );
         if self.client_info {
             request = request.field("client_info", "1");
         }
@@ -54,6 +146,13 @@ impl TokenRequest<'_> {
             if let Some(value) = auth.authorization_header(self.client_id) {
                 request = request.secret_authorization(value);
             }
+        }
+        if let Grant::RefreshToken {
+            anchor: Some((uid, utid)),
+            ..
+        } = &self.grant
+        {
+            request = request.header("X-AnchorMailbox", format!("Oid:{uid}@{utid}"));
         }
         request
     }
@@ -295,13 +394,13 @@ mod tests {
         let request = TokenRequest {
             token_endpoint: &url,
             client_id: "app",
-            grant_type: "client_credentials",
             scopes: &[],
             client_info: false,
             claims: None,
             client_auth: Some(&auth),
+            grant: Grant::ClientCredentials,
         }
-        .build(Vec::new());
+        .build();
         assert!(request.form.iter().all(|(k, _)| k != "client_secret"));
         assert_eq!(
             request.authorization,

@@ -2,11 +2,7 @@
 //! for one to another audience, as that subject. What `msal obo` does with OpenID providers other
 //! than Entra ID, whose on-behalf-of flow is its own jwt-bearer variant (`on_behalf_of`).
 
-use url::Url;
-
-use super::token::TokenRequest;
-use crate::credential::ClientAuth;
-use crate::http::{FormValue, HttpRequest};
+use crate::http::FormValue;
 use crate::secret::Assertion;
 
 /// `grant_type` of this grant (RFC 8693 §2.1).
@@ -30,72 +26,65 @@ pub struct Exchange<'a> {
     pub resource: Option<&'a str>,
 }
 
-/// Builds the request: the exchange's fields, the scopes as given, client authentication.
-pub fn build_request(
-    token_endpoint: &Url,
-    client_id: &str,
-    scopes: &[String],
-    exchange: &Exchange<'_>,
-    claims: Option<&str>,
-    client_auth: &ClientAuth,
-) -> HttpRequest {
-    let mut fields = vec![
-        (
-            "subject_token".to_owned(),
-            FormValue::secret(exchange.subject_token.secret()),
-        ),
-        (
-            "subject_token_type".to_owned(),
-            FormValue::Plain(exchange.subject_token_type.to_owned()),
-        ),
-    ];
-    let optional = [
-        ("requested_token_type", exchange.requested_token_type),
-        ("audience", exchange.audience),
-        ("resource", exchange.resource),
-    ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            fields.push((name.to_owned(), FormValue::Plain(value.to_owned())));
+impl Exchange<'_> {
+    /// The exchange's form fields (RFC 8693 §2.1).
+    pub(crate) fn fields(&self) -> Vec<(&'static str, FormValue)> {
+        let mut fields = vec![
+            (
+                "subject_token",
+                FormValue::secret(self.subject_token.secret()),
+            ),
+            (
+                "subject_token_type",
+                FormValue::Plain(self.subject_token_type.to_owned()),
+            ),
+        ];
+        let optional = [
+            ("requested_token_type", self.requested_token_type),
+            ("audience", self.audience),
+            ("resource", self.resource),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                fields.push((name, FormValue::Plain(value.to_owned())));
+            }
         }
+        fields
     }
-    TokenRequest {
-        token_endpoint,
-        client_id,
-        grant_type: GRANT_TYPE,
-        scopes,
-        client_info: false,
-        claims,
-        client_auth: Some(client_auth),
-    }
-    .build(fields)
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use url::Url;
+
     use super::*;
+    use crate::credential::ClientAuth;
+    use crate::flow::token::{Grant, TokenRequest};
     use crate::secret::ClientSecret;
 
     #[test]
     fn sends_what_rfc_8693_names() {
         let url = Url::parse("https://idp.example/token").unwrap();
         let subject = Assertion::new("subject.jwt.value");
-        let request = build_request(
-            &url,
-            "api",
-            &["downstream:read".to_owned()],
-            &Exchange {
+        let auth = ClientAuth::SecretBasic(ClientSecret::new("s"));
+        let request = TokenRequest {
+            token_endpoint: &url,
+            client_id: "api",
+            scopes: &["downstream:read".to_owned()],
+            client_info: false,
+            claims: None,
+            client_auth: Some(&auth),
+            grant: Grant::TokenExchange(Exchange {
                 subject_token: &subject,
                 subject_token_type: ACCESS_TOKEN_TYPE,
                 requested_token_type: Some("urn:ietf:params:oauth:token-type:jwt"),
                 audience: Some("downstream"),
                 resource: None,
-            },
-            None,
-            &ClientAuth::SecretBasic(ClientSecret::new("s")),
-        );
+            }),
+        }
+        .build();
         let form: Vec<(&str, &str)> = request
             .form
             .iter()
