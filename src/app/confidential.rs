@@ -17,7 +17,7 @@ use crate::credential::{
     SigningAlgorithm, github,
 };
 use crate::error::{Error, Result};
-use crate::flow::token::{Grant, TokenRequest};
+use crate::flow::token_endpoint::{Grant, TokenRequest};
 use crate::flow::{client_credentials, on_behalf_of, token_exchange};
 use crate::http::HttpRequest;
 use crate::managed_identity::TOKEN_EXCHANGE_RESOURCE;

@@ -33,7 +33,7 @@ use crate::authority::{
 };
 use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot, TokenIssuer};
 use crate::error::{Error, Result};
-use crate::flow::token::parse_token_response;
+use crate::flow::token_endpoint::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest, Transport};
 use crate::secret::AccessToken;
 use crate::token::{TokenResponse, canonical_token_type};

@@ -17,7 +17,7 @@ use crate::flow::auth_code::{
 };
 use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
-use crate::flow::token::{Grant, TokenRequest};
+use crate::flow::token_endpoint::{Grant, TokenRequest};
 use crate::flow::{password, refresh};
 use crate::http::HttpRequest;
 use crate::secret::{Password, RefreshToken};

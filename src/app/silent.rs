@@ -12,7 +12,7 @@ use super::{AuthenticationResult, PublicClient, now};
 use crate::cache::{AccessTokenQuery, RefreshTokenEntry, RefreshTokenQuery};
 use crate::error::{Error, Result};
 use crate::flow::refresh;
-use crate::flow::token::Grant;
+use crate::flow::token_endpoint::Grant;
 
 /// What to ask for in a silent request.
 #[derive(Debug, Clone)]

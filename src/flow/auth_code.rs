@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use url::Url;
 
-use super::token::Grant;
+use super::token_endpoint::Grant;
 use crate::error::{Error, ServerError};
 use crate::secret::AuthorizationCode;
 use crate::token::IdTokenClaims;

@@ -12,7 +12,7 @@ mod tests {
     use url::Url;
 
     use crate::credential::ClientAuth;
-    use crate::flow::token::{Grant, TokenRequest};
+    use crate::flow::token_endpoint::{Grant, TokenRequest};
     use crate::http::FormValue;
     use crate::secret::ClientSecret;
 

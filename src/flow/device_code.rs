@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::token::parse_token_response;
+use super::token_endpoint::parse_token_response;
 use crate::error::{Error, ServerError};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::DeviceCode;
@@ -134,7 +134,7 @@ pub fn parse_authorization_response(
         status: response.status,
         detail,
     };
-    if let Some(refusal) = super::token::refusal_without_body(request, response) {
+    if let Some(refusal) = super::token_endpoint::refusal_without_body(request, response) {
         return Err(Error::OAuth(refusal));
     }
     let value: serde_json::Value = serde_json::from_slice(&response.body)

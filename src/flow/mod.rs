@@ -8,5 +8,5 @@ pub mod loopback;
 pub(crate) mod on_behalf_of;
 pub(crate) mod password;
 pub(crate) mod refresh;
-pub mod token;
+pub mod token_endpoint;
 pub mod token_exchange;

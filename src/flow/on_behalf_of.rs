@@ -26,7 +26,7 @@ mod tests {
 
     use super::*;
     use crate::credential::ClientAuth;
-    use crate::flow::token::{Grant, TokenRequest};
+    use crate::flow::token_endpoint::{Grant, TokenRequest};
     use crate::http::FormValue;
     use crate::secret::ClientSecret;
 

@@ -61,7 +61,7 @@ mod tests {
 
     use super::*;
     use crate::credential::ClientAuth;
-    use crate::flow::token::{Grant, TokenRequest};
+    use crate::flow::token_endpoint::{Grant, TokenRequest};
     use crate::secret::ClientSecret;
 
     #[test]

@@ -19,7 +19,7 @@ use msal::cache::{
 use msal::credential::Certificate;
 use msal::flow::auth_code::{Redirect, parse_redirect};
 use msal::flow::device_code;
-use msal::flow::token::{MAX_LIFETIME_SECS, parse_token_response};
+use msal::flow::token_endpoint::{MAX_LIFETIME_SECS, parse_token_response};
 use msal::http::{HttpRequest, HttpResponse};
 use msal::secret::{CertificatePassword, IdToken};
 use msal::token::{ClientInfo, IdTokenClaims};
