@@ -22,6 +22,7 @@ pub mod input_file;
 pub mod private_file;
 pub mod secret;
 pub mod secret_store;
+pub mod serve;
 pub mod text;
 pub mod token;
 
