@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod login;
 pub mod logout;
 pub mod obo;
+pub mod serve;
 pub mod silent;
 mod user;
 
