@@ -35,6 +35,7 @@ mod properties;
 mod recipes;
 mod resilience;
 mod secrets;
+mod serve;
 mod shared_cache;
 mod silent;
 mod terminal;
