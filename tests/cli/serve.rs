@@ -34,11 +34,18 @@ fn serve_python(fx: &UserFx, serve: Msal<'_>, clients: &[&str]) -> (Run, Value, 
         .arg(&secret_file)
         .args(clients)
         .run();
-    if run.stderr.contains("No module named 'azure") {
-        panic!("azure-identity is missing: install tests/requirements.txt (`{INSTALL_COMMAND}`)");
-    }
     run.assert_success();
     let report = run.stdout_json();
+    let missing = report["results"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .any(|(_, result)| result["type"] == "ModuleNotFoundError");
+    assert!(
+        !missing,
+        "{} lacks azure-identity or MSAL Python: install tests/requirements.txt (`{INSTALL_COMMAND}`); {report}",
+        interpreter().display()
+    );
     let secret = std::fs::read_to_string(&secret_file).expect("the program wrote its secret");
     assert_eq!(secret.len(), 43, "a 32-byte secret, base64url");
     (run, report, secret)
