@@ -1,8 +1,9 @@
 //! `msal serve` end to end: the real binary, the test identity provider, and the real clients of
-//! the App Service managed-identity protocol — azure-identity (PyPI) and MSAL Python — run under
-//! `msal serve -- python3 tests/cli/serve_client.py …`, which reports SHA-256 digests of the
-//! tokens it got (never the tokens) and writes the secret it was given to a file, for the tests
-//! to look for in msal's output.
+//! the App Service managed-identity protocol — azure-identity (PyPI), MSAL Python, and
+//! `@azure/identity` (npm) — run under `msal serve -- python3 tests/cli/serve_client.py …` or
+//! `msal serve -- node tests/serve-js/client.mjs …`, which report SHA-256 digests of the tokens
+//! they got (never the tokens) and write the secret they were given to a file, for the tests to
+//! look for in msal's output.
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,19 +22,45 @@ const RESOURCE: &str = "https://graph.microsoft.com";
 /// The scope `msal silent` asks for to get the same token.
 const RESOURCE_SCOPE: &str = "https://graph.microsoft.com/.default";
 
-/// `msal serve … -- python3 serve_client.py RESOURCE SECRET_FILE CLIENTS…`; returns the run,
-/// the script's report, and the secret the program was given.
-fn serve_python(fx: &UserFx, serve: Msal<'_>, clients: &[&str]) -> (Run, Value, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/serve_client.py");
+/// The programs that use managed identity: `tests/cli/serve_client.py` (azure-identity and
+/// MSAL Python) and `tests/serve-js/client.mjs` (`@azure/identity` for JavaScript).
+#[derive(Clone, Copy, Debug)]
+enum Program {
+    Python,
+    JavaScript,
+}
+
+/// What `.ci/run` does to install the JavaScript client.
+const JS_INSTALL_COMMAND: &str = "npm ci --prefix tests/serve-js";
+
+/// `msal serve … -- PROGRAM RESOURCE SECRET_FILE CLIENTS…`; returns the run, the program's
+/// report, and the secret the program was given.
+fn serve_program(
+    fx: &UserFx,
+    serve: Msal<'_>,
+    program: Program,
+    clients: &[&str],
+) -> (Run, Value, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let secret_file = fx.env.root().join("files/identity-header");
-    let run = serve
-        .arg("--")
-        .arg(interpreter())
-        .arg(script)
-        .arg(RESOURCE)
-        .arg(&secret_file)
-        .args(clients)
-        .run();
+    let serve = match program {
+        Program::Python => serve
+            .arg("--")
+            .arg(interpreter())
+            .arg(root.join("tests/cli/serve_client.py")),
+        Program::JavaScript => {
+            let dir = root.join("tests/serve-js");
+            assert!(
+                dir.join("node_modules/@azure/identity/package.json")
+                    .is_file(),
+                "@azure/identity is not installed: run `{JS_INSTALL_COMMAND}` in {} (.ci/run \
+                 does this); it needs Node.js 20 or later",
+                root.display()
+            );
+            serve.arg("--").arg("node").arg(dir.join("client.mjs"))
+        }
+    };
+    let run = serve.arg(RESOURCE).arg(&secret_file).args(clients).run();
     run.assert_success();
     let report = run.stdout_json();
     let missing = report["results"]
@@ -49,6 +76,11 @@ fn serve_python(fx: &UserFx, serve: Msal<'_>, clients: &[&str]) -> (Run, Value, 
     let secret = std::fs::read_to_string(&secret_file).expect("the program wrote its secret");
     assert_eq!(secret.len(), 43, "a 32-byte secret, base64url");
     (run, report, secret)
+}
+
+/// [`serve_program`] with Python.
+fn serve_python(fx: &UserFx, serve: Msal<'_>, clients: &[&str]) -> (Run, Value, String) {
+    serve_program(fx, serve, Program::Python, clients)
 }
 
 /// The secret and every token stay out of what msal printed (the program's report on stdout
@@ -71,7 +103,7 @@ fn silent_digest(fx: &UserFx) -> String {
 }
 
 #[test]
-fn azure_identity_and_msal_python_in_the_command_get_the_token_msal_silent_returns() {
+fn azure_identity_python_and_javascript_and_msal_python_get_the_token_msal_silent_returns() {
     let fx = UserFx::new();
     fx.sign_in();
     fx.idp.clear_requests();
@@ -108,14 +140,34 @@ fn azure_identity_and_msal_python_in_the_command_get_the_token_msal_silent_retur
         assert_eq!(result["ok"], true, "{client}: {result}");
         assert_eq!(result["sha256"], expected.as_str(), "{client}");
     }
+    run.assert_stderr_has("token for https://graph.microsoft.com")
+        .assert_stderr_has("client_id=11111111-2222-3333-4444-555555555555");
+    assert_nothing_leaked(&fx, &run, &secret);
+
+    // The JavaScript SDK, through the same sinkhole proxy.
+    let serve = fx
+        .msal("serve")
+        .arg("-vv")
+        .env("NO_PROXY", "")
+        .env("no_proxy", "")
+        .env("AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555");
+    let (run, report, secret) = serve_program(
+        &fx,
+        serve,
+        Program::JavaScript,
+        &["azure-mi", "azure-default"],
+    );
+    for client in ["azure-mi", "azure-default"] {
+        let result = &report["results"][client];
+        assert_eq!(result["ok"], true, "JavaScript {client}: {result}");
+        assert_eq!(result["sha256"], expected.as_str(), "JavaScript {client}");
+    }
+    assert_nothing_leaked(&fx, &run, &secret);
     assert_eq!(
         fx.idp.token_requests().len(),
         1,
         "one refresh for the resource; the other clients and msal silent are served from the cache"
     );
-    run.assert_stderr_has("token for https://graph.microsoft.com")
-        .assert_stderr_has("client_id=11111111-2222-3333-4444-555555555555");
-    assert_nothing_leaked(&fx, &run, &secret);
 }
 
 #[test]
@@ -136,6 +188,23 @@ fn a_token_that_needs_a_new_sign_in_tells_the_program_to_run_msal_login() {
             message.contains("msal login --scope https://graph.microsoft.com/.default")
                 && message.contains("400"),
             "{client}: {message}"
+        );
+    }
+    assert_nothing_leaked(&fx, &run, &secret);
+
+    let (run, report, secret) = serve_program(
+        &fx,
+        fx.msal("serve"),
+        Program::JavaScript,
+        &["azure-mi", "azure-default"],
+    );
+    for client in ["azure-mi", "azure-default"] {
+        let result = &report["results"][client];
+        assert_eq!(result["ok"], false, "JavaScript {client}: {result}");
+        let message = result["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("msal login --scope https://graph.microsoft.com/.default"),
+            "JavaScript {client}: {message}"
         );
     }
     assert_nothing_leaked(&fx, &run, &secret);
