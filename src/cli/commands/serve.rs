@@ -152,7 +152,8 @@ async fn serve_until_stopped(
     ))?;
     release_stdout();
     status!(
-        "msal serve: serving on {} until stopped (Ctrl-C or SIGTERM)",
+        "msal serve (pid {}): serving on {} until stopped (Ctrl-C or SIGTERM)",
+        std::process::id(),
         server.endpoint()
     );
     match server.run(provider, policy, stop).await? {
