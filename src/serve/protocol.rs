@@ -95,12 +95,17 @@ pub struct TokenQuery {
 }
 
 impl TokenQuery {
-    /// The scope that gets a token for the resource: `{resource}/.default`, as MSAL maps a v1
-    /// resource to a v2 scope (a resource ending in `/`, like Azure Resource Manager's
-    /// `https://management.core.windows.net/`, gives the `//.default` Entra expects).
+    /// The scope that gets a token for the resource ([`default_scope`]).
     pub fn scope(&self) -> String {
-        format!("{}/.default", self.resource)
+        default_scope(&self.resource)
     }
+}
+
+/// The scope that gets a token for `resource`: `{resource}/.default`, as MSAL maps a v1 resource
+/// to a v2 scope (a resource ending in `/`, like Azure Resource Manager's
+/// `https://management.core.windows.net/`, gives the `//.default` Entra expects).
+pub fn default_scope(resource: &str) -> String {
+    format!("{resource}/.default")
 }
 
 /// An answer: status and JSON body.

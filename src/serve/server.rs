@@ -1,5 +1,5 @@
 //! The server loop: a listener on 127.0.0.1, connections bounded in number, size and time, and
-//! token requests for one scope coalesced so that concurrent misses make one refresh.
+//! token requests for one resource coalesced so that concurrent misses make one refresh.
 //!
 //! Getting a token runs in a task of its own, apart from the connection that asked: a client
 //! that hangs up, or a connection dropped to make room, never cancels a refresh half-way (the
@@ -204,8 +204,8 @@ struct Shared {
     policy: Policy,
     header: IdentityHeader,
     limits: Limits,
-    /// One gate per scope (lowercased): acquisitions for a scope take turns, so the first miss
-    /// refreshes and the others then find its token in the cache.
+    /// One gate per resource (lowercased): acquisitions for a resource take turns, so the first
+    /// miss refreshes and the others then find its token in the cache.
     gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Acquisitions under way or waiting at a gate.
     pending: AtomicUsize,
@@ -251,8 +251,8 @@ impl Shared {
         (reply, what)
     }
 
-    /// A token for the query's scope, in a task of its own that waits its turn at the scope's
-    /// gate.
+    /// A token for the query's resource, in a task of its own that waits its turn at the
+    /// resource's gate.
     async fn acquire(self: &Arc<Self>, query: &TokenQuery) -> Result<AuthenticationResult, Reply> {
         let Some(pending) = Pending::enter(self) else {
             return Err(error_reply(
@@ -260,15 +260,15 @@ impl Shared {
                 "msal serve has too many token requests under way; try again shortly.",
             ));
         };
-        let scope = query.scope();
-        let key = scope.to_lowercase();
+        let resource = query.resource.clone();
+        let key = resource.to_lowercase();
         let gate = self.gate(&key);
         let shared = Arc::clone(self);
         let task = tokio::spawn(async move {
             let _pending = pending;
             let result = {
                 let _turn = gate.lock().await;
-                off_the_runtime(shared.provider.token(&scope)).await
+                off_the_runtime(shared.provider.token(&resource)).await
             };
             shared.release(&key, gate);
             result

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::protocol::default_scope;
 use crate::app::{
     AccountSelector, AuthenticationResult, ClientCredentialsParameters, ConfidentialClient,
     MIN_VALIDITY_SECS, PublicClient, SilentParameters,
@@ -10,14 +11,14 @@ use crate::app::{
 use crate::error::Result;
 use crate::http::BoxFuture;
 
-/// A source of tokens for a scope.
+/// A source of tokens for a resource.
 pub trait TokenProvider: Send + Sync + 'static {
     /// The application id answers name (`client_id`).
     fn client_id(&self) -> &str;
 
-    /// A token for `scope` (one `{resource}/.default`), from the cache while it has more than
-    /// [`MIN_VALIDITY_SECS`] left, else a fresh one.
-    fn token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>>;
+    /// A token for `resource` (for Entra, the scope [`default_scope`] of it), from the cache
+    /// while it has more than [`MIN_VALIDITY_SECS`] left, else a fresh one.
+    fn token<'a>(&'a self, resource: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>>;
 }
 
 /// The signed-in user's tokens: [`PublicClient::acquire_token_silent`] for the account chosen
@@ -40,10 +41,10 @@ impl TokenProvider for UserTokens {
         &self.client.app().config().client_id
     }
 
-    fn token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
+    fn token<'a>(&'a self, resource: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
         Box::pin(async move {
             let params = SilentParameters {
-                scopes: vec![scope.to_owned()],
+                scopes: vec![default_scope(resource)],
                 account: self.account.clone(),
                 force_refresh: false,
                 claims: None,
@@ -72,10 +73,10 @@ impl TokenProvider for AppTokens {
         &self.client.app().config().client_id
     }
 
-    fn token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
+    fn token<'a>(&'a self, resource: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
         Box::pin(async move {
             let params = ClientCredentialsParameters {
-                scopes: vec![scope.to_owned()],
+                scopes: vec![default_scope(resource)],
                 claims: None,
                 force_refresh: false,
             };

@@ -49,14 +49,14 @@ impl TokenProvider for Slow {
         "app-1"
     }
 
-    fn token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
+    fn token<'a>(&'a self, resource: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
         Box::pin(async move {
             if let Some(token) = self.cached.lock().unwrap().clone() {
                 return Ok(result(&token, TokenSource::Cache));
             }
             let n = self.requests.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(self.delay).await;
-            let token = format!("token-{n}-for-{scope}");
+            let token = format!("token-{n}-for-{resource}");
             *self.cached.lock().unwrap() = Some(token.clone());
             self.finished.fetch_add(1, Ordering::SeqCst);
             Ok(result(&token, TokenSource::IdentityProvider))
@@ -192,7 +192,7 @@ async fn fifty_concurrent_misses_make_one_request() {
         .collect();
     assert_eq!(
         tokens.into_iter().collect::<Vec<_>>(),
-        ["token-0-for-https://vault.azure.net/.default"]
+        ["token-0-for-https://vault.azure.net"]
     );
     server.stop().await;
 }
