@@ -115,6 +115,8 @@ pub struct Reply {
     pub status: u16,
     /// JSON text.
     pub body: String,
+    /// An error's message (the log shows it); empty for a token.
+    pub message: String,
 }
 
 // A 200 body holds a token.
@@ -135,10 +137,11 @@ impl std::fmt::Debug for Reply {
 /// An error answer in App Service's shape. The message is made printable: clients show it to
 /// people, and a JSON escape would still reach their terminal as a control character.
 pub fn error_reply(status: u16, message: &str) -> Reply {
-    let message = crate::text::printable(message);
+    let message = crate::text::printable(message).into_owned();
     Reply {
         status,
         body: json!({ "statusCode": status, "message": message }).to_string(),
+        message,
     }
 }
 
@@ -154,6 +157,7 @@ pub fn token_reply(result: &AuthenticationResult, resource: &str, client_id: &st
             "client_id": client_id,
         })
         .to_string(),
+        message: String::new(),
     }
 }
 

@@ -376,11 +376,16 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
         let (reply, what) = shared.answer(&request).await;
         let close = request.close || reply.status != 200;
         let written = write_reply(&mut stream, &reply, close).await;
-        log::info!(
-            "{what}: {} in {:.2} ms",
-            reply.status,
-            started.elapsed().as_secs_f64() * 1000.0
-        );
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        if reply.message.is_empty() {
+            log::info!("{what}: {} in {elapsed:.2} ms", reply.status);
+        } else {
+            log::info!(
+                "{what}: {} in {elapsed:.2} ms: {}",
+                reply.status,
+                reply.message
+            );
+        }
         if close || written.is_err() {
             return;
         }
