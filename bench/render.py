@@ -46,6 +46,10 @@ def lines_jsonl(path):
     return [json.loads(l) for l in open(path) if l.strip()]
 
 
+SERVE_BEGIN = "<!-- serve.sh: begin -->"
+SERVE_END = "<!-- serve.sh: end -->"
+
+
 def main():
     res, out = sys.argv[1], sys.argv[2]
     meta = json.load(open(os.path.join(res, "meta.json")))
@@ -180,6 +184,13 @@ def main():
     w(f"- {meta['hyperfine']}")
     w("")
     text = "\n".join(md)
+    # bench/serve.sh keeps its own section in the same file, between these markers: keep it.
+    try:
+        previous = open(out).read()
+        begin, end = previous.index(SERVE_BEGIN), previous.index(SERVE_END) + len(SERVE_END)
+        text += "\n" + previous[begin:end] + "\n"
+    except (OSError, ValueError):
+        pass
     with open(out, "w") as f:
         f.write(text)
     # the main table on stdout

@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('silent', 'silent', [CompletionResultType]::ParameterValue, 'Get a user''s token from the cache, refreshing it when needed, without interaction')
             [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove an account''s tokens from the cache')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the signed-in user''s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service''s protocol), for one COMMAND or until stopped')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page')
@@ -329,6 +330,53 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'msal;serve' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port on 127.0.0.1 (default: any free port)')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Serve this account''s tokens (needed only when the cache holds several)')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Serve the tokens of the account with this home account id')
+            [CompletionResult]::new('--allow-resource', '--allow-resource', [CompletionResultType]::ParameterName, 'Serve only this resource, e.g. https://vault.azure.net (repeatable; default: any)')
+            [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]')
+            [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)')
+            [CompletionResult]::new('--certificate', '--certificate', [CompletionResultType]::ParameterName, 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]')
+            [CompletionResult]::new('--certificate-password-file', '--certificate-password-file', [CompletionResultType]::ParameterName, 'Read the PFX password from FILE, or stdin with `-` [env: AZURE_CLIENT_CERTIFICATE_PASSWORD]')
+            [CompletionResult]::new('--certificate-password', '--certificate-password', [CompletionResultType]::ParameterName, 'The PFX password itself (visible in the process list: prefer the file or the variable)')
+            [CompletionResult]::new('--client-assertion-file', '--client-assertion-file', [CompletionResultType]::ParameterName, 'A signed client assertion (JWT) in FILE, read on every request')
+            [CompletionResult]::new('--federated-token-file', '--federated-token-file', [CompletionResultType]::ParameterName, 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]')
+            [CompletionResult]::new('--mi-client-id', '--mi-client-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its client id [env: AZURE_CLIENT_ID, for `msal managed-identity`]')
+            [CompletionResult]::new('--mi-object-id', '--mi-object-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its object (principal) id')
+            [CompletionResult]::new('--mi-resource-id', '--mi-resource-id', [CompletionResultType]::ParameterName, 'A user-assigned managed identity, by its Azure resource id (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)')
+            [CompletionResult]::new('--client-auth-method', '--client-auth-method', [CompletionResultType]::ParameterName, 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider''s discovery document offers only client_secret_basic]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
+            [CompletionResult]::new('--oidc-authority', '--oidc-authority', [CompletionResultType]::ParameterName, 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the identity provider on each request')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]')
+            [CompletionResult]::new('--strict-identity', '--strict-identity', [CompletionResultType]::ParameterName, 'Refuse requests that name another identity (client_id, object_id, mi_res_id) instead of serving msal''s identity whatever they name')
+            [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'Serve the application''s own tokens (client credentials) rather than a user''s; implied by any client credential option. The credential may also come from AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE')
+            [CompletionResult]::new('--send-certificate-chain', '--send-certificate-chain', [CompletionResultType]::ParameterName, 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]')
+            [CompletionResult]::new('--github-oidc', '--github-oidc', [CompletionResultType]::ParameterName, 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)')
+            [CompletionResult]::new('--managed-identity-assertion', '--managed-identity-assertion', [CompletionResultType]::ParameterName, 'Use a token of this machine''s managed identity (for api://AzureADTokenExchange) as the client assertion: the app registration trusts the identity as a federated credential. The identity is system-assigned unless --mi-client-id, --mi-object-id or --mi-resource-id names one (AZURE_CLIENT_ID is the application''s id here, not the identity''s)')
+            [CompletionResult]::new('--system-assigned', '--system-assigned', [CompletionResultType]::ParameterName, 'The system-assigned identity, even when AZURE_CLIENT_ID is set')
+            [CompletionResult]::new('--save-secret', '--save-secret', [CompletionResultType]::ParameterName, 'Keep the client secret (or certificate and its password) in the OS keyring for later runs with this client id and authority, which then need no credential option')
+            [CompletionResult]::new('--forget-secret', '--forget-secret', [CompletionResultType]::ParameterName, 'Forget the credential kept by --save-secret for this client id and authority, and exit')
+            [CompletionResult]::new('--no-instance-discovery', '--no-instance-discovery', [CompletionResultType]::ParameterName, 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--encrypt-cache', '--encrypt-cache', [CompletionResultType]::ParameterName, 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'msal;doctor' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
@@ -410,6 +458,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('silent', 'silent', [CompletionResultType]::ParameterValue, 'Get a user''s token from the cache, refreshing it when needed, without interaction')
             [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove an account''s tokens from the cache')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the signed-in user''s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service''s protocol), for one COMMAND or until stopped')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -437,6 +486,9 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             break
         }
         'msal;help;logout' {
+            break
+        }
+        'msal;help;serve' {
             break
         }
         'msal;help;doctor' {

@@ -56,6 +56,7 @@ complete -c msal -n "__fish_msal_needs_command" -f -a "managed-identity" -d 'Get
 complete -c msal -n "__fish_msal_needs_command" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
 complete -c msal -n "__fish_msal_needs_command" -f -a "accounts" -d 'List the accounts in the token cache'
 complete -c msal -n "__fish_msal_needs_command" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_needs_command" -f -a "serve" -d 'Serve the signed-in user\'s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service\'s protocol), for one COMMAND or until stopped'
 complete -c msal -n "__fish_msal_needs_command" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
 complete -c msal -n "__fish_msal_needs_command" -f -a "config" -d 'Show the effective settings, where each came from, and where tokens are kept'
 complete -c msal -n "__fish_msal_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
@@ -329,6 +330,54 @@ complete -c msal -n "__fish_msal_using_subcommand logout" -s q -l quiet -d 'Only
 complete -c msal -n "__fish_msal_using_subcommand logout" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l port -d 'Port on 127.0.0.1 (default: any free port)' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l username -d 'Serve this account\'s tokens (needed only when the cache holds several)' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l account -d 'Serve the tokens of the account with this home account id' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l allow-resource -d 'Serve only this resource, e.g. https://vault.azure.net (repeatable; default: any)' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l certificate -d 'Certificate with its private key: PEM (key + certificate) or PFX/PKCS#12 [env: AZURE_CLIENT_CERTIFICATE_PATH]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -l certificate-password-file -d 'Read the PFX password from FILE, or stdin with `-` [env: AZURE_CLIENT_CERTIFICATE_PASSWORD]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -l certificate-password -d 'The PFX password itself (visible in the process list: prefer the file or the variable)' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l client-assertion-file -d 'A signed client assertion (JWT) in FILE, read on every request' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -l federated-token-file -d 'A federated token in FILE (e.g. Kubernetes workload identity), re-read on every request [env: AZURE_FEDERATED_TOKEN_FILE]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -l mi-client-id -d 'A user-assigned managed identity, by its client id [env: AZURE_CLIENT_ID, for `msal managed-identity`]' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l mi-object-id -d 'A user-assigned managed identity, by its object (principal) id' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l mi-resource-id -d 'A user-assigned managed identity, by its Azure resource id (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l client-auth-method -d 'How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or `basic` (HTTP Basic authentication) [default: post, unless the provider\'s discovery document offers only client_secret_basic]' -r -f -a "post\t'client_secret_post: in the request body'
+basic\t'client_secret_basic: HTTP Basic authentication'"
+complete -c msal -n "__fish_msal_using_subcommand serve" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand serve" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand serve" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand serve" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
+complete -c msal -n "__fish_msal_using_subcommand serve" -l strict-identity -d 'Refuse requests that name another identity (client_id, object_id, mi_res_id) instead of serving msal\'s identity whatever they name'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l app -d 'Serve the application\'s own tokens (client credentials) rather than a user\'s; implied by any client credential option. The credential may also come from AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l send-certificate-chain -d 'Send the certificate chain (x5c) for subject-name/issuer authentication [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN]'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l github-oidc -d 'Use a fresh GitHub Actions OIDC token as the client assertion (needs `permissions: id-token: write`)'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l managed-identity-assertion -d 'Use a token of this machine\'s managed identity (for api://AzureADTokenExchange) as the client assertion: the app registration trusts the identity as a federated credential. The identity is system-assigned unless --mi-client-id, --mi-object-id or --mi-resource-id names one (AZURE_CLIENT_ID is the application\'s id here, not the identity\'s)'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l system-assigned -d 'The system-assigned identity, even when AZURE_CLIENT_ID is set'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l save-secret -d 'Keep the client secret (or certificate and its password) in the OS keyring for later runs with this client id and authority, which then need no credential option'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l forget-secret -d 'Forget the credential kept by --save-secret for this client id and authority, and exit'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand serve" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand serve" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand serve" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
+complete -c msal -n "__fish_msal_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -401,14 +450,15 @@ complete -c msal -n "__fish_msal_using_subcommand completions" -s q -l quiet -d 
 complete -c msal -n "__fish_msal_using_subcommand completions" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "managed-identity" -d 'Get a token of the platform\'s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "accounts" -d 'List the accounts in the token cache'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "managed-identity" -d 'Get a token of the platform\'s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "accounts" -d 'List the accounts in the token cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "serve" -d 'Serve the signed-in user\'s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service\'s protocol), for one COMMAND or until stopped'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

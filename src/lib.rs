@@ -33,6 +33,7 @@ pub mod managed_identity;
 pub(crate) mod private_file;
 pub mod secret;
 pub mod secret_store;
+pub mod serve;
 pub mod text;
 pub mod token;
 

@@ -55,6 +55,9 @@ pub enum Command {
     Accounts(commands::accounts::AccountsArgs),
     /// Remove an account's tokens from the cache.
     Logout(commands::logout::LogoutArgs),
+    /// Serve the signed-in user's tokens to Azure SDKs on this machine: a loopback managed-identity
+    /// endpoint (App Service's protocol), for one COMMAND or until stopped.
+    Serve(commands::serve::ServeArgs),
     /// Show the effective settings, where each came from, and where tokens are kept.
     #[command(visible_alias = "config")]
     Doctor(commands::doctor::DoctorArgs),

@@ -8,6 +8,7 @@
 //! | 3 | interaction required: sign in again (`msal login`); no such account |
 //! | 4 | the authority refused: an OAuth error response |
 //! | 128 + n | ended by signal n while waiting for a sign-in: 130 for Ctrl-C, 143 for SIGTERM |
+//! | any | `msal serve -- COMMAND`: COMMAND's exit status (126/127 when it cannot be run) |
 
 use std::io::Write as _;
 
@@ -76,6 +77,38 @@ impl std::fmt::Display for NoSuchAccount {
 
 impl std::error::Error for NoSuchAccount {}
 
+/// The command ends with this exit code and nothing more to say: `msal serve -- COMMAND`
+/// passes on COMMAND's status (128 + the signal's number when a signal ended it), and a server
+/// stopped with Ctrl-C exits 130.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus(pub u8);
+
+impl std::fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for ExitStatus {}
+
+/// The program `msal serve -- COMMAND` was to run could not be started: 127 when it was not
+/// found, 126 when it could not be executed, as shells report it.
+#[derive(Debug)]
+pub struct CannotRun {
+    /// 126 or 127.
+    pub code: u8,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for CannotRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CannotRun {}
+
 /// A usage error found after parsing (conflicting options, a missing client id).
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -99,6 +132,12 @@ pub fn code(error: &anyhow::Error) -> u8 {
         }
         if cause.is::<NoSuchAccount>() {
             return INTERACTION_REQUIRED;
+        }
+        if let Some(status) = cause.downcast_ref::<ExitStatus>() {
+            return status.0;
+        }
+        if let Some(failed) = cause.downcast_ref::<CannotRun>() {
+            return failed.code;
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
@@ -137,6 +176,9 @@ fn server_error(error: &anyhow::Error) -> Option<&ServerError> {
 
 /// Prints the error on stderr: human-readable, or one JSON object with `-o json`.
 pub fn report(error: &anyhow::Error, output: OutputFormat) {
+    if error.is::<ExitStatus>() {
+        return;
+    }
     let mut stderr = std::io::stderr().lock();
     let code = code(error);
     let server = server_error(error);

@@ -74,10 +74,17 @@ fn run(cli: Cli, env: Env, errors_as: &mut OutputFormat) -> anyhow::Result<()> {
         printer,
     };
     // One thread: a CLI makes a handful of sequential requests, and a single-threaded runtime
-    // starts fastest.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    // starts fastest. `serve` is a server: a token request that waits for the cache lock must
+    // not hold up the others.
+    let runtime = match &cli.command {
+        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?,
+        _ => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+    };
     runtime.block_on(async {
         match cli.command {
             Command::Login(args) => commands::login::run(args, &context).await,
@@ -90,6 +97,7 @@ fn run(cli: Cli, env: Env, errors_as: &mut OutputFormat) -> anyhow::Result<()> {
             Command::Silent(args) => commands::silent::run(args, &context).await,
             Command::Accounts(args) => commands::accounts::run(args, &context).await,
             Command::Logout(args) => commands::logout::run(args, &context).await,
+            Command::Serve(args) => commands::serve::run(args, &context).await,
             Command::Doctor(args) => commands::doctor::run(args, &context).await,
             Command::Completions(args) => commands::completions::run(&args),
         }

@@ -27,11 +27,12 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::auth_code::{Redirect, parse_redirect};
+use crate::http::inbound::{self, Method, Request, RequestReader, drain};
 
 /// What one connection may cost.
 #[derive(Debug, Clone, Copy)]
@@ -56,11 +57,6 @@ const LIMITS: Limits = Limits {
     connections: 32,
     per_connection: Duration::from_secs(10),
 };
-
-/// After an error answer, how much more of an unread request is drained (so the client sees the
-/// answer rather than a reset), and for how long.
-const DRAIN_BYTES: usize = 256 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// How many ports are tried, when the port is ours to choose, before giving up on finding one
 /// free on both 127.0.0.1 and ::1.
@@ -301,7 +297,12 @@ async fn serve(mut stream: TcpStream, state: Arc<str>, limits: Limits) -> Option
 }
 
 async fn exchange(stream: &mut TcpStream, state: &str, limits: Limits) -> Option<Redirect> {
-    let request = match read_request(stream, limits).await {
+    let inbound = inbound::Limits {
+        head: limits.head,
+        headers: limits.headers,
+        body: limits.body,
+    };
+    let request = match RequestReader::new().read(stream, &inbound).await {
         Ok(Ok(request)) => request,
         Ok(Err(refusal)) => {
             let _ = respond(stream, refusal.status(), refusal.message()).await;
@@ -315,147 +316,6 @@ async fn exchange(stream: &mut TcpStream, state: &str, limits: Limits) -> Option
     // The browser may have gone away; the sign-in outcome does not depend on this answer.
     let _ = respond(stream, status, message).await;
     outcome
-}
-
-/// The parts of a request the redirect needs.
-#[derive(Debug)]
-struct Request {
-    method: Method,
-    path: String,
-    query: String,
-    body: Vec<u8>,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Method {
-    Get,
-    Post,
-    Other,
-}
-
-/// A request refused before it was read in full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
-    Malformed,
-    HeadTooLarge,
-    BodyTooLarge,
-    LengthRequired,
-}
-
-impl Refusal {
-    fn status(self) -> u16 {
-        match self {
-            Refusal::Malformed => 400,
-            Refusal::HeadTooLarge => 431,
-            Refusal::BodyTooLarge => 413,
-            Refusal::LengthRequired => 411,
-        }
-    }
-
-    fn message(self) -> &'static str {
-        match self {
-            Refusal::Malformed => "Malformed request.",
-            Refusal::HeadTooLarge => "Request headers too large.",
-            Refusal::BodyTooLarge => "Request too large.",
-            Refusal::LengthRequired => "A POST needs a Content-Length.",
-        }
-    }
-}
-
-/// Reads one request: the head up to `limits.head` bytes, then a POST body of its
-/// `Content-Length` up to `limits.body` bytes.
-async fn read_request(
-    stream: &mut TcpStream,
-    limits: Limits,
-) -> io::Result<Result<Request, Refusal>> {
-    let mut buffer = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 4096];
-    let (head_len, method, target, content_length) = loop {
-        let room = (limits.head - buffer.len()).min(chunk.len());
-        if room == 0 {
-            return Ok(Err(Refusal::HeadTooLarge));
-        }
-        let n = stream.read(&mut chunk[..room]).await?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        let mut fields = vec![httparse::EMPTY_HEADER; limits.headers];
-        let mut parsed = httparse::Request::new(&mut fields);
-        match parsed.parse(&buffer) {
-            Ok(httparse::Status::Complete(head_len)) => {
-                let method = match parsed.method {
-                    Some("GET") => Method::Get,
-                    Some("POST") => Method::Post,
-                    _ => Method::Other,
-                };
-                let target = parsed.path.unwrap_or_default().to_owned();
-                let content_length = match content_length(parsed.headers) {
-                    Ok(length) => length,
-                    Err(refusal) => return Ok(Err(refusal)),
-                };
-                break (head_len, method, target, content_length);
-            }
-            Ok(httparse::Status::Partial) => {}
-            Err(httparse::Error::TooManyHeaders) => return Ok(Err(Refusal::HeadTooLarge)),
-            Err(_) => return Ok(Err(Refusal::Malformed)),
-        }
-    };
-    let (path, query) = match target.split_once('?') {
-        Some((path, query)) => (path.to_owned(), query.to_owned()),
-        None => (target, String::new()),
-    };
-    let mut body = Vec::new();
-    if method == Method::Post {
-        let Some(length) = content_length else {
-            return Ok(Err(Refusal::LengthRequired));
-        };
-        if length > limits.body as u64 {
-            return Ok(Err(Refusal::BodyTooLarge));
-        }
-        // Bounded by the check above.
-        let length = length as usize;
-        body = buffer.split_off(head_len);
-        body.truncate(length);
-        while body.len() < length {
-            let want = (length - body.len()).min(chunk.len());
-            let n = stream.read(&mut chunk[..want]).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
-    Ok(Ok(Request {
-        method,
-        path,
-        query,
-        body,
-    }))
-}
-
-/// The body length a request announces. A chunked body is refused: browsers send a form with a
-/// `Content-Length`, and two framings (or two different lengths) are a smuggling attempt.
-fn content_length(headers: &[httparse::Header<'_>]) -> Result<Option<u64>, Refusal> {
-    let mut length = None;
-    for header in headers {
-        if header.name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(Refusal::LengthRequired);
-        }
-        if header.name.eq_ignore_ascii_case("content-length") {
-            let value = std::str::from_utf8(header.value)
-                .ok()
-                .map(str::trim)
-                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or(Refusal::Malformed)?;
-            if length.is_some_and(|l| l != value) {
-                return Err(Refusal::Malformed);
-            }
-            length = Some(value);
-        }
-    }
-    Ok(length)
 }
 
 /// The answer to a complete request, and the sign-in outcome it carries.
@@ -490,16 +350,7 @@ fn judge(request: &Request, state: &str) -> (u16, &'static str, Option<Redirect>
 }
 
 async fn respond(stream: &mut TcpStream, status: u16, message: &str) -> io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        431 => "Request Header Fields Too Large",
-        _ => "Error",
-    };
+    let reason = inbound::reason(status);
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>msal</title></head>\
          <body style=\"font-family:sans-serif;margin:3em\"><p>{message}</p></body></html>"
@@ -512,23 +363,6 @@ async fn respond(stream: &mut TcpStream, status: u16, message: &str) -> io::Resu
     );
     stream.write_all(answer.as_bytes()).await?;
     stream.shutdown().await
-}
-
-/// Reads and discards what the client is still sending, a bounded amount for a bounded time:
-/// closing a socket with unread data resets the connection, and the client would lose the
-/// answer just written.
-async fn drain(stream: &mut TcpStream) {
-    let mut chunk = [0u8; 4096];
-    let mut left = DRAIN_BYTES;
-    let _ = tokio::time::timeout(DRAIN_TIME, async {
-        while left > 0 {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => left = left.saturating_sub(n),
-            }
-        }
-    })
-    .await;
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! builds and parses as pure functions, and one client that sends them.
 
 mod client;
+pub(crate) mod inbound;
 mod pinned;
 mod proxy;
 

@@ -36,6 +36,7 @@ mod properties;
 mod recipes;
 mod resilience;
 mod secrets;
+mod serve;
 mod shared_cache;
 mod silent;
 mod terminal;

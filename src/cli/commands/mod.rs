@@ -11,6 +11,7 @@ pub mod login;
 pub mod logout;
 pub mod managed_identity;
 pub mod obo;
+pub mod serve;
 pub mod silent;
 mod user;
 

@@ -369,6 +369,26 @@ impl Running {
         }
     }
 
+    /// What `msal` printed on stdout, once it closed stdout while it may keep running (as
+    /// `msal serve` does after its two lines). Panics, showing stderr, after `timeout`.
+    #[track_caller]
+    pub fn stdout_once_closed(&mut self, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let reader = self.stdout.take().expect("stdout already taken");
+        while !reader.is_finished() {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "msal did not close stdout within {timeout:?}; stderr:\n{}",
+                    self.stderr_so_far()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned()
+    }
+
     /// Write to msal's stdin (needs [`Msal::stdin_pipe`]).
     pub fn write_stdin(&mut self, bytes: &[u8]) {
         let pipe = self
