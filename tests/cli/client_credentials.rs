@@ -6,11 +6,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 use crate::support::certs::{TestCert, fake_jwt, jwt_parts};
 use crate::support::idp::{
     CONTOSO_DOMAIN, CONTOSO_TENANT_ID, Fault, FaultRule, JWT_BEARER_ASSERTION_TYPE,
-    RecordedRequest, Response, TestIdp, now_secs, utc_parts,
+    RecordedRequest, Response, TestIdp, now_secs,
 };
 use crate::support::{Msal, Run, TestEnv};
 
@@ -688,8 +691,12 @@ fn output_az() {
         .expect("expires_on is an integer");
     assert_expiry(expires_on, before, after);
     // "YYYY-MM-DD HH:MM:SS.ffffff" in local time (UTC here).
-    let (y, mo, d, h, mi, s) = utc_parts(expires_on);
-    let expected = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.");
+    let expected = OffsetDateTime::from_unix_timestamp(i64::try_from(expires_on).unwrap())
+        .unwrap()
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]."
+        ))
+        .unwrap();
     let shown = out["expiresOn"].as_str().expect("expiresOn is a string");
     assert!(
         shown.starts_with(&expected)
@@ -728,24 +735,13 @@ fn output_none() {
     assert!(found, "the token is in the cache");
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` (optional fraction) to epoch seconds.
+/// `YYYY-MM-DDTHH:MM:SSZ` (optional fraction) to epoch seconds: RFC 3339 in UTC, else `None`.
 fn parse_rfc3339_utc(s: &str) -> Option<u64> {
-    let s = s.strip_suffix('Z')?;
-    let (date, time) = s.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let time = time.split('.').next()?;
-    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
-    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
-    // days_from_civil
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+    let at = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+    if !s.ends_with('Z') {
+        return None;
+    }
+    u64::try_from(at.unix_timestamp()).ok()
 }
 
 // ----- cache -----------------------------------------------------------------------------------

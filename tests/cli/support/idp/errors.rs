@@ -3,11 +3,12 @@
 //! them. Each one sent is recorded for tests to read back.
 
 use serde_json::json;
+use time::OffsetDateTime;
+use time::macros::format_description;
 
 use super::http::{RecordedRequest, Response};
 use super::server::Server;
 use super::state::IssuedError;
-use super::{entra_timestamp, now_secs};
 
 impl Server {
     /// An Entra-shaped OAuth error response, recorded in `issued_errors`.
@@ -24,7 +25,7 @@ impl Server {
             .header("client-request-id")
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let timestamp = entra_timestamp(now_secs());
+        let timestamp = entra_timestamp(OffsetDateTime::now_utc());
         let description = format!(
             "AADSTS{code}: {message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}"
         );
@@ -80,4 +81,12 @@ pub(super) fn refuse(
 pub(super) fn answer(server: &Server, req: &RecordedRequest, refusal: Refusal) -> Response {
     let (status, error, code, msg) = refusal;
     server.entra_error(req, status, error, code, &msg)
+}
+
+/// Entra's timestamp format: `2026-11-26 14:23:11Z`.
+fn entra_timestamp(at: OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second]Z"
+    ))
+    .expect("a UTC time formats")
 }
