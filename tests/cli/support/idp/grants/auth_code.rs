@@ -17,125 +17,25 @@ use crate::support::idp::errors::{Refusal, answer, refuse};
 use crate::support::idp::http::{RecordedRequest, Response};
 use crate::support::idp::routes::Params;
 use crate::support::idp::server::Server;
-use crate::support::idp::state::{AuthorizeOutcome, CodeGrant, TestUser};
+use crate::support::idp::state::{AuthorizeOutcome, CodeGrant, TestUser, UserState};
 use crate::support::idp::token_endpoint::TokenContext;
 
-/// `GET /{tenant}/oauth2/v2.0/authorize`.
+/// `GET /{tenant}/oauth2/v2.0/authorize`. Entra answers a request it cannot trust with a
+/// redirect (unknown tenant or client, a redirect URI not registered, an unknown response mode)
+/// with an error page; every later refusal, and the code, go to the redirect URI with `state`.
 pub(in crate::support::idp) fn authorize(
     server: &Server,
     req: &RecordedRequest,
     p: &Params,
 ) -> Response {
-    let t = p.get("tenant");
-    let Some(tenant) = server.state().resolve_tenant(t) else {
-        return error_page(
-            90002,
-            &format!("Tenant '{t}' not found. Check to make sure you have the correct tenant ID."),
-        );
+    let redirect = match Redirect::checked(server, req, p.get("tenant")) {
+        Ok(redirect) => redirect,
+        Err(error_page) => return error_page,
     };
-    let q = |name: &str| req.query(name).filter(|v| !v.is_empty());
-    let Some(client_id) = q("client_id") else {
-        return error_page(
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        );
+    let request = match CodeRequest::checked(req) {
+        Ok(request) => request,
+        Err(refusal) => return redirect.refuse(refusal),
     };
-    if !server.state().clients.contains_key(client_id) {
-        return error_page(
-            700016,
-            &format!(
-                "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
-            ),
-        );
-    }
-    let Some(redirect_uri) = q("redirect_uri") else {
-        return error_page(
-            900144,
-            "The request body must contain the following parameter: 'redirect_uri'.",
-        );
-    };
-    if !is_loopback_redirect(redirect_uri) {
-        return error_page(
-            50011,
-            &format!(
-                "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'."
-            ),
-        );
-    }
-    let mode = match q("response_mode") {
-        None | Some("query") => ResponseMode::Query,
-        Some("form_post") => ResponseMode::FormPost,
-        Some(other) => {
-            return error_page(
-                70007,
-                &format!("The application requested an unsupported response mode '{other}'."),
-            );
-        }
-    };
-    let state_param = q("state");
-    let fail = |error: &str, code: u32, message: &str| {
-        let description = format!("AADSTS{code}: {message}");
-        let mut params = vec![
-            ("error", error),
-            ("error_description", description.as_str()),
-        ];
-        if let Some(state) = state_param {
-            params.push(("state", state));
-        }
-        deliver(redirect_uri, mode, &params)
-    };
-
-    if q("response_type") != Some("code") {
-        return fail(
-            "unsupported_response_type",
-            70005,
-            "The application requested an unsupported response type: only 'code' is allowed here.",
-        );
-    }
-    let scopes = split_scopes(q("scope").unwrap_or(""));
-    if !has_scope(&scopes, "openid") {
-        return fail(
-            "invalid_scope",
-            70011,
-            "The provided value for the input parameter 'scope' is not valid: sign-in needs 'openid'.",
-        );
-    }
-    let Some(challenge) = q("code_challenge") else {
-        return fail(
-            "invalid_request",
-            9002325,
-            "Proof Key for Code Exchange is required: the request has no 'code_challenge'.",
-        );
-    };
-    if q("code_challenge_method") != Some("S256") {
-        return fail(
-            "invalid_request",
-            9002326,
-            "The 'code_challenge_method' must be 'S256'.",
-        );
-    }
-    if challenge.len() != 43 || URL_SAFE_NO_PAD.decode(challenge).is_err() {
-        return fail(
-            "invalid_request",
-            9002327,
-            "The 'code_challenge' is not the base64url SHA-256 of a code verifier.",
-        );
-    }
-    if state_param.is_none() {
-        return fail(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'state'.",
-        );
-    }
-    let Some(nonce) = q("nonce") else {
-        return fail(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'nonce'.",
-        );
-    };
-
     let mut state = server.state();
     if let AuthorizeOutcome::Deny { error, description } = state.users.authorize_outcome.clone() {
         drop(state);
@@ -143,60 +43,25 @@ pub(in crate::support::idp) fn authorize(
             ("error", error.as_str()),
             ("error_description", description.as_str()),
         ];
-        if let Some(s) = state_param {
-            params.push(("state", s));
-        }
-        return deliver(redirect_uri, mode, &params);
+        redirect.add_state(&mut params);
+        return redirect.deliver(&params);
     }
-    let user = match q("login_hint") {
-        Some(hint) => state.users.user_by_name(hint).cloned().ok_or_else(|| {
-            (
-                "invalid_request",
-                50034,
-                format!("The user account {hint} does not exist in the directory."),
-            )
-        }),
-        None => state
-            .users
-            .default_user
-            .clone()
-            .and_then(|name| state.users.user_by_name(&name).cloned())
-            .or_else(|| state.users.users.first().cloned())
-            .ok_or_else(|| {
-                (
-                    "login_required",
-                    50058,
-                    "No user is signed in and none could be chosen.".to_owned(),
-                )
-            }),
-    };
-    let user = match user {
-        Ok(user) if !user_in_tenant(&tenant, &user) => Err((
-            "invalid_request",
-            50020,
-            format!(
-                "User account '{}' from identity provider does not exist in tenant '{tenant}'.",
-                user.username
-            ),
-        )),
-        other => other,
-    };
-    let user = match user {
+    let user = match who_signs_in(&state.users, query(req, "login_hint"), &redirect.tenant) {
         Ok(user) => user,
-        Err((error, code, message)) => {
+        Err(refusal) => {
             drop(state);
-            return fail(error, code, &message);
+            return redirect.refuse(refusal);
         }
     };
     let code = format!("0.A{}", random_b64(96));
     state.users.codes.insert(
         code.clone(),
         CodeGrant {
-            client_id: client_id.to_owned(),
-            redirect_uri: redirect_uri.to_owned(),
-            challenge: challenge.to_owned(),
-            scopes,
-            nonce: Some(nonce.to_owned()),
+            client_id: redirect.client_id.to_owned(),
+            redirect_uri: redirect.uri.to_owned(),
+            challenge: request.challenge.to_owned(),
+            scopes: request.scopes,
+            nonce: Some(request.nonce.to_owned()),
             user_oid: user.oid.clone(),
             issued: Instant::now(),
             redeemed: false,
@@ -206,14 +71,223 @@ pub(in crate::support::idp) fn authorize(
     let client_info = client_info_value(&user);
     let session_state = uuid::Uuid::new_v4().to_string();
     let mut params = vec![("code", code.as_str())];
-    if q("client_info") == Some("1") {
+    if query(req, "client_info") == Some("1") {
         params.push(("client_info", client_info.as_str()));
     }
-    if let Some(s) = state_param {
-        params.push(("state", s));
-    }
+    redirect.add_state(&mut params);
     params.push(("session_state", session_state.as_str()));
-    deliver(redirect_uri, mode, &params)
+    redirect.deliver(&params)
+}
+
+/// A query parameter of the authorize request; empty counts as absent.
+fn query<'a>(req: &'a RecordedRequest, name: &str) -> Option<&'a str> {
+    req.query(name).filter(|v| !v.is_empty())
+}
+
+/// A refusal sent to the redirect URI: (OAuth `error`, AADSTS code, message).
+type Denial = (&'static str, u32, String);
+
+fn deny(error: &'static str, code: u32, message: impl Into<String>) -> Denial {
+    (error, code, message.into())
+}
+
+/// Where and how the authorize answer goes, once Entra would trust the redirect URI.
+struct Redirect<'a> {
+    tenant: String,
+    client_id: &'a str,
+    uri: &'a str,
+    mode: ResponseMode,
+    state: Option<&'a str>,
+}
+
+impl<'a> Redirect<'a> {
+    /// The tenant, a registered client, a loopback redirect URI and a known response mode; else
+    /// Entra's error page.
+    fn checked(server: &Server, req: &'a RecordedRequest, t: &str) -> Result<Self, Response> {
+        let Some(tenant) = server.state().resolve_tenant(t) else {
+            return Err(error_page(
+                90002,
+                &format!(
+                    "Tenant '{t}' not found. Check to make sure you have the correct tenant ID."
+                ),
+            ));
+        };
+        let Some(client_id) = query(req, "client_id") else {
+            return Err(error_page(
+                900144,
+                "The request body must contain the following parameter: 'client_id'.",
+            ));
+        };
+        if !server.state().clients.contains_key(client_id) {
+            return Err(error_page(
+                700016,
+                &format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+                ),
+            ));
+        }
+        let Some(uri) = query(req, "redirect_uri") else {
+            return Err(error_page(
+                900144,
+                "The request body must contain the following parameter: 'redirect_uri'.",
+            ));
+        };
+        if !is_loopback_redirect(uri) {
+            return Err(error_page(
+                50011,
+                &format!(
+                    "The redirect URI '{uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'."
+                ),
+            ));
+        }
+        let mode = match query(req, "response_mode") {
+            None | Some("query") => ResponseMode::Query,
+            Some("form_post") => ResponseMode::FormPost,
+            Some(other) => {
+                return Err(error_page(
+                    70007,
+                    &format!("The application requested an unsupported response mode '{other}'."),
+                ));
+            }
+        };
+        Ok(Self {
+            tenant,
+            client_id,
+            uri,
+            mode,
+            state: query(req, "state"),
+        })
+    }
+
+    /// The request's `state`, which every answer carries back.
+    fn add_state<'b>(&self, params: &mut Vec<(&'b str, &'b str)>)
+    where
+        'a: 'b,
+    {
+        if let Some(state) = self.state {
+            params.push(("state", state));
+        }
+    }
+
+    /// An OAuth error, its description starting `AADSTS<code>:` as Entra's do.
+    fn refuse(&self, (error, code, message): Denial) -> Response {
+        let description = format!("AADSTS{code}: {message}");
+        let mut params = vec![
+            ("error", error),
+            ("error_description", description.as_str()),
+        ];
+        self.add_state(&mut params);
+        self.deliver(&params)
+    }
+
+    fn deliver(&self, params: &[(&str, &str)]) -> Response {
+        deliver(self.uri, self.mode, params)
+    }
+}
+
+/// What a valid code request asks for: `response_type=code`, scopes with `openid`, a PKCE S256
+/// challenge, `state` and `nonce`.
+struct CodeRequest<'a> {
+    scopes: Vec<String>,
+    challenge: &'a str,
+    nonce: &'a str,
+}
+
+impl<'a> CodeRequest<'a> {
+    fn checked(req: &'a RecordedRequest) -> Result<Self, Denial> {
+        if query(req, "response_type") != Some("code") {
+            return Err(deny(
+                "unsupported_response_type",
+                70005,
+                "The application requested an unsupported response type: only 'code' is allowed here.",
+            ));
+        }
+        let scopes = split_scopes(query(req, "scope").unwrap_or(""));
+        if !has_scope(&scopes, "openid") {
+            return Err(deny(
+                "invalid_scope",
+                70011,
+                "The provided value for the input parameter 'scope' is not valid: sign-in needs 'openid'.",
+            ));
+        }
+        let Some(challenge) = query(req, "code_challenge") else {
+            return Err(deny(
+                "invalid_request",
+                9002325,
+                "Proof Key for Code Exchange is required: the request has no 'code_challenge'.",
+            ));
+        };
+        if query(req, "code_challenge_method") != Some("S256") {
+            return Err(deny(
+                "invalid_request",
+                9002326,
+                "The 'code_challenge_method' must be 'S256'.",
+            ));
+        }
+        if challenge.len() != 43 || URL_SAFE_NO_PAD.decode(challenge).is_err() {
+            return Err(deny(
+                "invalid_request",
+                9002327,
+                "The 'code_challenge' is not the base64url SHA-256 of a code verifier.",
+            ));
+        }
+        if query(req, "state").is_none() {
+            return Err(deny(
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'state'.",
+            ));
+        }
+        let Some(nonce) = query(req, "nonce") else {
+            return Err(deny(
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'nonce'.",
+            ));
+        };
+        Ok(Self {
+            scopes,
+            challenge,
+            nonce,
+        })
+    }
+}
+
+/// The user named by `login_hint`, else the default user (else the first user added), who must
+/// belong to the tenant in the URL.
+fn who_signs_in(users: &UserState, hint: Option<&str>, tenant: &str) -> Result<TestUser, Denial> {
+    let user = match hint {
+        Some(hint) => users.user_by_name(hint).cloned().ok_or_else(|| {
+            deny(
+                "invalid_request",
+                50034,
+                format!("The user account {hint} does not exist in the directory."),
+            )
+        })?,
+        None => users
+            .default_user
+            .as_deref()
+            .and_then(|name| users.user_by_name(name).cloned())
+            .or_else(|| users.users.first().cloned())
+            .ok_or_else(|| {
+                deny(
+                    "login_required",
+                    50058,
+                    "No user is signed in and none could be chosen.",
+                )
+            })?,
+    };
+    if !user_in_tenant(tenant, &user) {
+        return Err(deny(
+            "invalid_request",
+            50020,
+            format!(
+                "User account '{}' from identity provider does not exist in tenant '{tenant}'.",
+                user.username
+            ),
+        ));
+    }
+    Ok(user)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
