@@ -1,5 +1,5 @@
 //! End-to-end tests of the `msal` binary against an in-process, Entra-shaped test identity
-//! provider (`support::idp`), plus self-tests of that identity provider.
+//! provider (`support::idp`, whose own tests live with it in `support/idp/tests/`).
 //!
 //! One test binary (`cargo test --test cli`). The `msal login` tests play the browser with
 //! `tests/cli/fake_browser.py` (set as `$BROWSER`), so they need `python3` on `PATH`; the
@@ -24,8 +24,6 @@ mod config;
 mod device_code;
 mod files;
 mod hostile;
-mod idp_selftest;
-mod idp_user_selftest;
 mod interop;
 mod keyring;
 mod login;

@@ -21,7 +21,8 @@
 //!   user flows), plus the user token response they share;
 //! - `errors`: Entra-shaped OAuth error answers;
 //! - `state`: all mutable data, in one `Mutex<State>` that handlers lock briefly;
-//! - `user_flows`: the [`TestIdp`] methods for users and the sign-in switches.
+//! - `user_flows`: the [`TestIdp`] methods for users and the sign-in switches;
+//! - `tests`: its own tests (`cargo test --test cli support::idp`).
 //!
 //! A new grant is a module in `grants/` and a line in `token_endpoint::grant_handler`.
 
@@ -38,6 +39,9 @@ mod state;
 mod tls;
 mod token_endpoint;
 mod user_flows;
+
+#[cfg(test)]
+mod tests;
 
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;

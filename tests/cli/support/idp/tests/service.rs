@@ -1,5 +1,5 @@
-//! The test identity provider is strict where Entra ID is strict, and its faults are observable.
-//! Checked with the tiny client in `support::http` (and rustls for TLS).
+//! Discovery, application tokens and client authentication are strict where Entra ID is strict,
+//! and faults, request limits, custom routes and TLS do what they say. Checked with the tiny client in `support::http` (and rustls for TLS).
 
 use std::io::{ErrorKind, Write};
 use std::sync::Arc;
