@@ -11,103 +11,14 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 use crate::support::certs::{TestCert, fake_jwt, jwt_parts};
+use crate::support::fixture::{CLIENT, Fixture, SCOPE, SECRET};
 use crate::support::idp::{
-    CONTOSO_DOMAIN, CONTOSO_TENANT_ID, Fault, FaultRule, JWT_BEARER_ASSERTION_TYPE,
-    RecordedRequest, Response, TestIdp, now_secs,
+    CONTOSO_DOMAIN, CONTOSO_TENANT_ID, Fault, FaultRule, JWT_BEARER_ASSERTION_TYPE, Response,
+    TestIdp, now_secs,
 };
-use crate::support::{Msal, Run, TestEnv};
+use crate::support::{Run, TestEnv};
 
-const CLIENT: &str = "6c1f2a3b-4d5e-4f60-8172-93a4b5c6d7e8";
-const SECRET: &str = "Qx8~tEsT.sEcReT_value-0123456789";
-const SCOPE: &str = "api://x/.default";
 const LIFETIME: u64 = 3599;
-
-struct Fixture {
-    env: TestEnv,
-    idp: TestIdp,
-}
-
-impl Fixture {
-    /// An IdP with a secret client, and an empty test environment.
-    fn new() -> Self {
-        let idp = TestIdp::start();
-        idp.register_secret_client(CLIENT, SECRET);
-        Self {
-            env: TestEnv::new(),
-            idp,
-        }
-    }
-
-    fn authority(&self) -> String {
-        self.idp.authority(CONTOSO_DOMAIN)
-    }
-
-    fn token_endpoint(&self) -> String {
-        self.idp.token_endpoint(CONTOSO_TENANT_ID)
-    }
-
-    /// `msal client-credentials --authority … --client-id … --scope SCOPE` (no credential).
-    fn cc(&self) -> Msal<'_> {
-        self.cc_scope(SCOPE)
-    }
-
-    fn cc_scope(&self, scope: &str) -> Msal<'_> {
-        self.env.msal().args([
-            "client-credentials",
-            "--authority",
-            &self.authority(),
-            "--client-id",
-            CLIENT,
-            "--scope",
-            scope,
-        ])
-    }
-
-    /// A secret file holding `SECRET` (with a trailing newline, as `echo` writes it).
-    fn secret_file(&self) -> PathBuf {
-        self.env.write_file("client-secret", format!("{SECRET}\n"))
-    }
-
-    /// `cc()` with `--client-secret-file`.
-    fn cc_secret(&self) -> Msal<'_> {
-        self.cc_secret_scope(SCOPE)
-    }
-
-    fn cc_secret_scope(&self, scope: &str) -> Msal<'_> {
-        let file = self.secret_file();
-        self.cc_scope(scope).arg("--client-secret-file").arg(file)
-    }
-
-    fn last_token(&self) -> String {
-        self.idp
-            .issued_access_tokens()
-            .last()
-            .cloned()
-            .expect("the IdP issued a token")
-    }
-
-    fn last_token_request(&self) -> RecordedRequest {
-        self.idp
-            .token_requests()
-            .last()
-            .cloned()
-            .expect("the IdP received a token request")
-    }
-
-    /// Warm the cache with a token for `SCOPE`; return the cache bytes, requests cleared.
-    fn warm_cache(&self) -> Vec<u8> {
-        self.cc_secret()
-            .args(["-o", "token"])
-            .run()
-            .assert_success();
-        assert!(
-            self.env.cache_path().exists(),
-            "a cache file after the first run"
-        );
-        self.idp.clear_requests();
-        self.env.cache_bytes()
-    }
-}
 
 #[track_caller]
 fn assert_token_stdout(run: &Run, token: &str) {
@@ -134,7 +45,7 @@ fn received_assertion(fx: &Fixture) -> (Value, Value) {
 #[test]
 fn secret_from_file() {
     let fx = Fixture::new();
-    let run = fx.cc_secret().args(["-o", "token"]).run();
+    let run = fx.cc().args(["-o", "token"]).run();
     assert_token_stdout(&run, &fx.last_token());
     run.assert_not_leaked(SECRET, "the client secret");
     assert_eq!(fx.idp.issued_access_tokens().len(), 1);
@@ -157,7 +68,7 @@ fn secret_from_file() {
 fn secret_from_stdin() {
     let fx = Fixture::new();
     let run = fx
-        .cc()
+        .cc_without_credential()
         .args(["--client-secret-file", "-", "-o", "token"])
         .stdin(format!("{SECRET}\n"))
         .run();
@@ -170,7 +81,7 @@ fn secret_from_stdin() {
 fn secret_from_environment() {
     let fx = Fixture::new();
     let run = fx
-        .cc()
+        .cc_without_credential()
         .args(["-o", "token"])
         .env("AZURE_CLIENT_SECRET", SECRET)
         .run();
@@ -183,7 +94,7 @@ fn secret_from_environment() {
 fn secret_flag_works_but_warns_about_the_process_list() {
     let fx = Fixture::new();
     let run = fx
-        .cc()
+        .cc_without_credential()
         .args(["--client-secret", SECRET, "-o", "token"])
         .run();
     assert_token_stdout(&run, &fx.last_token());
@@ -196,7 +107,7 @@ fn secret_flag_works_but_warns_about_the_process_list() {
 fn verbose_output_never_shows_the_secret_or_the_token() {
     let fx = Fixture::new();
     let run = fx
-        .cc()
+        .cc_without_credential()
         .args(["-v", "-o", "token"])
         .env("AZURE_CLIENT_SECRET", SECRET)
         .run();
@@ -217,7 +128,7 @@ fn pem_certificate_signs_a_ps256_assertion_with_x5t_s256() {
         .register_certificate_client(CLIENT, &cert.cert_der, &cert.public_key_der);
     let pem = fx.env.write_file("client.pem", cert.pem_bundle());
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--certificate")
         .arg(&pem)
         .args(["-o", "token"])
@@ -246,7 +157,7 @@ fn pfx_certificate_with_password_file() {
     let pfx = fx.env.write_file("client.pfx", cert.pfx(password));
     let pw = fx.env.write_file("pfx-password", format!("{password}\n"));
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--certificate")
         .arg(&pfx)
         .arg("--certificate-password-file")
@@ -268,7 +179,7 @@ fn pfx_certificate_from_environment() {
     let password = "env-pfx-pass";
     let pfx = fx.env.write_file("client.pfx", cert.pfx(password));
     let run = fx
-        .cc()
+        .cc_without_credential()
         .args(["-o", "token"])
         .env("AZURE_CLIENT_CERTIFICATE_PATH", &pfx)
         .env("AZURE_CLIENT_CERTIFICATE_PASSWORD", password)
@@ -286,9 +197,9 @@ fn wrong_pfx_password_fails_without_a_request() {
         .register_certificate_client(CLIENT, &cert.cert_der, &cert.public_key_der);
     let pfx = fx.env.write_file("client.pfx", cert.pfx("right-password"));
     let pw = fx.env.write_file("pfx-password", "wrong-password");
-    fx.cc_secret().run().assert_success(); // control: the fixture itself works
+    fx.cc().run().assert_success(); // control: the fixture itself works
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--certificate")
         .arg(&pfx)
         .arg("--certificate-password-file")
@@ -313,7 +224,7 @@ fn send_certificate_chain_puts_x5c_in_the_assertion() {
     let pem = fx.env.write_file("client.pem", cert.pem_bundle());
 
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--certificate")
         .arg(&pem)
         .args(["--send-certificate-chain", "-o", "token"])
@@ -323,7 +234,7 @@ fn send_certificate_chain_puts_x5c_in_the_assertion() {
     assert_eq!(header["x5c"][0].as_str(), Some(cert.x5c_entry().as_str()));
 
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--certificate")
         .arg(&pem)
         .args(["--force-refresh", "-o", "token"])
@@ -343,7 +254,7 @@ fn client_assertion_file() {
     fx.idp.register_federated_client(CLIENT, &assertion);
     let file = fx.env.write_file("assertion.jwt", &assertion);
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--client-assertion-file")
         .arg(&file)
         .args(["-o", "token"])
@@ -366,7 +277,7 @@ fn federated_token_file_is_reread_on_every_request() {
     let file = fx.env.write_file("federated-token", &first);
     fx.idp.register_federated_client(CLIENT, &first);
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--federated-token-file")
         .arg(&file)
         .args(["--force-refresh", "-o", "token"])
@@ -377,7 +288,7 @@ fn federated_token_file_is_reread_on_every_request() {
     crate::support::write_private(&file, second.as_bytes());
     fx.idp.register_federated_client(CLIENT, &second);
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--federated-token-file")
         .arg(&file)
         .args(["--force-refresh", "-o", "token"])
@@ -430,7 +341,7 @@ fn github_oidc_token_is_fetched_and_used_as_the_assertion() {
         });
     let request_token = "gh-runtime-request-token-1234";
     let run = fx
-        .cc()
+        .cc_without_credential()
         .args(["--github-oidc", "-o", "token"])
         .env(
             "ACTIONS_ID_TOKEN_REQUEST_URL",
@@ -470,10 +381,7 @@ fn github_oidc_token_is_fetched_and_used_as_the_assertion() {
 fn claims_are_forwarded() {
     let fx = Fixture::new();
     let claims = r#"{"access_token":{"xms_cc":{"values":["cp1"]}}}"#;
-    let run = fx
-        .cc_secret()
-        .args(["--claims", claims, "-o", "token"])
-        .run();
+    let run = fx.cc().args(["--claims", claims, "-o", "token"]).run();
     assert_token_stdout(&run, &fx.last_token());
     assert_eq!(fx.last_token_request().form("claims"), Some(claims));
 }
@@ -584,7 +492,7 @@ fn tls_authority_with_ca_cert() {
 fn fresh_run(fmt: &str, extra_env: &[(&str, &str)]) -> (Fixture, Run, String, u64, u64) {
     let fx = Fixture::new();
     let before = now_secs();
-    let mut cmd = fx.cc_secret().args(["-o", fmt]);
+    let mut cmd = fx.cc().args(["-o", fmt]);
     for (k, v) in extra_env {
         cmd = cmd.env(k, v);
     }
@@ -644,7 +552,7 @@ fn output_json() {
 
     // The same token from the cache says so, with no request at all.
     fx.idp.clear_requests();
-    let run = fx.cc_secret().args(["-o", "json"]).run();
+    let run = fx.cc().args(["-o", "json"]).run();
     run.assert_success();
     let out = run.stdout_json();
     assert!(
@@ -751,7 +659,7 @@ fn second_call_is_served_from_the_cache_without_any_request() {
     let fx = Fixture::new();
     fx.warm_cache();
     let token = fx.last_token();
-    let run = fx.cc_secret().args(["-o", "token"]).run();
+    let run = fx.cc().args(["-o", "token"]).run();
     assert_token_stdout(&run, &token);
     assert_eq!(
         fx.idp.request_count(),
@@ -766,10 +674,7 @@ fn force_refresh_makes_exactly_one_request() {
     let fx = Fixture::new();
     fx.warm_cache();
     let old = fx.last_token();
-    let run = fx
-        .cc_secret()
-        .args(["--force-refresh", "-o", "token"])
-        .run();
+    let run = fx.cc().args(["--force-refresh", "-o", "token"]).run();
     let new = fx.last_token();
     assert!(old != new, "a new token was issued");
     assert_token_stdout(&run, &new);
@@ -782,7 +687,7 @@ fn force_refresh_makes_exactly_one_request() {
     assert!(reqs[0].is_token_request());
     // The cache now serves the new token.
     fx.idp.clear_requests();
-    assert_token_stdout(&fx.cc_secret().args(["-o", "token"]).run(), &new);
+    assert_token_stdout(&fx.cc().args(["-o", "token"]).run(), &new);
     assert_eq!(fx.idp.request_count(), 0);
 }
 
@@ -793,7 +698,7 @@ fn a_token_with_less_than_five_minutes_left_is_not_served_from_the_cache() {
     fx.warm_cache();
     let old = fx.last_token();
     fx.idp.set_access_token_lifetime(LIFETIME);
-    let run = fx.cc_secret().args(["-o", "token"]).run();
+    let run = fx.cc().args(["-o", "token"]).run();
     let new = fx.last_token();
     assert!(old != new, "a new token was issued");
     assert_token_stdout(&run, &new);
@@ -803,7 +708,7 @@ fn a_token_with_less_than_five_minutes_left_is_not_served_from_the_cache() {
 #[test]
 fn no_cache_neither_writes_nor_reads_the_cache() {
     let fx = Fixture::new();
-    let run = fx.cc_secret().args(["--no-cache", "-o", "token"]).run();
+    let run = fx.cc().args(["--no-cache", "-o", "token"]).run();
     assert_token_stdout(&run, &fx.last_token());
     assert!(
         !fx.env.cache_path().exists(),
@@ -811,7 +716,7 @@ fn no_cache_neither_writes_nor_reads_the_cache() {
     );
 
     let before = fx.warm_cache();
-    let run = fx.cc_secret().args(["--no-cache", "-o", "token"]).run();
+    let run = fx.cc().args(["--no-cache", "-o", "token"]).run();
     assert_token_stdout(&run, &fx.last_token());
     assert_eq!(
         fx.idp.token_requests().len(),
@@ -884,7 +789,7 @@ fn cache_option_and_environment_choose_the_file() {
     let fx = Fixture::new();
     let custom = fx.env.root().join("files").join("custom-cache.json");
     let run = fx
-        .cc_secret()
+        .cc()
         .arg("--cache")
         .arg(&custom)
         .args(["-o", "token"])
@@ -895,7 +800,7 @@ fn cache_option_and_environment_choose_the_file() {
 
     let from_env = fx.env.root().join("files").join("env-cache.json");
     let run = fx
-        .cc_secret()
+        .cc()
         .args(["-o", "token"])
         .env("MSAL_CACHE", &from_env)
         .run();
@@ -911,16 +816,9 @@ fn concurrent_processes_lose_no_token() {
     let scopes: Vec<String> = (0..N)
         .map(|i| format!("api://app-{i:02}/.default"))
         .collect();
-    let secret = fx.secret_file();
     let running: Vec<_> = scopes
         .iter()
-        .map(|s| {
-            fx.cc_scope(s)
-                .arg("--client-secret-file")
-                .arg(&secret)
-                .args(["-o", "token"])
-                .spawn()
-        })
+        .map(|s| fx.cc_scope(s).args(["-o", "token"]).spawn())
         .collect();
     let runs: Vec<Run> = running.into_iter().map(|r| r.wait()).collect();
     let issued = fx.idp.issued_tokens();
@@ -953,7 +851,7 @@ fn wrong_secret_exits_4_naming_the_error_code_and_correlation_id() {
     let wrong = "Wr0ng~secret.value-for-this-test";
     let file = fx.env.write_file("wrong-secret", wrong);
     let run = fx
-        .cc()
+        .cc_without_credential()
         .arg("--client-secret-file")
         .arg(&file)
         .args(["-o", "token"])
@@ -978,10 +876,7 @@ fn wrong_secret_exits_4_naming_the_error_code_and_correlation_id() {
 #[test]
 fn invalid_scope_exits_4() {
     let fx = Fixture::new();
-    let run = fx
-        .cc_secret_scope("api://x/read")
-        .args(["-o", "token"])
-        .run();
+    let run = fx.cc_scope("api://x/read").args(["-o", "token"]).run();
     run.assert_code(4)
         .assert_stderr_has("invalid_scope")
         .assert_stderr_has("AADSTS1002012");
@@ -1031,7 +926,7 @@ fn run_with_faults(fx: &Fixture, rules: Vec<FaultRule>, extra: &[&str]) -> (Run,
         fx.idp.inject(rule);
     }
     let run = fx
-        .cc_secret_scope(OTHER_SCOPE)
+        .cc_scope(OTHER_SCOPE)
         .args(["-o", "token"])
         .args(extra.iter().copied())
         .run();
@@ -1284,7 +1179,7 @@ fn plant_token_endpoint(env: &TestEnv, token_endpoint: &str) -> usize {
 #[test]
 fn a_planted_discovery_document_cannot_send_the_secret_elsewhere() {
     let fx = Fixture::new();
-    fx.cc_secret().run().assert_success();
+    fx.cc().run().assert_success();
     // A listener on the authority's host, another port, and a cached document that names it.
     let attacker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     attacker.set_nonblocking(true).unwrap();
@@ -1297,7 +1192,7 @@ fn a_planted_discovery_document_cannot_send_the_secret_elsewhere() {
 
     // A scope with no cached token: the secret must be sent, and only to the real endpoint.
     let run = fx
-        .cc_secret_scope("api://other/.default")
+        .cc_scope("api://other/.default")
         .args(["--timeout", "5", "-o", "json"])
         .run();
     run.assert_success();
@@ -1367,7 +1262,7 @@ fn an_authority_given_without_scheme_or_with_an_endpoint_path_names_the_authorit
     run.assert_code(2)
         .assert_stderr_has("the authority is https://id.example.com/realms/x\n");
     // The suggestion works.
-    fx.cc_secret().run().assert_success();
+    fx.cc().run().assert_success();
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod certs;
+pub mod fixture;
 pub mod http;
 pub mod idp;
 pub mod msal_python;
@@ -130,6 +131,21 @@ pub fn write_private(path: &Path, contents: &[u8]) {
 pub fn read_json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The names in `dir`, sorted (panics if it cannot be read).
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// One `msal` invocation being built.
