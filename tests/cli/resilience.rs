@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::certs::TestCert;
 use crate::support::fixture::{CLIENT, Fixture, SECRET};
 use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, Response, TestIdp};
-use crate::support::{entries, read_json};
+use crate::support::{Run, entries, read_json};
 
 /// A cache holding `n` application tokens, scopes `api://app-{i}/.default`.
 fn fill_cache(fx: &Fixture, n: usize) {
@@ -256,7 +256,7 @@ fn huge_and_missing_fields_lose_nothing_readable() {
 
 // ----- bad certificates --------------------------------------------------------------------------
 
-fn certificate_run(fx: &Fixture, pem: &str) -> crate::support::Run {
+fn certificate_run(fx: &Fixture, pem: &str) -> Run {
     let file = fx.env.write_file("cert.pem", pem);
     fx.env
         .msal()
@@ -500,4 +500,159 @@ fn a_cached_token_is_served_offline_even_when_the_discovery_document_is_old() {
     run.assert_success();
     assert_eq!(run.stdout_json()["token_source"], "cache");
     run.assert_stderr_has("discovery failed");
+}
+
+// ----- retries and failures of a token request ---------------------------------------------------
+
+const TOKEN_PATH: &str = "/oauth2/v2.0/token";
+const OTHER_SCOPE: &str = "api://other/.default";
+
+/// Warm the cache, inject `rules`, ask for another scope; return the run and the cache bytes from
+/// before.
+fn run_with_faults(fx: &Fixture, rules: Vec<FaultRule>, extra: &[&str]) -> (Run, Vec<u8>) {
+    let before = fx.warm_cache();
+    for rule in rules {
+        fx.idp.inject(rule);
+    }
+    let run = fx
+        .cc_scope(OTHER_SCOPE)
+        .args(["-o", "token"])
+        .args(extra.iter().copied())
+        .run();
+    (run, before)
+}
+
+#[track_caller]
+fn assert_failed_untouched(fx: &Fixture, run: &Run, cache_before: &[u8]) {
+    run.assert_code(1);
+    assert!(run.stdout.is_empty(), "nothing on stdout on failure");
+    assert!(
+        fx.env.cache_bytes() == cache_before,
+        "the cache file is byte-identical after the failure"
+    );
+    run.assert_not_leaked(SECRET, "the client secret");
+}
+
+#[test]
+fn one_503_is_retried() {
+    let fx = Fixture::new();
+    let (run, _) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Status(503))],
+        &[],
+    );
+    run.assert_token(&fx.last_token());
+    assert_eq!(fx.idp.token_requests().len(), 2);
+}
+
+#[test]
+fn two_503s_fail_after_one_retry() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Status(503)).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert_eq!(fx.idp.token_requests().len(), 2, "exactly one retry");
+}
+
+#[test]
+fn short_retry_after_429_is_waited_for() {
+    let fx = Fixture::new();
+    let (run, _) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(
+            TOKEN_PATH,
+            Fault::TooManyRequests {
+                retry_after: Some(1),
+            },
+        )],
+        &[],
+    );
+    run.assert_token(&fx.last_token());
+    assert_eq!(fx.idp.token_requests().len(), 2);
+}
+
+#[test]
+fn long_retry_after_429_fails_at_once() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(
+            TOKEN_PATH,
+            Fault::TooManyRequests {
+                retry_after: Some(3600),
+            },
+        )],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert_eq!(fx.idp.token_requests().len(), 1, "no retry");
+    assert!(
+        run.stderr_has("retry-after") || run.stderr_has("retry after") || run.stderr_has("3600"),
+        "stderr says the server asked to retry much later:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn html_page_fails() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Html).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+}
+
+#[test]
+fn malformed_json_fails() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::MalformedJson).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+}
+
+#[test]
+fn oversized_response_fails() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Oversized(50 * 1024 * 1024)).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+}
+
+#[test]
+fn reset_mid_body_fails_after_a_retry() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::ResetMidBody).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert_eq!(fx.idp.token_requests().len(), 2, "one retry");
+}
+
+#[test]
+fn slow_server_hits_the_timeout() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Delay(Duration::from_secs(30))).times(2)],
+        &["--timeout", "2"],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert!(
+        run.stderr_has("timeout") || run.stderr_has("timed out"),
+        "stderr mentions the timeout:\n{}",
+        run.stderr
+    );
 }

@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use super::idp::{CONTOSO_DOMAIN, CONTOSO_TENANT_ID, RecordedRequest, TestIdp};
+use super::idp::{
+    ACCESS_TOKEN_LIFETIME, CONTOSO_DOMAIN, CONTOSO_TENANT_ID, RecordedRequest, TestIdp,
+};
 use super::{Msal, TestEnv};
 
 /// The application's client id.
@@ -117,4 +119,15 @@ impl Fixture {
         self.idp.clear_requests();
         self.env.cache_bytes()
     }
+}
+
+/// Panics unless `expires_on` (epoch seconds) is [`ACCESS_TOKEN_LIFETIME`] after a moment between
+/// `before` and `after`, give or take 5 seconds.
+#[track_caller]
+pub fn assert_expiry(expires_on: u64, before: u64, after: u64) {
+    assert!(
+        expires_on + 5 >= before + ACCESS_TOKEN_LIFETIME
+            && expires_on <= after + ACCESS_TOKEN_LIFETIME + 5,
+        "expires_on {expires_on} is not now + {ACCESS_TOKEN_LIFETIME} (run between {before} and {after})"
+    );
 }

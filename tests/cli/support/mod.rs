@@ -505,6 +505,13 @@ impl Run {
         self
     }
 
+    /// Panic unless it exited 0 and stdout is exactly `token` and a newline (`-o token`).
+    #[track_caller]
+    pub fn assert_token(&self, token: &str) -> &Self {
+        self.assert_success()
+            .assert_stdout_eq(&format!("{token}\n"), "the issued token and a newline")
+    }
+
     /// stderr contains `needle` (case-insensitive).
     pub fn stderr_has(&self, needle: &str) -> bool {
         self.stderr

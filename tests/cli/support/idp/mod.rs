@@ -67,6 +67,10 @@ pub const CONTOSO_DOMAIN: &str = "contoso.example";
 pub const JWT_BEARER_ASSERTION_TYPE: &str =
     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/// `expires_in` of the access tokens it issues, unless a test sets another
+/// ([`TestIdp::set_access_token_lifetime`]).
+pub const ACCESS_TOKEN_LIFETIME: u64 = 3599;
+
 /// The tenants every Entra authority host knows besides tenant GUIDs and domains.
 const WELL_KNOWN_TENANTS: [&str; 3] = ["common", "organizations", "consumers"];
 

@@ -8,10 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::faults::{Fault, FaultRule};
 use super::http::RecordedRequest;
-use super::{CONTOSO_DOMAIN, CONTOSO_TENANT_ID, WELL_KNOWN_TENANTS};
+use super::{ACCESS_TOKEN_LIFETIME, CONTOSO_DOMAIN, CONTOSO_TENANT_ID, WELL_KNOWN_TENANTS};
 
-/// `expires_in` of access tokens unless a test sets another.
-const DEFAULT_AT_LIFETIME: u64 = 3599;
 /// Lifetime of authorization codes (Entra: a few minutes).
 const CODE_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -54,7 +52,7 @@ impl State {
             issued: Vec::new(),
             errors: Vec::new(),
             used_jtis: HashSet::new(),
-            access_token_lifetime: DEFAULT_AT_LIFETIME,
+            access_token_lifetime: ACCESS_TOKEN_LIFETIME,
             users: UserState::default(),
         }
     }
