@@ -3,8 +3,6 @@
 //!
 //! Nothing here prints stdout of `msal` (it carries tokens); stderr is safe to print.
 
-#![allow(dead_code)]
-
 pub mod browser;
 pub mod certs;
 pub mod fixture;

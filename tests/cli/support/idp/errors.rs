@@ -30,11 +30,9 @@ impl Server {
             "AADSTS{code}: {message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}"
         );
         self.state().errors.push(IssuedError {
-            status,
             error: error.to_owned(),
             code,
             correlation_id: correlation_id.clone(),
-            trace_id: trace_id.clone(),
         });
         Response::json(
             status,

@@ -289,8 +289,6 @@ pub struct IssuedToken {
     pub tenant_id: String,
     /// For which scope.
     pub scope: String,
-    /// Lifetime in seconds as sent in `expires_in`.
-    pub expires_in: u64,
     /// The grant that produced it (`client_credentials`, `authorization_code`, …).
     pub grant_type: String,
     /// The user it was issued for (user flows only).
@@ -317,14 +315,10 @@ impl fmt::Debug for IssuedToken {
 /// An OAuth error response the IdP sent.
 #[derive(Clone, Debug)]
 pub struct IssuedError {
-    /// HTTP status.
-    pub status: u16,
     /// OAuth `error`.
     pub error: String,
     /// The AADSTS number.
     pub code: u32,
     /// `correlation_id` (the request's `client-request-id` when it had one).
     pub correlation_id: String,
-    /// `trace_id`.
-    pub trace_id: String,
 }

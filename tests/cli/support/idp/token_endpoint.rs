@@ -87,7 +87,6 @@ pub(super) fn token_endpoint(server: &Server, req: &RecordedRequest, p: &Params)
     let ctx = TokenContext {
         tenant_id,
         client_id,
-        endpoint,
     };
     handler(server, req, &ctx)
 }
@@ -98,8 +97,6 @@ pub(super) struct TokenContext {
     pub tenant_id: String,
     /// The authenticated client id.
     pub client_id: String,
-    /// The token endpoint URL as requested.
-    pub endpoint: String,
 }
 
 type GrantHandler = fn(&Server, &RecordedRequest, &TokenContext) -> Response;
