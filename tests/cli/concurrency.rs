@@ -1,8 +1,7 @@
-//! Many `msal` processes at once on one cache (issue 5 §1): application tokens for distinct
-//! scopes and forced refreshes of one user's token, against an identity provider that rotates
-//! refresh tokens strictly (a spent one is refused). Every process must succeed, every token
-//! must be kept, and the refresh token left in the cache must be the one the provider still
-//! honours.
+//! Many `msal` processes at once on one cache: application tokens for distinct scopes, and
+//! forced refreshes of one user's token against an identity provider that rotates refresh tokens
+//! strictly (a spent one is refused). Every process must succeed, every token must be kept, and
+//! the refresh token left in the cache must be the one the provider still honours.
 
 use crate::support::Run;
 use crate::support::fixture::Fixture;

@@ -1,4 +1,4 @@
-//! The OS keyring (issue 5 §7): `--save-secret`, `--forget-secret`, `--keyring`,
+//! The OS keyring: `--save-secret`, `--forget-secret`, `--keyring`,
 //! `--encrypt-cache`, proven on a headless machine
 //!
 //! - with no keyring at all (no D-Bus session bus, no session keyring: the harness's clean

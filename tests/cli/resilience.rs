@@ -1,7 +1,8 @@
-//! Trustworthy under crashes, hostile files and broken servers (issue 5 §1–§3), proven with
-//! `msal client-credentials`: processes killed mid-write, stale and held locks, corrupt,
-//! unknown, loose-permission and symlinked caches, bad certificates, and a matrix of server
-//! faults that must each give the documented exit code and leave the cache byte-identical.
+//! Trustworthy under crashes, hostile files and broken servers, proven with `msal
+//! client-credentials`: processes killed mid-write, stale and held locks, corrupt, unknown,
+//! loose-permission and symlinked caches, bad certificates, and server faults. A failed run
+//! gives the documented exit code and leaves the cache byte-identical; a 5xx or a cut answer is
+//! retried once, a short `Retry-After` is waited for and a long one is not.
 
 use std::time::Duration;
 
