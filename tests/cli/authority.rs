@@ -75,24 +75,11 @@ fn tls_authority_with_ca_cert() {
 #[test]
 fn plain_http_authority_on_a_non_loopback_host_is_refused() {
     let fx = Fixture::new();
-    let file = fx.secret_file();
     // Route anything non-loopback through the test IdP as a proxy: if msal sent the request, the
     // IdP would record it.
     let proxy = fx.idp.base_url();
     let run = fx
-        .env
-        .msal()
-        .args([
-            "client-credentials",
-            "--authority",
-            "http://login.example.com/contoso.example",
-            "--client-id",
-            CLIENT,
-            "--scope",
-            SCOPE,
-            "--client-secret-file",
-        ])
-        .arg(&file)
+        .cc_at("http://login.example.com/contoso.example")
         .env("HTTP_PROXY", &proxy)
         .env("http_proxy", &proxy)
         .env("HTTPS_PROXY", &proxy)
@@ -110,22 +97,9 @@ fn non_loopback_hosts_are_reached_only_through_the_proxy() {
     // here the proxy is the IdP, which shows that msal does go through it (and so the test above
     // would see a request if msal sent one).
     let fx = Fixture::new();
-    let file = fx.secret_file();
     let proxy = fx.idp.base_url();
     let run = fx
-        .env
-        .msal()
-        .args([
-            "client-credentials",
-            "--authority",
-            "https://login.example.com/contoso.example",
-            "--client-id",
-            CLIENT,
-            "--scope",
-            SCOPE,
-            "--client-secret-file",
-        ])
-        .arg(&file)
+        .cc_at("https://login.example.com/contoso.example")
         .env("HTTPS_PROXY", &proxy)
         .env("https_proxy", &proxy)
         .run();
@@ -155,20 +129,7 @@ fn an_authority_given_without_scheme_or_with_an_endpoint_path_names_the_authorit
         format!("{authority}/oauth2/v2.0/token"),
         format!("{bare}/oauth2/v2.0/token"),
     ] {
-        let file = fx.secret_file();
-        let run = fx
-            .env
-            .msal()
-            .args(["client-credentials", "--authority", &given])
-            .args([
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-                "--client-secret-file",
-            ])
-            .arg(file)
-            .run();
+        let run = fx.cc_at(&given).run();
         run.assert_code(2)
             .assert_stderr_has(&format!("the authority is {authority}\n"));
     }
@@ -200,19 +161,7 @@ fn an_unknown_tenant_exits_4_naming_aadsts90002() {
     let fx = Fixture::new();
     let authority = fx.idp.authority("no-such-tenant.example");
     for json in [false, true] {
-        let file = fx.secret_file();
-        let mut msal = fx
-            .env
-            .msal()
-            .args(["client-credentials", "--authority", &authority])
-            .args([
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-                "--client-secret-file",
-            ])
-            .arg(file);
+        let mut msal = fx.cc_at(&authority);
         if json {
             msal = msal.args(["-o", "json"]);
         }

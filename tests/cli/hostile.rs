@@ -368,16 +368,7 @@ fn loopback_requests_never_go_through_a_proxy() {
     for host in ["127.0.0.1", "localhost"] {
         let fx = Fixture::new();
         let authority = fx.idp.authority(CONTOSO_DOMAIN).replace("127.0.0.1", host);
-        let file = fx.env.write_file("secret", SECRET);
-        let mut msal = fx.env.msal().args([
-            "client-credentials",
-            "--authority",
-            &authority,
-            "--client-id",
-            CLIENT,
-            "--scope",
-            SCOPE,
-        ]);
+        let mut msal = fx.cc_at(&authority);
         for var in [
             "HTTP_PROXY",
             "http_proxy",
@@ -388,12 +379,7 @@ fn loopback_requests_never_go_through_a_proxy() {
         ] {
             msal = msal.env(var, proxy.base_url());
         }
-        let run = msal
-            .env("NO_PROXY", "")
-            .env("no_proxy", "")
-            .arg("--client-secret-file")
-            .arg(file)
-            .run();
+        let run = msal.env("NO_PROXY", "").env("no_proxy", "").run();
         assert_eq!(
             proxy.request_count(),
             0,
@@ -427,18 +413,8 @@ fn the_github_token_request_goes_only_over_https_or_to_loopback() {
         let fx = Fixture::new();
         let direct = "127.0.0.1,localhost,::1,::ffff:127.0.0.1,0.0.0.0";
         let run = fx
-            .env
-            .msal()
-            .args([
-                "client-credentials",
-                "--authority",
-                &fx.idp.authority(CONTOSO_DOMAIN),
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-                "--github-oidc",
-            ])
+            .cc_without_credential()
+            .arg("--github-oidc")
             .env("ACTIONS_ID_TOKEN_REQUEST_URL", &url)
             .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token)
             .env("NO_PROXY", direct)

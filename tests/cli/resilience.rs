@@ -259,16 +259,8 @@ fn huge_and_missing_fields_lose_nothing_readable() {
 
 fn certificate_run(fx: &Fixture, pem: &str) -> Run {
     let file = fx.env.write_file("cert.pem", pem);
-    fx.env
-        .msal()
-        .args([
-            "client-credentials",
-            "--authority",
-            &fx.idp.authority(CONTOSO_DOMAIN),
-            "--client-id",
-            CLIENT,
-        ])
-        .args(["--scope", "api://x/.default", "--certificate"])
+    fx.cc_without_credential()
+        .arg("--certificate")
         .arg(file)
         .run()
 }

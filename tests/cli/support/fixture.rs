@@ -49,14 +49,14 @@ impl Fixture {
     /// `msal client-credentials --authority <contoso> --client-id CLIENT --scope SCOPE` with no
     /// credential: the test gives one.
     pub fn cc_without_credential(&self) -> Msal<'_> {
-        self.cc_scope_without_credential(SCOPE)
+        self.without_credential(&self.authority(), SCOPE)
     }
 
-    fn cc_scope_without_credential(&self, scope: &str) -> Msal<'_> {
+    fn without_credential(&self, authority: &str, scope: &str) -> Msal<'_> {
         self.env.msal().args([
             "client-credentials",
             "--authority",
-            &self.authority(),
+            authority,
             "--client-id",
             CLIENT,
             "--scope",
@@ -81,10 +81,17 @@ impl Fixture {
 
     /// `msal client-credentials` for `scope` with `--client-secret-file`.
     pub fn cc_scope(&self, scope: &str) -> Msal<'_> {
-        let file = self.secret_file();
-        self.cc_scope_without_credential(scope)
-            .arg("--client-secret-file")
-            .arg(file)
+        self.with_secret(self.without_credential(&self.authority(), scope))
+    }
+
+    /// `msal client-credentials` for [`SCOPE`] with `--client-secret-file`, at another
+    /// `--authority` than contoso's.
+    pub fn cc_at(&self, authority: &str) -> Msal<'_> {
+        self.with_secret(self.without_credential(authority, SCOPE))
+    }
+
+    fn with_secret<'a>(&'a self, msal: Msal<'a>) -> Msal<'a> {
+        msal.arg("--client-secret-file").arg(self.secret_file())
     }
 
     /// The access token the identity provider issued last.
