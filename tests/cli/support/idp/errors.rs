@@ -75,6 +75,16 @@ pub(super) fn refuse(
     (status, error, code, msg.into())
 }
 
+/// AADSTS900144: a parameter the request must have is missing.
+pub(super) fn missing_parameter(name: &str) -> Refusal {
+    refuse(
+        400,
+        "invalid_request",
+        900144,
+        format!("The request body must contain the following parameter: '{name}'."),
+    )
+}
+
 /// The Entra-shaped answer to a [`Refusal`].
 pub(super) fn answer(server: &Server, req: &RecordedRequest, refusal: Refusal) -> Response {
     let (status, error, code, msg) = refusal;

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::client_auth::{ClientRef, authenticate_client};
-use super::errors::invalid_tenant;
+use super::errors::{answer, invalid_tenant, missing_parameter};
 use super::grants::{
     DEVICE_CODE_GRANT, JWT_BEARER_GRANT, authorization_code_grant, client_credentials_grant,
     device_code_grant, on_behalf_of_grant, password_grant, refresh_token_grant,
@@ -41,13 +41,7 @@ pub(super) fn token_endpoint(server: &Server, req: &RecordedRequest, p: &Params)
         });
 
     let Some(grant_type) = req.form("grant_type") else {
-        return server.entra_error(
-            req,
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-        );
+        return answer(server, req, missing_parameter("grant_type"));
     };
     let Some(handler) = grant_handler(grant_type) else {
         return server.entra_error(
@@ -62,13 +56,7 @@ pub(super) fn token_endpoint(server: &Server, req: &RecordedRequest, p: &Params)
         (Some(id), _) => id.to_owned(),
         (None, Some((id, _))) => id.clone(),
         (None, None) => {
-            return server.entra_error(
-                req,
-                400,
-                "invalid_request",
-                900144,
-                "The request body must contain the following parameter: 'client_id'.",
-            );
+            return answer(server, req, missing_parameter("client_id"));
         }
     };
     if let Err(resp) = authenticate_client(

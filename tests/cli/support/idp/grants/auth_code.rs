@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::{
     client_info_value, has_scope, issue_user_tokens, random_b64, split_scopes, user_in_tenant,
 };
-use crate::support::idp::errors::{Refusal, answer, refuse};
+use crate::support::idp::errors::{Refusal, answer, missing_parameter, refuse};
 use crate::support::idp::http::{RecordedRequest, Response};
 use crate::support::idp::routes::Params;
 use crate::support::idp::server::Server;
@@ -397,18 +397,10 @@ fn redeem_code(
     req: &RecordedRequest,
     ctx: &TokenContext,
 ) -> Result<(TestUser, Vec<String>, Option<String>), Refusal> {
-    let missing = |name: &str| {
-        refuse(
-            400,
-            "invalid_request",
-            900144,
-            format!("The request body must contain the following parameter: '{name}'."),
-        )
-    };
-    let code = req.form("code").ok_or_else(|| missing("code"))?;
+    let code = req.form("code").ok_or_else(|| missing_parameter("code"))?;
     let redirect_uri = req
         .form("redirect_uri")
-        .ok_or_else(|| missing("redirect_uri"))?;
+        .ok_or_else(|| missing_parameter("redirect_uri"))?;
     let mut state = server.state();
     let lifetime = state.users.code_lifetime;
     let grant = state.users.codes.get_mut(code).ok_or_else(|| {

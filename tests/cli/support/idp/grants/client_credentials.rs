@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::support::idp::WELL_KNOWN_TENANTS;
+use crate::support::idp::errors::{answer, missing_parameter};
 use crate::support::idp::http::{RecordedRequest, Response};
 use crate::support::idp::jwt::make_jwt;
 use crate::support::idp::now_secs;
@@ -26,13 +27,7 @@ pub(in crate::support::idp) fn client_credentials_grant(
         );
     }
     let Some(scope) = req.form("scope") else {
-        return server.entra_error(
-            req,
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'scope'.",
-        );
+        return answer(server, req, missing_parameter("scope"));
     };
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     if scopes.len() != 1 {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::{issue_user_tokens, random_b64, split_scopes};
-use crate::support::idp::errors::{Refusal, answer, invalid_tenant, refuse};
+use crate::support::idp::errors::{Refusal, answer, invalid_tenant, missing_parameter, refuse};
 use crate::support::idp::http::{RecordedRequest, Response};
 use crate::support::idp::routes::Params;
 use crate::support::idp::server::Server;
@@ -33,13 +33,7 @@ pub(in crate::support::idp) fn device_authorization(
         return invalid_tenant(server, req, t);
     }
     let Some(client_id) = req.form("client_id") else {
-        return server.entra_error(
-            req,
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        );
+        return answer(server, req, missing_parameter("client_id"));
     };
     let public = server.state().clients.get(client_id).map(|c| c.public);
     match public {
@@ -76,13 +70,7 @@ pub(in crate::support::idp) fn device_authorization(
     }
     let scopes = split_scopes(req.form("scope").unwrap_or(""));
     if scopes.is_empty() {
-        return server.entra_error(
-            req,
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'scope'.",
-        );
+        return answer(server, req, missing_parameter("scope"));
     }
     let device_code = format!("DAQABAAEAAAB{}", random_b64(96));
     let code = user_code();
@@ -150,14 +138,9 @@ fn poll_device_code(
     req: &RecordedRequest,
     ctx: &TokenContext,
 ) -> Result<(TestUser, Vec<String>), Refusal> {
-    let code = req.form("device_code").ok_or_else(|| {
-        refuse(
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'device_code'.",
-        )
-    })?;
+    let code = req
+        .form("device_code")
+        .ok_or_else(|| missing_parameter("device_code"))?;
     let mut guard = server.state();
     let users = &mut guard.users;
     let plan = users.device_plan.clone();

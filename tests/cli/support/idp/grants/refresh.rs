@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{issue_user_tokens, split_scopes, user_in_tenant};
-use crate::support::idp::errors::{Refusal, answer, refuse};
+use crate::support::idp::errors::{Refusal, answer, missing_parameter, refuse};
 use crate::support::idp::http::{RecordedRequest, Response};
 use crate::support::idp::server::Server;
 use crate::support::idp::state::{RtStatus, TestUser};
@@ -43,14 +43,9 @@ fn redeem_refresh_token(
     req: &RecordedRequest,
     ctx: &TokenContext,
 ) -> Result<(TestUser, Vec<String>), Refusal> {
-    let token = req.form("refresh_token").ok_or_else(|| {
-        refuse(
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'refresh_token'.",
-        )
-    })?;
+    let token = req
+        .form("refresh_token")
+        .ok_or_else(|| missing_parameter("refresh_token"))?;
     let mut state = server.state();
     let rt = state.users.refresh_tokens.get_mut(token).ok_or_else(|| {
         refuse(
