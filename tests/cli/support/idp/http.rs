@@ -25,6 +25,8 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// Decoded `application/x-www-form-urlencoded` body pairs (empty for other bodies).
     pub form: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
 }
 
 impl RecordedRequest {
@@ -211,6 +213,7 @@ pub(super) fn read_request(conn: &mut impl Read) -> Result<Option<RecordedReques
         query,
         headers,
         form,
+        body,
     }))
 }
 

@@ -50,6 +50,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::digest;
+
 pub use faults::{Fault, FaultRule};
 pub use http::{RecordedRequest, Response};
 pub use state::{AuthorizeOutcome, DevicePlan, IdTokenFault, IssuedError, IssuedToken, TestUser};
@@ -81,6 +83,8 @@ pub struct TestIdp {
     accept_thread: Option<JoinHandle<()>>,
     conn_threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     ca_dir: Option<tempfile::TempDir>,
+    /// The DER of the TLS server certificate, for a TLS IdP.
+    server_cert: Option<Vec<u8>>,
 }
 
 impl TestIdp {
@@ -92,10 +96,26 @@ impl TestIdp {
     /// Start on `https://127.0.0.1:<ephemeral>` with a fresh test CA ([`Self::ca_cert_path`]).
     pub fn start_tls() -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the test CA");
-        let (config, ca_pem) = tls_config();
+        let (config, ca_pem, server_cert) = tls_config();
         let ca_path = dir.path().join("test-ca.pem");
         std::fs::write(&ca_path, ca_pem).expect("write CA PEM");
-        Self::start_inner(Some(Arc::new(config)), Some(dir))
+        let mut idp = Self::start_inner(Some(Arc::new(config)), Some(dir));
+        idp.server_cert = Some(server_cert);
+        idp
+    }
+
+    /// The SHA-1 thumbprint (lowercase hex) of a TLS IdP's server certificate, as Windows and
+    /// Service Fabric's `IDENTITY_SERVER_THUMBPRINT` write it.
+    pub fn server_cert_sha1(&self) -> String {
+        let der = self
+            .server_cert
+            .as_ref()
+            .expect("server_cert_sha1() needs TestIdp::start_tls()");
+        digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     fn start_inner(
@@ -129,6 +149,7 @@ impl TestIdp {
             accept_thread: Some(accept_thread),
             conn_threads,
             ca_dir,
+            server_cert: None,
         }
     }
 

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-/// A server config for SANs 127.0.0.1 and localhost, and the CA PEM that signs it.
-pub(super) fn tls_config() -> (rustls::ServerConfig, String) {
+/// A server config for SANs 127.0.0.1 and localhost, the CA PEM that signs it, and the server
+/// certificate's DER.
+pub(super) fn tls_config() -> (rustls::ServerConfig, String, Vec<u8>) {
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
         IsCa, KeyPair, KeyUsagePurpose,
@@ -41,5 +42,5 @@ pub(super) fn tls_config() -> (rustls::ServerConfig, String) {
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
         .expect("server TLS config");
-    (config, ca.pem())
+    (config, ca.pem(), cert.der().to_vec())
 }
