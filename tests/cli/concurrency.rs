@@ -1,9 +1,10 @@
-//! Many `msal` processes at once on one cache (issue 5 §1): application tokens for distinct
-//! scopes and forced refreshes of one user's token, against an identity provider that rotates
-//! refresh tokens strictly (a spent one is refused). Every process must succeed, every token
-//! must be kept, and the refresh token left in the cache must be the one the provider still
-//! honours.
+//! Many `msal` processes at once on one cache: application tokens for distinct scopes, and
+//! forced refreshes of one user's token against an identity provider that rotates refresh tokens
+//! strictly (a spent one is refused). Every process must succeed, every token must be kept, and
+//! the refresh token left in the cache must be the one the provider still honours.
 
+use crate::support::Run;
+use crate::support::fixture::Fixture;
 use crate::support::idp::CONTOSO_DOMAIN;
 use crate::support::users::{ALICE, UserFx, secrets_in};
 
@@ -94,4 +95,38 @@ fn thirty_two_processes_lose_nothing_and_keep_the_live_refresh_token() {
         "the stored refresh token is the live one (the last rotation)"
     );
     fx.silent().arg("--force-refresh").run().assert_success();
+}
+
+#[test]
+fn concurrent_processes_lose_no_token() {
+    const N: usize = 24;
+    let fx = Fixture::new();
+    let scopes: Vec<String> = (0..N)
+        .map(|i| format!("api://app-{i:02}/.default"))
+        .collect();
+    let running: Vec<_> = scopes
+        .iter()
+        .map(|s| fx.cc_scope(s).args(["-o", "token"]).spawn())
+        .collect();
+    let runs: Vec<Run> = running.into_iter().map(|r| r.wait()).collect();
+    let issued = fx.idp.issued_tokens();
+    for (scope, run) in scopes.iter().zip(&runs) {
+        run.assert_success();
+        let token = issued
+            .iter()
+            .find(|t| &t.scope == scope)
+            .unwrap_or_else(|| panic!("no token issued for {scope}"));
+        run.assert_stdout_eq(&format!("{}\n", token.access_token), "its scope's token");
+    }
+    let cache = fx.env.read_cache_json();
+    let ats = cache["AccessToken"]
+        .as_object()
+        .expect("AccessToken section");
+    assert_eq!(ats.len(), N, "one AccessToken entry per process");
+    let mut targets: Vec<&str> = ats.values().filter_map(|e| e["target"].as_str()).collect();
+    targets.sort_unstable();
+    assert_eq!(
+        targets,
+        scopes.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 }

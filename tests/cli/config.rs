@@ -3,68 +3,56 @@
 
 use std::path::PathBuf;
 
-use crate::support::TestEnv;
-use crate::support::idp::{CONTOSO_DOMAIN, TestIdp};
+use crate::support::fixture::{CLIENT, Fixture, SECRET};
 
-const CLIENT: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
 const OTHER_CLIENT: &str = "a1b2c3d4-e5f6-4789-8abc-def012345678";
-const SECRET: &str = "Pr0f1le~secret.value-0123456789ab";
 
-struct Fixture {
-    env: TestEnv,
-    idp: TestIdp,
+/// The shared fixture, with a second application that uses the same secret.
+fn fixture() -> Fixture {
+    let fx = Fixture::new();
+    fx.idp.register_secret_client(OTHER_CLIENT, SECRET);
+    fx
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let idp = TestIdp::start();
-        idp.register_secret_client(CLIENT, SECRET);
-        idp.register_secret_client(OTHER_CLIENT, SECRET);
-        Self {
-            env: TestEnv::new(),
-            idp,
-        }
-    }
+/// Writes the config file with two profiles, `work` (the default) and `other`.
+fn write_config(fx: &Fixture, extra_work: &str) -> PathBuf {
+    let secret = fx.secret_file();
+    let text = format!(
+        "default_profile = \"work\"\n\n\
+         [profiles.work]\nauthority = \"{authority}\"\nclient_id = \"{CLIENT}\"\n\
+         scopes = [\"api://work/.default\"]\nclient_secret_file = \"{secret}\"\noutput = \"json\"\n{extra_work}\n\
+         [profiles.other]\nauthority = \"{authority}\"\nclient_id = \"{OTHER_CLIENT}\"\n\
+         scopes = [\"api://other/.default\"]\nclient_secret_file = \"{secret}\"\n",
+        authority = fx.authority(),
+        secret = secret.display(),
+    );
+    let path = fx.env.config_dir().join("msal").join("config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
 
-    /// Writes the config file with two profiles, `work` (the default) and `other`.
-    fn write_config(&self, extra_work: &str) -> PathBuf {
-        let secret = self.env.write_file("secret", SECRET);
-        let text = format!(
-            "default_profile = \"work\"\n\n\
-             [profiles.work]\nauthority = \"{authority}\"\nclient_id = \"{CLIENT}\"\n\
-             scopes = [\"api://work/.default\"]\nclient_secret_file = \"{secret}\"\noutput = \"json\"\n{extra_work}\n\
-             [profiles.other]\nauthority = \"{authority}\"\nclient_id = \"{OTHER_CLIENT}\"\n\
-             scopes = [\"api://other/.default\"]\nclient_secret_file = \"{secret}\"\n",
-            authority = self.idp.authority(CONTOSO_DOMAIN),
-            secret = secret.display(),
-        );
-        let path = self.env.config_dir().join("msal").join("config.toml");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
+fn last_token_request_client(fx: &Fixture) -> String {
+    last_token_request_form(fx, "client_id")
+}
 
-    fn last_token_request_client(&self) -> String {
-        let requests = self.idp.token_requests();
-        requests
-            .last()
-            .and_then(|r| r.form("client_id").map(str::to_owned))
-            .unwrap_or_default()
-    }
+fn last_token_request_scope(fx: &Fixture) -> String {
+    last_token_request_form(fx, "scope")
+}
 
-    fn last_token_request_scope(&self) -> String {
-        let requests = self.idp.token_requests();
-        requests
-            .last()
-            .and_then(|r| r.form("scope").map(str::to_owned))
-            .unwrap_or_default()
-    }
+/// A form field of the last token request ("" when there is none).
+fn last_token_request_form(fx: &Fixture, name: &str) -> String {
+    let requests = fx.idp.token_requests();
+    requests
+        .last()
+        .and_then(|r| r.form(name).map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[test]
 fn the_default_profile_supplies_everything() {
-    let fx = Fixture::new();
-    fx.write_config("");
+    let fx = fixture();
+    write_config(&fx, "");
     let run = fx.env.msal().args(["client-credentials"]).run();
     run.assert_success();
     let json = run.stdout_json();
@@ -72,15 +60,15 @@ fn the_default_profile_supplies_everything() {
         json["token_source"], "identity_provider",
         "the profile's output format (json) applies"
     );
-    assert_eq!(fx.last_token_request_client(), CLIENT);
-    assert_eq!(fx.last_token_request_scope(), "api://work/.default");
+    assert_eq!(last_token_request_client(&fx), CLIENT);
+    assert_eq!(last_token_request_scope(&fx), "api://work/.default");
 }
 
 #[test]
 fn the_profile_output_format_applies_to_errors_too() {
     // A script that reads JSON tokens from a profile's `output = "json"` reads JSON errors.
     let fx = Fixture::new();
-    fx.write_config("");
+    write_config(&fx, "");
     let run = fx.env.msal().args(["silent"]).run();
     run.assert_code(3);
     let error: serde_json::Value = serde_json::from_str(run.stderr.trim())
@@ -94,28 +82,28 @@ fn the_profile_output_format_applies_to_errors_too() {
 
 #[test]
 fn profile_choice_flag_over_environment_over_default() {
-    let fx = Fixture::new();
-    fx.write_config("");
+    let fx = fixture();
+    write_config(&fx, "");
     fx.env
         .msal()
         .args(["client-credentials"])
         .env("MSAL_PROFILE", "other")
         .run()
         .assert_success();
-    assert_eq!(fx.last_token_request_client(), OTHER_CLIENT);
+    assert_eq!(last_token_request_client(&fx), OTHER_CLIENT);
     fx.env
         .msal()
         .args(["client-credentials", "--profile", "work", "--force-refresh"])
         .env("MSAL_PROFILE", "other")
         .run()
         .assert_success();
-    assert_eq!(fx.last_token_request_client(), CLIENT);
+    assert_eq!(last_token_request_client(&fx), CLIENT);
 }
 
 #[test]
 fn flags_beat_environment_beats_profile() {
-    let fx = Fixture::new();
-    fx.write_config("");
+    let fx = fixture();
+    write_config(&fx, "");
     // The environment beats the profile's client id…
     let run = fx
         .env
@@ -124,7 +112,7 @@ fn flags_beat_environment_beats_profile() {
         .env("AZURE_CLIENT_ID", OTHER_CLIENT)
         .run();
     run.assert_success();
-    assert_eq!(fx.last_token_request_client(), OTHER_CLIENT);
+    assert_eq!(last_token_request_client(&fx), OTHER_CLIENT);
     assert!(
         !run.stdout.trim_start().starts_with('{'),
         "-o token beats the profile's json"
@@ -142,14 +130,14 @@ fn flags_beat_environment_beats_profile() {
         .env("AZURE_CLIENT_ID", OTHER_CLIENT)
         .run()
         .assert_success();
-    assert_eq!(fx.last_token_request_client(), CLIENT);
-    assert_eq!(fx.last_token_request_scope(), "api://flag/.default");
+    assert_eq!(last_token_request_client(&fx), CLIENT);
+    assert_eq!(last_token_request_scope(&fx), "api://flag/.default");
 }
 
 #[test]
 fn an_unknown_profile_is_a_usage_error_listing_the_known_ones() {
-    let fx = Fixture::new();
-    fx.write_config("");
+    let fx = fixture();
+    write_config(&fx, "");
     let run = fx
         .env
         .msal()
@@ -163,15 +151,15 @@ fn an_unknown_profile_is_a_usage_error_listing_the_known_ones() {
 
 #[test]
 fn a_broken_config_file_names_its_line_and_never_echoes_a_secret() {
-    let fx = Fixture::new();
-    let path = fx.write_config("client_secret = hunter2-inline\n");
+    let fx = fixture();
+    let path = write_config(&fx, "client_secret = hunter2-inline\n");
     let run = fx.env.msal().args(["client-credentials"]).run();
     run.assert_code(1);
     run.assert_stderr_has(&path.display().to_string())
         .assert_stderr_has("line");
     run.assert_not_leaked("hunter2-inline", "a secret typed into the config file");
 
-    fx.write_config("client_secret = \"hunter2-inline\"\n");
+    write_config(&fx, "client_secret = \"hunter2-inline\"\n");
     let run = fx.env.msal().args(["client-credentials"]).run();
     run.assert_code(1);
     run.assert_stderr_has("client_secret_file");
@@ -181,8 +169,8 @@ fn a_broken_config_file_names_its_line_and_never_echoes_a_secret() {
 
 #[test]
 fn msal_config_env_points_at_another_file() {
-    let fx = Fixture::new();
-    let path = fx.write_config("");
+    let fx = fixture();
+    let path = write_config(&fx, "");
     let moved = fx.env.root().join("elsewhere.toml");
     std::fs::rename(&path, &moved).unwrap();
     fx.env
@@ -191,12 +179,12 @@ fn msal_config_env_points_at_another_file() {
         .env("MSAL_CONFIG", &moved)
         .run()
         .assert_success();
-    assert_eq!(fx.last_token_request_client(), CLIENT);
+    assert_eq!(last_token_request_client(&fx), CLIENT);
 }
 
 #[test]
 fn doctor_masks_credentials_in_every_url_it_prints() {
-    let fx = Fixture::new();
+    let fx = fixture();
     let proxies = [
         ("HTTP_PROXY", "alice:hunter2-a@proxy.example:3128"),
         ("http_proxy", "bob:hunter2-b@proxy.example"),
@@ -239,8 +227,8 @@ fn doctor_masks_credentials_in_every_url_it_prints() {
 
 #[test]
 fn doctor_shows_sources_and_masks_secrets() {
-    let fx = Fixture::new();
-    fx.write_config("");
+    let fx = fixture();
+    write_config(&fx, "");
     let run = fx
         .env
         .msal()

@@ -12,62 +12,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::fixture::{CLIENT, Fixture, SCOPE, SECRET};
 use crate::support::idp::{CONTOSO_DOMAIN, TestIdp};
-use crate::support::{Msal, Run, TestEnv, read_json, write_private};
+use crate::support::{Msal, Run, entries, read_json, write_private};
 
-const CLIENT: &str = "5d1e0c4b-2a3f-4e6d-8c7b-9a0f1e2d3c4b";
-const SECRET: &str = "F1les~secret.value-0123456789abcdef";
-const SCOPE: &str = "api://files/.default";
-
-struct Fixture {
-    env: TestEnv,
-    idp: TestIdp,
+/// `msal accounts`: a command that only reads.
+fn accounts(fx: &Fixture) -> Msal<'_> {
+    fx.env.msal().arg("accounts")
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let idp = TestIdp::start();
-        idp.register_secret_client(CLIENT, SECRET);
-        let env = TestEnv::new();
-        env.write_file("secret", SECRET);
-        Self { env, idp }
-    }
-
-    /// `msal client-credentials` for the test client: a command that saves what it gets.
-    fn cc(&self) -> Msal<'_> {
-        self.cc_at(&self.idp)
-    }
-
-    fn cc_at(&self, idp: &TestIdp) -> Msal<'_> {
-        self.env
-            .msal()
-            .args([
-                "client-credentials",
-                "--authority",
-                &idp.authority(CONTOSO_DOMAIN),
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-                "--client-secret-file",
-            ])
-            .arg(self.env.root().join("files/secret"))
-    }
-
-    /// `msal accounts`: a command that only reads.
-    fn accounts(&self) -> Msal<'_> {
-        self.env.msal().arg("accounts")
-    }
-
-    /// Lets `nobody` into the test's directory, and makes a sticky directory everyone can
-    /// write to in it, like `/tmp`.
-    fn shared_dir(&self) -> PathBuf {
-        set_mode(self.env.root(), 0o755);
-        let dir = self.env.root().join("shared");
-        std::fs::create_dir(&dir).unwrap();
-        set_mode(&dir, 0o1777);
-        dir
-    }
+/// Lets `nobody` into the test's directory, and makes a sticky directory everyone can write to
+/// in it, like `/tmp`.
+fn shared_dir(fx: &Fixture) -> PathBuf {
+    set_mode(fx.env.root(), 0o755);
+    let dir = fx.env.root().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    set_mode(&dir, 0o1777);
+    dir
 }
 
 fn set_mode(path: &Path, mode: u32) {
@@ -76,16 +37,6 @@ fn set_mode(path: &Path, mode: u32) {
 
 fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
-}
-
-/// The names in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Runs `script` with `sh` as the user `nobody` (the other user on the machine), with `args`
@@ -191,7 +142,7 @@ fn a_cache_path_naming_a_device_fifo_or_directory_is_refused_and_left_alone() {
         let before = fingerprint(path);
         let around = entries(path.parent().unwrap());
         for run in [
-            run_briefly(fx.accounts().arg("--cache").arg(path)),
+            run_briefly(accounts(&fx).arg("--cache").arg(path)),
             run_briefly(fx.env.msal().arg("doctor").arg("--cache").arg(path)),
             run_briefly(fx.cc().arg("--cache").arg(path)),
         ] {
@@ -220,7 +171,7 @@ fn a_cache_larger_than_any_real_one_is_refused_not_read_or_moved() {
     drop(file);
     set_mode(&path, 0o600);
     let before = fingerprint(&path);
-    for run in [run_briefly(fx.accounts()), run_briefly(fx.cc())] {
+    for run in [run_briefly(accounts(&fx)), run_briefly(fx.cc())] {
         assert_refused(&run, &path, "larger than 64 MiB");
     }
     assert_eq!(fingerprint(&path), before);
@@ -232,7 +183,7 @@ fn a_cache_larger_than_any_real_one_is_refused_not_read_or_moved() {
 #[test]
 fn another_users_symlink_in_a_shared_directory_is_never_followed() {
     let fx = Fixture::new();
-    let shared = fx.shared_dir();
+    let shared = shared_dir(&fx);
     // The victim's file the attacker would like chmod-ed, moved and overwritten.
     let ssh = fx.env.home().join(".ssh");
     std::fs::create_dir_all(&ssh).unwrap();
@@ -245,7 +196,7 @@ fn another_users_symlink_in_a_shared_directory_is_never_followed() {
     let link_before = fingerprint(&link);
 
     for run in [
-        run_briefly(fx.accounts().arg("--cache").arg(&link)),
+        run_briefly(accounts(&fx).arg("--cache").arg(&link)),
         run_briefly(fx.env.msal().arg("doctor").arg("--cache").arg(&link)),
         run_briefly(fx.cc().arg("--cache").arg(&link)),
         run_briefly(fx.env.msal().arg("logout").arg("--cache").arg(&link)),
@@ -292,7 +243,7 @@ fn another_users_symlink_in_a_shared_directory_is_never_followed() {
 #[test]
 fn another_users_cache_file_is_refused_not_served() {
     let fx = Fixture::new();
-    let shared = fx.shared_dir();
+    let shared = shared_dir(&fx);
     // The attacker's cache holds a valid token for exactly what the victim asks for.
     let theirs = fx.env.root().join("attacker-cache.json");
     fx.cc()
@@ -310,7 +261,7 @@ fn another_users_cache_file_is_refused_not_served() {
 
     for run in [
         run_briefly(fx.cc().arg("--cache").arg(&planted)),
-        run_briefly(fx.accounts().arg("--cache").arg(&planted)),
+        run_briefly(accounts(&fx).arg("--cache").arg(&planted)),
     ] {
         assert_refused(&run, &planted, "belongs to uid 65534");
         assert!(
@@ -336,7 +287,7 @@ fn another_users_cache_file_is_refused_not_served() {
 #[test]
 fn a_file_of_the_users_in_a_shared_directory_is_still_theirs() {
     let fx = Fixture::new();
-    let shared = fx.shared_dir();
+    let shared = shared_dir(&fx);
     let cache = shared.join("mine.json");
     fx.cc()
         .arg("--cache")
@@ -378,7 +329,7 @@ fn read_only_commands_report_a_file_that_is_not_a_cache_and_leave_it_alone() {
     let before = fingerprint(&path);
     let around = entries(path.parent().unwrap());
     for run in [
-        run_briefly(fx.accounts().arg("--cache").arg(&path)),
+        run_briefly(accounts(&fx).arg("--cache").arg(&path)),
         run_briefly(fx.env.msal().arg("doctor").arg("--cache").arg(&path)),
         run_briefly(
             fx.env
@@ -581,7 +532,7 @@ fn named_inputs_that_never_end_or_never_come_fail_at_once() {
         let run = run_briefly(
             base("--ca-cert", zero)
                 .arg("--client-secret-file")
-                .arg(fx.env.root().join("files/secret")),
+                .arg(fx.secret_file()),
         );
         run.assert_code(1)
             .assert_stderr_has(&zero.display().to_string())

@@ -6,52 +6,16 @@
 
 use serde_json::json;
 
+use crate::support::fixture::{CLIENT, Fixture, SCOPE, SECRET};
 use crate::support::idp::{CONTOSO_DOMAIN, DevicePlan, Fault, FaultRule, Response, TestIdp};
 use crate::support::users::{UserFx, secrets_in};
 use crate::support::{Msal, Run, TestEnv};
 
-const CLIENT: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
-const SECRET: &str = "H0st1le~test.secret-value-0123456789";
-const SCOPE: &str = "api://hostile/.default";
 const TOKEN_PATH: &str = "/oauth2/v2.0/token";
 
-struct Fixture {
-    env: TestEnv,
-    idp: TestIdp,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let idp = TestIdp::start();
-        idp.register_secret_client(CLIENT, SECRET);
-        Self {
-            env: TestEnv::new(),
-            idp,
-        }
-    }
-
-    /// `msal client-credentials` for the test client with its secret in a file.
-    fn cc(&self) -> Msal<'_> {
-        let file = self.env.write_file("secret", SECRET);
-        self.env
-            .msal()
-            .args([
-                "client-credentials",
-                "--authority",
-                &self.idp.authority(CONTOSO_DOMAIN),
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-                "--client-secret-file",
-            ])
-            .arg(file)
-    }
-
-    /// The cache bytes, or nothing when there is no cache file.
-    fn cache_bytes(&self) -> Option<Vec<u8>> {
-        std::fs::read(self.env.cache_path()).ok()
-    }
+/// The cache bytes, or nothing when there is no cache file.
+fn cache_bytes(fx: &Fixture) -> Option<Vec<u8>> {
+    std::fs::read(fx.env.cache_path()).ok()
 }
 
 #[track_caller]
@@ -77,7 +41,7 @@ fn a_client_authentication_refused_with_an_empty_body_exits_4() {
             "no talk of JSON for a refusal:\n{}",
             run.stderr
         );
-        assert_eq!(fx.cache_bytes(), None, "nothing cached");
+        assert_eq!(cache_bytes(&fx), None, "nothing cached");
         assert_eq!(fx.idp.token_requests().len(), 1, "a refusal is not retried");
     }
 }
@@ -122,14 +86,12 @@ fn a_device_code_request_refused_with_an_empty_body_exits_4() {
 
 // ----- what a token answer may hold ------------------------------------------------------------
 
-impl Fixture {
-    /// The token endpoint answers every request with `body` (200, JSON).
-    fn answer_tokens_with(&self, body: serde_json::Value) {
-        self.idp
-            .add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
-                Response::json(200, &body)
-            });
-    }
+/// The token endpoint answers every request with `body` (200, JSON).
+fn answer_tokens_with(fx: &Fixture, body: serde_json::Value) {
+    fx.idp
+        .add_route("POST", "/{tenant}/oauth2/v2.0/token", move |_| {
+            Response::json(200, &body)
+        });
 }
 
 #[test]
@@ -151,7 +113,7 @@ fn a_token_answer_that_would_inject_headers_or_shell_lines_is_refused_and_not_ca
     for (i, body) in hostile.into_iter().enumerate() {
         for format in ["header", "env", "token"] {
             let fx = Fixture::new();
-            fx.answer_tokens_with(body.clone());
+            answer_tokens_with(&fx, body.clone());
             let run = fx.cc().args(["-o", format]).run();
             assert!(
                 run.code == 1,
@@ -165,7 +127,7 @@ fn a_token_answer_that_would_inject_headers_or_shell_lines_is_refused_and_not_ca
                 "answer {i}: the hostile text is not echoed:\n{}",
                 run.stderr
             );
-            assert_eq!(fx.cache_bytes(), None, "answer {i}: nothing cached");
+            assert_eq!(cache_bytes(&fx), None, "answer {i}: nothing cached");
         }
     }
 }
@@ -173,7 +135,8 @@ fn a_token_answer_that_would_inject_headers_or_shell_lines_is_refused_and_not_ca
 #[test]
 fn token_types_are_checked_case_insensitively_and_bearer_is_printed_as_bearer() {
     let fx = Fixture::new();
-    fx.answer_tokens_with(
+    answer_tokens_with(
+        &fx,
         json!({"access_token": "eyJ0eXAi.eyJzdWIi.c2ln-_~+/==", "token_type": "bEARER",
                "expires_in": 3599}),
     );
@@ -199,7 +162,8 @@ fn token_types_are_checked_case_insensitively_and_bearer_is_printed_as_bearer() 
 
     for (given, shown) in [("dpop", "DPoP"), ("POP", "pop"), ("n_a", "N_A")] {
         let fx = Fixture::new();
-        fx.answer_tokens_with(
+        answer_tokens_with(
+            &fx,
             json!({"access_token": "abc", "token_type": given, "expires_in": 3599}),
         );
         let run = fx.cc().args(["-o", "json", "--no-cache"]).run();
@@ -256,7 +220,7 @@ fn huge_lifetimes_and_retry_after_values_never_panic() {
             let mut body = json!({"access_token": "abc", "token_type": "Bearer",
                                   "expires_in": 3599});
             body[field] = value.clone();
-            fx.answer_tokens_with(body);
+            answer_tokens_with(&fx, body);
             let run = fx.cc().run();
             assert!(
                 run.code == 1 && !run.stderr_has("panicked"),
@@ -265,7 +229,7 @@ fn huge_lifetimes_and_retry_after_values_never_panic() {
                 run.stderr
             );
             assert!(run.stdout.is_empty());
-            assert_eq!(fx.cache_bytes(), None, "{field} = {value}: nothing cached");
+            assert_eq!(cache_bytes(&fx), None, "{field} = {value}: nothing cached");
         }
     }
     let fx = Fixture::new();
@@ -404,16 +368,7 @@ fn loopback_requests_never_go_through_a_proxy() {
     for host in ["127.0.0.1", "localhost"] {
         let fx = Fixture::new();
         let authority = fx.idp.authority(CONTOSO_DOMAIN).replace("127.0.0.1", host);
-        let file = fx.env.write_file("secret", SECRET);
-        let mut msal = fx.env.msal().args([
-            "client-credentials",
-            "--authority",
-            &authority,
-            "--client-id",
-            CLIENT,
-            "--scope",
-            SCOPE,
-        ]);
+        let mut msal = fx.cc_at(&authority);
         for var in [
             "HTTP_PROXY",
             "http_proxy",
@@ -424,12 +379,7 @@ fn loopback_requests_never_go_through_a_proxy() {
         ] {
             msal = msal.env(var, proxy.base_url());
         }
-        let run = msal
-            .env("NO_PROXY", "")
-            .env("no_proxy", "")
-            .arg("--client-secret-file")
-            .arg(file)
-            .run();
+        let run = msal.env("NO_PROXY", "").env("no_proxy", "").run();
         assert_eq!(
             proxy.request_count(),
             0,
@@ -463,18 +413,8 @@ fn the_github_token_request_goes_only_over_https_or_to_loopback() {
         let fx = Fixture::new();
         let direct = "127.0.0.1,localhost,::1,::ffff:127.0.0.1,0.0.0.0";
         let run = fx
-            .env
-            .msal()
-            .args([
-                "client-credentials",
-                "--authority",
-                &fx.idp.authority(CONTOSO_DOMAIN),
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-                "--github-oidc",
-            ])
+            .cc_without_credential()
+            .arg("--github-oidc")
             .env("ACTIONS_ID_TOKEN_REQUEST_URL", &url)
             .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token)
             .env("NO_PROXY", direct)

@@ -1,5 +1,6 @@
 //! One token cache, two libraries: `msal` and MSAL Python (PyPI `msal`, driven by
-//! `tests/interop/msal_python.py`) read each other's accounts and tokens (DESIGN §4, §5 item 3).
+//! `tests/interop/msal_python.py`) read each other's accounts and tokens, because `msal` writes
+//! MSAL's unified cache schema as MSAL Python serializes it (and so the Azure CLI can use it).
 //!
 //! Both talk to the test identity provider over TLS (MSAL Python only talks https): `msal`
 //! trusts the test CA through `--ca-cert`, MSAL Python through `REQUESTS_CA_BUNDLE`. MSAL Python

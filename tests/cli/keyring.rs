@@ -1,4 +1,4 @@
-//! The OS keyring (issue 5 §7): `--save-secret`, `--forget-secret`, `--keyring`,
+//! The OS keyring: `--save-secret`, `--forget-secret`, `--keyring`,
 //! `--encrypt-cache`, proven on a headless machine
 //!
 //! - with no keyring at all (no D-Bus session bus, no session keyring: the harness's clean
@@ -23,90 +23,61 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::support::certs::TestCert;
+use crate::support::fixture::{CLIENT, Fixture, SECRET};
 use crate::support::idp::{CONTOSO_DOMAIN, TestIdp};
 use crate::support::{Msal, Run, TestEnv};
 
-const CLIENT: &str = "6f1d2c3b-4a5e-4f60-8b7c-9d0e1f2a3b4c";
-const SECRET: &str = "K3yr1ng~saved.secret-value-0123456789";
-const SCOPE: &str = "api://keyring-test/.default";
 const PFX_PASSWORD: &str = "pfx-pass-word~42";
 
-struct Fixture {
-    env: TestEnv,
-    idp: TestIdp,
+/// `msal client-credentials` for the test client, with no credential option, and a D-Bus
+/// address where no bus listens: the clean "no keyring" environment, whatever machine the
+/// test runs on (a CI runner may have a user bus at /run/user/UID/bus; a desktop session a
+/// usable session keyring, which [`hide_keyutils`] takes away).
+fn cc_isolated(fx: &Fixture) -> Msal<'_> {
+    isolated(fx, fx.cc_without_credential())
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let idp = TestIdp::start();
-        idp.register_secret_client(CLIENT, SECRET);
-        Self {
-            env: TestEnv::new(),
-            idp,
-        }
-    }
+/// `cc_isolated` with the client secret given in a file.
+fn cc_isolated_with_secret(fx: &Fixture) -> Msal<'_> {
+    isolated(fx, fx.cc())
+}
 
-    /// `msal client-credentials` for the test client, with no credential option, and a D-Bus
-    /// address where no bus listens: the clean "no keyring" environment, whatever machine the
-    /// test runs on (a CI runner may have a user bus at /run/user/UID/bus; a desktop session a
-    /// usable session keyring, which [`hide_keyutils`] takes away).
-    fn cc(&self) -> Msal<'_> {
-        self.env
-            .msal()
-            .wrapped_in(hide_keyutils())
-            .args([
-                "client-credentials",
-                "--authority",
-                &self.idp.authority(CONTOSO_DOMAIN),
-                "--client-id",
-                CLIENT,
-                "--scope",
-                SCOPE,
-            ])
-            .env("XDG_RUNTIME_DIR", self.runtime_dir())
-            .env("DBUS_SESSION_BUS_ADDRESS", self.no_bus())
-    }
+fn isolated<'a>(fx: &Fixture, msal: Msal<'a>) -> Msal<'a> {
+    msal.wrapped_in(hide_keyutils())
+        .env("XDG_RUNTIME_DIR", runtime_dir(fx))
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus(fx))
+}
 
-    /// `cc()` with the client secret given in a file.
-    fn cc_with_secret(&self) -> Msal<'_> {
-        let file = self.env.write_file("secret", SECRET);
-        self.cc().arg("--client-secret-file").arg(file)
+fn runtime_dir(fx: &Fixture) -> PathBuf {
+    let dir = fx.env.root().join("run");
+    if !dir.exists() {
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
+    dir
+}
 
-    fn runtime_dir(&self) -> PathBuf {
-        let dir = self.env.root().join("run");
-        if !dir.exists() {
-            std::fs::create_dir(&dir).unwrap();
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
-        dir
-    }
+fn no_bus(fx: &Fixture) -> String {
+    format!("unix:path={}", fx.env.root().join("no-bus-here").display())
+}
 
-    fn no_bus(&self) -> String {
-        format!(
-            "unix:path={}",
-            self.env.root().join("no-bus-here").display()
-        )
-    }
+fn secrets_dir(fx: &Fixture) -> PathBuf {
+    fx.env.config_dir().join("msal").join("secrets")
+}
 
-    fn secrets_dir(&self) -> PathBuf {
-        self.env.config_dir().join("msal").join("secrets")
+fn secret_files(fx: &Fixture) -> Vec<PathBuf> {
+    match std::fs::read_dir(secrets_dir(fx)) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
     }
+}
 
-    fn secret_files(&self) -> Vec<PathBuf> {
-        match std::fs::read_dir(self.secrets_dir()) {
-            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    /// The `client_secret` of the last token request.
-    fn last_client_secret(&self) -> Option<String> {
-        self.idp
-            .token_requests()
-            .last()
-            .and_then(|r| r.form("client_secret").map(str::to_owned))
-    }
+/// The `client_secret` of the last token request.
+fn last_client_secret(fx: &Fixture) -> Option<String> {
+    fx.idp
+        .token_requests()
+        .last()
+        .and_then(|r| r.form("client_secret").map(str::to_owned))
 }
 
 /// A wrapper that gives `msal` a session keyring it may not use, when the machine would
@@ -197,7 +168,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 #[test]
 fn without_a_keyring_the_secret_goes_to_a_private_file_with_one_notice_and_is_reused() {
     let fx = Fixture::new();
-    let run = fx.cc_with_secret().arg("--save-secret").run();
+    let run = cc_isolated_with_secret(&fx).arg("--save-secret").run();
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
     let notices: Vec<&str> = run
@@ -206,7 +177,7 @@ fn without_a_keyring_the_secret_goes_to_a_private_file_with_one_notice_and_is_re
         .filter(|l| l.contains("no keyring reachable"))
         .collect();
     assert_eq!(notices.len(), 1, "stderr:\n{}", run.stderr);
-    let files = fx.secret_files();
+    let files = secret_files(&fx);
     assert_eq!(files.len(), 1, "{files:?}");
     let notice = notices[0];
     assert!(
@@ -215,39 +186,38 @@ fn without_a_keyring_the_secret_goes_to_a_private_file_with_one_notice_and_is_re
     );
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&files[0]), 0o600);
-    assert_eq!(mode(&fx.secrets_dir()), 0o700);
+    assert_eq!(mode(&secrets_dir(&fx)), 0o700);
 
     // The next run, with no credential option, finds it (and proves it to the authority).
-    let run = fx.cc().args(["--force-refresh", "-v"]).run();
+    let run = cc_isolated(&fx).args(["--force-refresh", "-v"]).run();
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
-    assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
+    assert_eq!(last_client_secret(&fx).as_deref(), Some(SECRET));
     run.assert_stderr_has("keyring: found");
 
     // --save-secret with nothing given has nothing new to keep.
-    let run = fx.cc().arg("--save-secret").run();
+    let run = cc_isolated(&fx).arg("--save-secret").run();
     run.assert_code(2).assert_stderr_has("already saved");
 
     // Explicit options and the environment still win over the saved secret.
-    let run = fx
-        .cc()
+    let run = cc_isolated(&fx)
         .args(["--force-refresh"])
         .env("AZURE_CLIENT_SECRET", "from-the-environment")
         .run();
     run.assert_code(4);
     assert_eq!(
-        fx.last_client_secret().as_deref(),
+        last_client_secret(&fx).as_deref(),
         Some("from-the-environment")
     );
 
     // Forgetting removes the file; the run after that has no credential.
-    let run = fx.cc().arg("--forget-secret").run();
+    let run = cc_isolated(&fx).arg("--forget-secret").run();
     run.assert_success()
         .assert_stderr_has("forgot the credential");
-    assert!(fx.secret_files().is_empty());
-    let run = fx.cc().run();
+    assert!(secret_files(&fx).is_empty());
+    let run = cc_isolated(&fx).run();
     run.assert_code(2).assert_stderr_has("no client credential");
-    let run = fx.cc().arg("--forget-secret").run();
+    let run = cc_isolated(&fx).arg("--forget-secret").run();
     run.assert_success()
         .assert_stderr_has("no saved credential");
 }
@@ -255,8 +225,7 @@ fn without_a_keyring_the_secret_goes_to_a_private_file_with_one_notice_and_is_re
 #[test]
 fn keyring_require_without_a_keyring_fails_clearly_before_any_request() {
     let fx = Fixture::new();
-    let run = fx
-        .cc_with_secret()
+    let run = cc_isolated_with_secret(&fx)
         .args(["--save-secret", "--keyring", "require"])
         .run();
     run.assert_code(1);
@@ -265,19 +234,18 @@ fn keyring_require_without_a_keyring_fails_clearly_before_any_request() {
         .assert_stderr_has("Secret Service")
         .assert_stderr_has("keyutils");
     assert!(fx.idp.token_requests().is_empty(), "a token was requested");
-    assert!(fx.secret_files().is_empty(), "a secret file was written");
+    assert!(secret_files(&fx).is_empty(), "a secret file was written");
 
     // The variable does the same, for the lookup of a saved secret too.
-    let run = fx.cc().env("MSAL_KEYRING", "require").run();
+    let run = cc_isolated(&fx).env("MSAL_KEYRING", "require").run();
     run.assert_code(1)
         .assert_stderr_has("no OS keyring is usable");
-    let run = fx.cc().env("MSAL_KEYRING", "sometimes").run();
+    let run = cc_isolated(&fx).env("MSAL_KEYRING", "sometimes").run();
     run.assert_code(2).assert_stderr_has("MSAL_KEYRING");
 
     // --save-secret has nothing to keep from a federated token file.
     let token = fx.env.write_file("federated", "eyJ.federated.token");
-    let run = fx
-        .cc()
+    let run = cc_isolated(&fx)
         .arg("--federated-token-file")
         .arg(token)
         .arg("--save-secret")
@@ -288,11 +256,11 @@ fn keyring_require_without_a_keyring_fails_clearly_before_any_request() {
 #[test]
 fn only_a_secret_the_identity_provider_accepted_in_this_run_is_saved() {
     let fx = Fixture::new();
-    fx.cc_with_secret()
+    cc_isolated_with_secret(&fx)
         .args(["--save-secret", "--keyring", "off"])
         .run()
         .assert_success();
-    let saved = fx.secret_files();
+    let saved = secret_files(&fx);
     assert_eq!(saved.len(), 1);
     let good = std::fs::read(&saved[0]).unwrap();
 
@@ -302,8 +270,7 @@ fn only_a_secret_the_identity_provider_accepted_in_this_run_is_saved() {
         .env
         .write_file("wrong", "Wr0ng~secret.for-the-keyring-test");
     let requests_before = fx.idp.token_requests().len();
-    let run = fx
-        .cc()
+    let run = cc_isolated(&fx)
         .arg("--client-secret-file")
         .arg(&wrong)
         .args(["--save-secret", "--keyring", "off"])
@@ -322,13 +289,14 @@ fn only_a_secret_the_identity_provider_accepted_in_this_run_is_saved() {
     );
 
     // So the saved secret still works.
-    let run = fx.cc().args(["--force-refresh", "--keyring", "off"]).run();
+    let run = cc_isolated(&fx)
+        .args(["--force-refresh", "--keyring", "off"])
+        .run();
     run.assert_success();
-    assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
+    assert_eq!(last_client_secret(&fx).as_deref(), Some(SECRET));
 
     // Saving the good secret again asks too, though the cache could have served the run.
-    let run = fx
-        .cc_with_secret()
+    let run = cc_isolated_with_secret(&fx)
         .args(["--save-secret", "--keyring", "off"])
         .run();
     run.assert_success();
@@ -338,8 +306,7 @@ fn only_a_secret_the_identity_provider_accepted_in_this_run_is_saved() {
 #[test]
 fn keyring_off_keeps_the_secret_in_the_file_without_a_notice() {
     let fx = Fixture::new();
-    let run = fx
-        .cc_with_secret()
+    let run = cc_isolated_with_secret(&fx)
         .args(["--save-secret", "--keyring", "off", "-v"])
         .run();
     run.assert_success();
@@ -349,22 +316,21 @@ fn keyring_off_keeps_the_secret_in_the_file_without_a_notice() {
         "a keyring was probed: {}",
         run.stderr
     );
-    assert_eq!(fx.secret_files().len(), 1);
+    assert_eq!(secret_files(&fx).len(), 1);
 }
 
 #[test]
 fn cache_encryption_without_a_keyring_is_refused_before_any_request() {
     let fx = Fixture::new();
-    let run = fx.cc_with_secret().arg("--encrypt-cache").run();
+    let run = cc_isolated_with_secret(&fx).arg("--encrypt-cache").run();
     run.assert_code(1)
         .assert_stderr_has("the key to encrypt it")
         .assert_stderr_has("no OS keyring is usable");
     assert!(fx.idp.token_requests().is_empty(), "a token was requested");
     assert!(!fx.env.cache_path().exists());
-    assert!(fx.secret_files().is_empty(), "the key went to a file");
+    assert!(secret_files(&fx).is_empty(), "the key went to a file");
 
-    let run = fx
-        .cc_with_secret()
+    let run = cc_isolated_with_secret(&fx)
         .args(["--encrypt-cache", "--keyring", "off"])
         .run();
     run.assert_code(2).assert_stderr_has("--keyring off");
@@ -506,7 +472,7 @@ fn the_secret_service_keeps_the_saved_secret_and_the_next_run_finds_it() {
     let service = SecretService::start(&fx.env);
 
     let run = service
-        .on(fx.cc_with_secret())
+        .on(cc_isolated_with_secret(&fx))
         .args(["--save-secret", "--keyring", "require", "-v"])
         .run();
     run.assert_success();
@@ -515,28 +481,31 @@ fn the_secret_service_keeps_the_saved_secret_and_the_next_run_finds_it() {
         .assert_stderr_has("saved the credential")
         .assert_stderr_has("in the Secret Service (D-Bus)");
     assert!(!run.stderr_has("no keyring reachable"), "{}", run.stderr);
-    assert!(fx.secret_files().is_empty(), "a secret file was written");
+    assert!(secret_files(&fx).is_empty(), "a secret file was written");
     // Only the keyring daemon's own (encrypted) store may hold it: no file has the secret.
     assert_eq!(
         files_containing(fx.env.root(), SECRET),
         vec![fx.env.root().join("files/secret")]
     );
 
-    let run = service.on(fx.cc()).args(["--force-refresh", "-v"]).run();
+    let run = service
+        .on(cc_isolated(&fx))
+        .args(["--force-refresh", "-v"])
+        .run();
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
     run.assert_stderr_has("found the credential of client")
         .assert_stderr_has("in the Secret Service");
-    assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
+    assert_eq!(last_client_secret(&fx).as_deref(), Some(SECRET));
 
     // Without the bus the secret is nowhere: it was in the Secret Service, not in a file.
-    fx.cc().run().assert_code(2);
+    cc_isolated(&fx).run().assert_code(2);
 
-    let run = service.on(fx.cc()).arg("--forget-secret").run();
+    let run = service.on(cc_isolated(&fx)).arg("--forget-secret").run();
     run.assert_success()
         .assert_stderr_has("forgot the credential")
         .assert_stderr_has("Secret Service");
-    service.on(fx.cc()).run().assert_code(2);
+    service.on(cc_isolated(&fx)).run().assert_code(2);
 }
 
 #[test]
@@ -550,7 +519,7 @@ fn a_certificate_and_its_pfx_password_are_kept_in_the_secret_service() {
     let password = fx.env.write_file("pfx-password", PFX_PASSWORD);
 
     let run = service
-        .on(fx.cc())
+        .on(cc_isolated(&fx))
         .arg("--certificate")
         .arg(&pfx)
         .arg("--certificate-password-file")
@@ -562,7 +531,7 @@ fn a_certificate_and_its_pfx_password_are_kept_in_the_secret_service() {
 
     // The PFX alone: its password comes from the keyring.
     let run = service
-        .on(fx.cc())
+        .on(cc_isolated(&fx))
         .arg("--certificate")
         .arg(&pfx)
         .arg("--force-refresh")
@@ -570,7 +539,7 @@ fn a_certificate_and_its_pfx_password_are_kept_in_the_secret_service() {
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
     // Nothing at all: the certificate's path and password come from the keyring.
-    let run = service.on(fx.cc()).arg("--force-refresh").run();
+    let run = service.on(cc_isolated(&fx)).arg("--force-refresh").run();
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
     let last = fx.idp.token_requests().last().cloned().unwrap();
@@ -583,7 +552,10 @@ fn an_encrypted_cache_round_trips_with_its_key_in_the_secret_service() {
     let fx = Fixture::new();
     let service = SecretService::start(&fx.env);
 
-    let first = service.on(fx.cc_with_secret()).arg("--encrypt-cache").run();
+    let first = service
+        .on(cc_isolated_with_secret(&fx))
+        .arg("--encrypt-cache")
+        .run();
     first.assert_success();
     assert_quiet_about_secrets(&first, &fx.idp);
     let token = first.stdout.trim().to_owned();
@@ -599,7 +571,7 @@ fn an_encrypted_cache_round_trips_with_its_key_in_the_secret_service() {
             .any(|p| p == &fx.env.cache_path()),
         "the token is in the cache file in the clear"
     );
-    assert!(fx.secret_files().is_empty(), "the key went to a file");
+    assert!(secret_files(&fx).is_empty(), "the key went to a file");
     let mode = std::fs::metadata(fx.env.cache_path())
         .unwrap()
         .permissions()
@@ -608,13 +580,13 @@ fn an_encrypted_cache_round_trips_with_its_key_in_the_secret_service() {
 
     // The next run, not told about encryption, is served from the cache: no request at all.
     let requests = fx.idp.request_count();
-    let second = service.on(fx.cc_with_secret()).run();
+    let second = service.on(cc_isolated_with_secret(&fx)).run();
     second.assert_success();
     second.assert_stdout_eq(&first.stdout, "the cached token");
     assert_eq!(fx.idp.request_count(), requests, "the cache was not used");
 
     // Without the keyring: a clear failure, the file untouched and not moved aside.
-    let run = fx.cc_with_secret().run();
+    let run = cc_isolated_with_secret(&fx).run();
     run.assert_code(1)
         .assert_stderr_has("is encrypted")
         .assert_stderr_has("left untouched");
@@ -633,7 +605,7 @@ fn an_encrypted_cache_round_trips_with_its_key_in_the_secret_service() {
 
     // Opting out writes plain JSON that MSAL Python can read again.
     let run = service
-        .on(fx.cc_with_secret())
+        .on(cc_isolated_with_secret(&fx))
         .env("MSAL_ENCRYPT_CACHE", "0")
         .run();
     run.assert_success();
@@ -647,14 +619,14 @@ fn an_encrypted_cache_replaced_by_plain_json_is_refused_not_filled_in_the_clear(
     let fx = Fixture::new();
     let service = SecretService::start(&fx.env);
     service
-        .on(fx.cc_with_secret())
+        .on(cc_isolated_with_secret(&fx))
         .arg("--encrypt-cache")
         .run()
         .assert_success();
     std::fs::write(fx.env.cache_path(), "{}").unwrap();
 
     let requests = fx.idp.request_count();
-    let run = service.on(fx.cc_with_secret()).run();
+    let run = service.on(cc_isolated_with_secret(&fx)).run();
     run.assert_code(1)
         .assert_stderr_has("plain JSON")
         .assert_stderr_has("--encrypt-cache=0");
@@ -663,7 +635,7 @@ fn an_encrypted_cache_replaced_by_plain_json_is_refused_not_filled_in_the_clear(
 
     // Choosing plain JSON deliberately works, and the token is then written in the clear.
     let run = service
-        .on(fx.cc_with_secret())
+        .on(cc_isolated_with_secret(&fx))
         .env("MSAL_ENCRYPT_CACHE", "0")
         .run();
     run.assert_success();
@@ -714,7 +686,7 @@ fn parallel_runs_on_an_encrypted_cache_lose_nothing() {
             .starts_with(b"#msal-encrypted-cache v1 ")
     );
     // Decrypt to count: every token is there.
-    fx.cc_with_secret()
+    cc_isolated_with_secret(&fx)
         .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
         .env("MSAL_ENCRYPT_CACHE", "0")
         .args(["-o", "none"])
@@ -771,27 +743,27 @@ fn keyutils_keeps_the_secret_inside_a_session_keyring() {
     let session = SessionKeyring::start();
 
     let run = session
-        .wrap(fx.cc_with_secret())
+        .wrap(cc_isolated_with_secret(&fx))
         .args(["--save-secret", "--keyring", "require", "-v"])
         .run();
     run.assert_success();
     assert_quiet_about_secrets(&run, &fx.idp);
     run.assert_stderr_has("keyring: using the kernel keyring (keyutils)")
         .assert_stderr_has("in the kernel keyring (keyutils)");
-    assert!(fx.secret_files().is_empty(), "a secret file was written");
+    assert!(secret_files(&fx).is_empty(), "a secret file was written");
 
     let run = session
-        .wrap(fx.cc())
+        .wrap(cc_isolated(&fx))
         .args(["--force-refresh", "--keyring", "require"])
         .run();
     run.assert_success();
-    assert_eq!(fx.last_client_secret().as_deref(), Some(SECRET));
+    assert_eq!(last_client_secret(&fx).as_deref(), Some(SECRET));
 
     // Remove it: keyutils also links keys into the user's persistent keyring, which outlives
     // the test by days.
-    let run = session.wrap(fx.cc()).arg("--forget-secret").run();
+    let run = session.wrap(cc_isolated(&fx)).arg("--forget-secret").run();
     run.assert_success().assert_stderr_has("kernel keyring");
-    session.wrap(fx.cc()).run().assert_code(2);
+    session.wrap(cc_isolated(&fx)).run().assert_code(2);
 }
 
 // ----- a keyring that never answers ------------------------------------------------------------
@@ -845,8 +817,7 @@ fn a_hung_keyring_costs_one_timeout_then_the_file_is_used() {
 
     // The default deadline (3 s), then the fallback.
     let start = Instant::now();
-    let run = fx
-        .cc_with_secret()
+    let run = cc_isolated_with_secret(&fx)
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
         .args(["--save-secret", "-v"])
         .run();
@@ -859,12 +830,11 @@ fn a_hung_keyring_costs_one_timeout_then_the_file_is_used() {
         elapsed < Duration::from_secs(15),
         "the run took {elapsed:?} with a hung keyring"
     );
-    assert_eq!(fx.secret_files().len(), 1);
+    assert_eq!(secret_files(&fx).len(), 1);
 
     // MSAL_KEYRING_TIMEOUT shortens it; require fails clearly, naming the timeout.
     let start = Instant::now();
-    let run = fx
-        .cc()
+    let run = cc_isolated(&fx)
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
         .env("MSAL_KEYRING_TIMEOUT", "0.5")
         .args(["--keyring", "require"])
@@ -875,8 +845,7 @@ fn a_hung_keyring_costs_one_timeout_then_the_file_is_used() {
     assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
 
     // Cache encryption against a hung keyring is refused within the bound too.
-    let run = fx
-        .cc_with_secret()
+    let run = cc_isolated_with_secret(&fx)
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
         .env("MSAL_KEYRING_TIMEOUT", "0.5")
         .arg("--encrypt-cache")

@@ -1,9 +1,25 @@
-//! End-to-end tests of the `msal` binary against an in-process, Entra-shaped test identity
-//! provider (`support::idp`), plus self-tests of that identity provider.
+//! End-to-end tests of the `msal` binary: the real binary, real HTTP exchanges with identity
+//! providers on 127.0.0.1, real files. One test binary (`cargo test --test cli`), one module for
+//! each thing a user does or relies on:
 //!
-//! One test binary (`cargo test --test cli`). The `msal login` tests play the browser with
-//! `tests/cli/fake_browser.py` (set as `$BROWSER`), so they need `python3` on `PATH`; the
-//! `interop` tests also need MSAL Python in it (`.venv/`, see `support/python.rs`).
+//! - the commands: `login`, `device_code`, `client_credentials`, `obo`, `silent`,
+//!   `accounts_logout`, `config` (profiles and `msal doctor`), `help` (`--help`, `--version`,
+//!   usage errors), `completions`;
+//! - what the commands share: `output` (`-o`), `authority`, `cache`, `keyring`, `terminal`;
+//! - trust: `secrets` (no secret on screen or in logs), `token_identity` (never the wrong token),
+//!   `hostile` (a hostile identity provider), `files` (hostile file systems), `resilience`
+//!   (crashes, locks, broken servers), `concurrency`, `properties` (fuzzing);
+//! - other clients and providers: `interop` (MSAL Python), `shared_cache` (msal-extensions),
+//!   `oidc` (a certified OpenID provider), `recipes` (the README's commands).
+//!
+//! `support/` is the harness: `TestEnv` and the builder that runs `msal` (`mod.rs`), the
+//! Entra-shaped test identity provider (`idp/`, with its own tests in `idp/tests/`), the shared
+//! fixtures for applications (`fixture.rs`) and users (`users.rs`), and helpers for
+//! certificates, HTTP, a browser, Python peers and `oidc-provider`.
+//!
+//! The `msal login` tests play the browser with `tests/cli/fake_browser.py` (set as `$BROWSER`),
+//! so they need `python3` on `PATH`; the `interop` tests also need MSAL Python in it (`.venv/`,
+//! see `support/python.rs`).
 
 // Tests fail by panicking, and the harness prints stderr of failed runs on purpose (never stdout,
 // which carries tokens): the crate-wide lints that forbid this in product code do not apply here.
@@ -17,21 +33,23 @@
 mod support;
 
 mod accounts_logout;
+mod authority;
+mod cache;
 mod client_credentials;
 mod completions;
 mod concurrency;
 mod config;
 mod device_code;
 mod files;
+mod help;
 mod hostile;
-mod idp_selftest;
-mod idp_user_selftest;
 mod interop;
 mod keyring;
 mod login;
 mod managed_identity;
 mod obo;
 mod oidc;
+mod output;
 mod properties;
 mod recipes;
 mod resilience;

@@ -1,79 +1,36 @@
-//! Trustworthy under crashes, hostile files and broken servers (issue 5 §1–§3), proven with
-//! `msal client-credentials`: processes killed mid-write, stale and held locks, corrupt,
-//! unknown, loose-permission and symlinked caches, bad certificates, and a matrix of server
-//! faults that must each give the documented exit code and leave the cache byte-identical.
+//! Trustworthy under crashes, hostile files and broken servers, proven with `msal
+//! client-credentials`: processes killed mid-write, stale and held locks, corrupt, unknown,
+//! loose-permission and symlinked caches, bad certificates, and server faults. A failed run
+//! gives the documented exit code and leaves the cache byte-identical; a 5xx or a cut answer is
+//! retried once, a short `Retry-After` is waited for and a long one is not.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::support::certs::TestCert;
+use crate::support::fixture::{CLIENT, Fixture, SECRET};
 use crate::support::idp::{CONTOSO_DOMAIN, Fault, FaultRule, Response, TestIdp};
-use crate::support::{Msal, TestEnv, read_json};
+use crate::support::{Run, entries, read_json};
 
-const CLIENT: &str = "0b6e2c1a-7f3d-4c5b-9a8e-1d2c3b4a5f60";
-const SECRET: &str = "R3s1l13nce~secret.value-abcdef0123";
-
-struct Fixture {
-    env: TestEnv,
-    idp: TestIdp,
+/// A cache holding `n` application tokens, scopes `api://app-{i}/.default`.
+fn fill_cache(fx: &Fixture, n: usize) {
+    for i in 0..n {
+        fx.cc_scope(&format!("api://app-{i}/.default"))
+            .args(["-o", "none"])
+            .run()
+            .assert_success();
+    }
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let idp = TestIdp::start();
-        idp.register_secret_client(CLIENT, SECRET);
-        Self {
-            env: TestEnv::new(),
-            idp,
-        }
-    }
+fn access_token_count(fx: &Fixture) -> usize {
+    fx.env.read_cache_json()["AccessToken"]
+        .as_object()
+        .map_or(0, |m| m.len())
+}
 
-    fn cc(&self, scope: &str) -> Msal<'_> {
-        let secret = self.env.root().join("files").join("secret");
-        if !secret.exists() {
-            self.env.write_file("secret", SECRET);
-        }
-        self.env
-            .msal()
-            .args([
-                "client-credentials",
-                "--authority",
-                &self.idp.authority(CONTOSO_DOMAIN),
-                "--client-id",
-                CLIENT,
-                "--scope",
-                scope,
-                "--client-secret-file",
-            ])
-            .arg(secret)
-    }
-
-    /// A cache holding `n` application tokens, scopes `api://app-{i}/.default`.
-    fn fill_cache(&self, n: usize) {
-        for i in 0..n {
-            self.cc(&format!("api://app-{i}/.default"))
-                .args(["-o", "none"])
-                .run()
-                .assert_success();
-        }
-    }
-
-    fn access_token_count(&self) -> usize {
-        self.env.read_cache_json()["AccessToken"]
-            .as_object()
-            .map_or(0, |m| m.len())
-    }
-
-    fn cache_dir_entries(&self) -> Vec<String> {
-        let dir = self.env.cache_path().parent().unwrap().to_path_buf();
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+fn cache_dir_entries(fx: &Fixture) -> Vec<String> {
+    entries(fx.env.cache_path().parent().unwrap())
 }
 
 /// A small deterministic generator: the kill points vary, the test stays reproducible.
@@ -94,11 +51,11 @@ impl Lcg {
 #[test]
 fn processes_killed_at_random_points_never_leave_a_broken_cache() {
     let fx = Fixture::new();
-    fx.fill_cache(12);
+    fill_cache(&fx, 12);
     let mut rng = Lcg(7);
     for round in 0..40 {
         let running = fx
-            .cc(&format!("api://app-{}/.default", round % 12))
+            .cc_scope(&format!("api://app-{}/.default", round % 12))
             .args(["--force-refresh", "-o", "none"])
             .spawn();
         std::thread::sleep(Duration::from_micros(rng.next(40_000)));
@@ -111,12 +68,11 @@ fn processes_killed_at_random_points_never_leave_a_broken_cache() {
         );
     }
     // The next run is not blocked by anything a killed process left, and tidies up after them.
-    fx.cc("api://app-0/.default")
+    fx.cc_scope("api://app-0/.default")
         .args(["--force-refresh", "-o", "none"])
         .run()
         .assert_success();
-    let leftovers: Vec<String> = fx
-        .cache_dir_entries()
+    let leftovers: Vec<String> = cache_dir_entries(&fx)
         .into_iter()
         .filter(|n| n.ends_with(".tmp"))
         .collect();
@@ -124,27 +80,27 @@ fn processes_killed_at_random_points_never_leave_a_broken_cache() {
         leftovers.is_empty(),
         "temporary files left behind: {leftovers:?}"
     );
-    assert_eq!(fx.access_token_count(), 12);
+    assert_eq!(access_token_count(&fx), 12);
 }
 
 #[test]
 fn a_leftover_lock_file_does_not_block_the_next_run() {
     let fx = Fixture::new();
-    fx.fill_cache(1);
+    fill_cache(&fx, 1);
     let lock = fx.env.cache_path().with_file_name("token_cache.json.lock");
     assert!(lock.exists(), "the cache uses a sidecar lock file");
     // A lock file whose owner died holds no lock: the kernel released it with the process.
-    fx.cc("api://app-1/.default")
+    fx.cc_scope("api://app-1/.default")
         .args(["-o", "none"])
         .run()
         .assert_success();
-    assert_eq!(fx.access_token_count(), 2);
+    assert_eq!(access_token_count(&fx), 2);
 }
 
 #[test]
 fn a_lock_held_by_another_process_is_waited_for_then_reported_without_losing_the_token() {
     let fx = Fixture::new();
-    fx.fill_cache(1);
+    fill_cache(&fx, 1);
     let before = fx.env.cache_bytes();
     let lock_path = fx.env.cache_path().with_file_name("token_cache.json.lock");
     let holder = std::fs::OpenOptions::new()
@@ -153,7 +109,7 @@ fn a_lock_held_by_another_process_is_waited_for_then_reported_without_losing_the
         .unwrap();
     holder.try_lock().expect("take the cache lock");
     let run = fx
-        .cc("api://app-1/.default")
+        .cc_scope("api://app-1/.default")
         .env("MSAL_CACHE_LOCK_TIMEOUT", "1")
         .args(["-o", "json"])
         .run();
@@ -168,11 +124,11 @@ fn a_lock_held_by_another_process_is_waited_for_then_reported_without_losing_the
         "nothing written without the lock"
     );
     drop(holder);
-    fx.cc("api://app-1/.default")
+    fx.cc_scope("api://app-1/.default")
         .args(["-o", "none"])
         .run()
         .assert_success();
-    assert_eq!(fx.access_token_count(), 2);
+    assert_eq!(access_token_count(&fx), 2);
 }
 
 // ----- hostile or broken cache files -----------------------------------------------------------
@@ -183,18 +139,17 @@ fn a_cache_that_is_not_json_is_moved_aside_and_reported() {
     let garbage = b"\x00\x01 this is not json {{{";
     std::fs::create_dir_all(fx.env.cache_path().parent().unwrap()).unwrap();
     std::fs::write(fx.env.cache_path(), garbage).unwrap();
-    let run = fx.cc("api://x/.default").args(["-o", "none"]).run();
+    let run = fx.cc_scope("api://x/.default").args(["-o", "none"]).run();
     run.assert_success();
     run.assert_stderr_has("corrupt");
-    let aside: Vec<String> = fx
-        .cache_dir_entries()
+    let aside: Vec<String> = cache_dir_entries(&fx)
         .into_iter()
         .filter(|n| n.contains("corrupt"))
         .collect();
     assert_eq!(aside.len(), 1, "one file kept aside: {aside:?}");
     let kept = std::fs::read(fx.env.cache_path().with_file_name(&aside[0])).unwrap();
     assert_eq!(kept, garbage, "the unreadable file is kept byte for byte");
-    assert_eq!(fx.access_token_count(), 1);
+    assert_eq!(access_token_count(&fx), 1);
 }
 
 #[test]
@@ -204,7 +159,7 @@ fn a_cache_of_an_unknown_shape_is_never_clobbered() {
     std::fs::create_dir_all(fx.env.cache_path().parent().unwrap()).unwrap();
     std::fs::write(fx.env.cache_path(), future).unwrap();
     let run = fx
-        .cc("api://x/.default")
+        .cc_scope("api://x/.default")
         .args(["-o", "none", "--force-refresh"])
         .run();
     run.assert_code(1);
@@ -226,9 +181,12 @@ fn a_cache_of_an_unknown_shape_is_never_clobbered() {
 fn a_cache_readable_by_others_is_tightened_with_a_warning() {
     use std::os::unix::fs::PermissionsExt as _;
     let fx = Fixture::new();
-    fx.fill_cache(1);
+    fill_cache(&fx, 1);
     std::fs::set_permissions(fx.env.cache_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let run = fx.cc("api://app-1/.default").args(["-o", "none"]).run();
+    let run = fx
+        .cc_scope("api://app-1/.default")
+        .args(["-o", "none"])
+        .run();
     run.assert_success();
     run.assert_stderr_has("warning");
     let mode = std::fs::metadata(fx.env.cache_path())
@@ -237,7 +195,7 @@ fn a_cache_readable_by_others_is_tightened_with_a_warning() {
         .mode()
         & 0o777;
     assert_eq!(mode, 0o600);
-    assert_eq!(fx.access_token_count(), 2);
+    assert_eq!(access_token_count(&fx), 2);
 }
 
 #[test]
@@ -247,7 +205,7 @@ fn a_symlinked_cache_keeps_its_link_and_fills_the_target() {
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     std::fs::create_dir_all(fx.env.cache_path().parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&target, fx.env.cache_path()).unwrap();
-    fx.cc("api://x/.default")
+    fx.cc_scope("api://x/.default")
         .args(["-o", "none"])
         .run()
         .assert_success();
@@ -268,7 +226,7 @@ fn a_symlinked_cache_keeps_its_link_and_fills_the_target() {
 #[test]
 fn huge_and_missing_fields_lose_nothing_readable() {
     let fx = Fixture::new();
-    fx.fill_cache(1);
+    fill_cache(&fx, 1);
     let mut cache = fx.env.read_cache_json();
     let huge = "h".repeat(4 * 1024 * 1024);
     cache["AccessToken"]["-127.0.0.1-accesstoken-other-client-t-api://huge/.default"] = json!({
@@ -279,7 +237,7 @@ fn huge_and_missing_fields_lose_nothing_readable() {
     cache["RefreshToken"] =
         json!({"odd-entry": {"credential_type": "RefreshToken", "secret": "r"}});
     std::fs::write(fx.env.cache_path(), serde_json::to_vec(&cache).unwrap()).unwrap();
-    fx.cc("api://app-1/.default")
+    fx.cc_scope("api://app-1/.default")
         .args(["-o", "none"])
         .run()
         .assert_success();
@@ -299,18 +257,10 @@ fn huge_and_missing_fields_lose_nothing_readable() {
 
 // ----- bad certificates --------------------------------------------------------------------------
 
-fn certificate_run(fx: &Fixture, pem: &str) -> crate::support::Run {
+fn certificate_run(fx: &Fixture, pem: &str) -> Run {
     let file = fx.env.write_file("cert.pem", pem);
-    fx.env
-        .msal()
-        .args([
-            "client-credentials",
-            "--authority",
-            &fx.idp.authority(CONTOSO_DOMAIN),
-            "--client-id",
-            CLIENT,
-        ])
-        .args(["--scope", "api://x/.default", "--certificate"])
+    fx.cc_without_credential()
+        .arg("--certificate")
         .arg(file)
         .run()
 }
@@ -364,11 +314,11 @@ fn a_pem_without_a_key_or_of_garbage_is_refused_clearly() {
 /// the exit code, that stderr gives a reason, and that the cache is byte-identical.
 fn fault_case(setup: impl FnOnce(&TestIdp), expected_code: i32, reason: &str) {
     let fx = Fixture::new();
-    fx.fill_cache(1);
+    fill_cache(&fx, 1);
     let before = fx.env.cache_bytes();
     setup(&fx.idp);
     let run = fx
-        .cc("api://app-0/.default")
+        .cc_scope("api://app-0/.default")
         .args(["--force-refresh", "--timeout", "3", "-o", "token"])
         .run();
     run.assert_code(expected_code);
@@ -412,7 +362,7 @@ fn too_many_requests_without_retry_after_is_retried_once() {
         "/token",
         Fault::TooManyRequests { retry_after: None },
     ));
-    fx.cc("api://x/.default")
+    fx.cc_scope("api://x/.default")
         .args(["-o", "none"])
         .run()
         .assert_success();
@@ -489,7 +439,7 @@ fn a_discovery_document_pointing_at_plain_http_elsewhere_is_refused() {
             )
         },
     );
-    let run = fx.cc("api://x/.default").run();
+    let run = fx.cc_scope("api://x/.default").run();
     run.assert_code(1);
     run.assert_stderr_has("plain http");
     run.assert_not_leaked(SECRET, "the secret");
@@ -502,7 +452,7 @@ fn a_discovery_document_pointing_at_plain_http_elsewhere_is_refused() {
 #[test]
 fn a_cached_token_is_served_offline_even_when_the_discovery_document_is_old() {
     let fx = Fixture::new();
-    fx.fill_cache(1);
+    fill_cache(&fx, 1);
     let authority = fx.idp.authority(CONTOSO_DOMAIN);
     // Age every stored discovery document past its day.
     let metadata_dir = fx.env.cache_dir().join("msal");
@@ -543,4 +493,159 @@ fn a_cached_token_is_served_offline_even_when_the_discovery_document_is_old() {
     run.assert_success();
     assert_eq!(run.stdout_json()["token_source"], "cache");
     run.assert_stderr_has("discovery failed");
+}
+
+// ----- retries and failures of a token request ---------------------------------------------------
+
+const TOKEN_PATH: &str = "/oauth2/v2.0/token";
+const OTHER_SCOPE: &str = "api://other/.default";
+
+/// Warm the cache, inject `rules`, ask for another scope; return the run and the cache bytes from
+/// before.
+fn run_with_faults(fx: &Fixture, rules: Vec<FaultRule>, extra: &[&str]) -> (Run, Vec<u8>) {
+    let before = fx.warm_cache();
+    for rule in rules {
+        fx.idp.inject(rule);
+    }
+    let run = fx
+        .cc_scope(OTHER_SCOPE)
+        .args(["-o", "token"])
+        .args(extra.iter().copied())
+        .run();
+    (run, before)
+}
+
+#[track_caller]
+fn assert_failed_untouched(fx: &Fixture, run: &Run, cache_before: &[u8]) {
+    run.assert_code(1);
+    assert!(run.stdout.is_empty(), "nothing on stdout on failure");
+    assert!(
+        fx.env.cache_bytes() == cache_before,
+        "the cache file is byte-identical after the failure"
+    );
+    run.assert_not_leaked(SECRET, "the client secret");
+}
+
+#[test]
+fn one_503_is_retried() {
+    let fx = Fixture::new();
+    let (run, _) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Status(503))],
+        &[],
+    );
+    run.assert_token(&fx.last_token());
+    assert_eq!(fx.idp.token_requests().len(), 2);
+}
+
+#[test]
+fn two_503s_fail_after_one_retry() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Status(503)).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert_eq!(fx.idp.token_requests().len(), 2, "exactly one retry");
+}
+
+#[test]
+fn short_retry_after_429_is_waited_for() {
+    let fx = Fixture::new();
+    let (run, _) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(
+            TOKEN_PATH,
+            Fault::TooManyRequests {
+                retry_after: Some(1),
+            },
+        )],
+        &[],
+    );
+    run.assert_token(&fx.last_token());
+    assert_eq!(fx.idp.token_requests().len(), 2);
+}
+
+#[test]
+fn long_retry_after_429_fails_at_once() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(
+            TOKEN_PATH,
+            Fault::TooManyRequests {
+                retry_after: Some(3600),
+            },
+        )],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert_eq!(fx.idp.token_requests().len(), 1, "no retry");
+    assert!(
+        run.stderr_has("retry-after") || run.stderr_has("retry after") || run.stderr_has("3600"),
+        "stderr says the server asked to retry much later:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn html_page_fails() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Html).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+}
+
+#[test]
+fn malformed_json_fails() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::MalformedJson).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+}
+
+#[test]
+fn oversized_response_fails() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Oversized(50 * 1024 * 1024)).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+}
+
+#[test]
+fn reset_mid_body_fails_after_a_retry() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::ResetMidBody).times(2)],
+        &[],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert_eq!(fx.idp.token_requests().len(), 2, "one retry");
+}
+
+#[test]
+fn slow_server_hits_the_timeout() {
+    let fx = Fixture::new();
+    let (run, before) = run_with_faults(
+        &fx,
+        vec![FaultRule::new(TOKEN_PATH, Fault::Delay(Duration::from_secs(30))).times(2)],
+        &["--timeout", "2"],
+    );
+    assert_failed_untouched(&fx, &run, &before);
+    assert!(
+        run.stderr_has("timeout") || run.stderr_has("timed out"),
+        "stderr mentions the timeout:\n{}",
+        run.stderr
+    );
 }

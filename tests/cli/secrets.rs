@@ -1,4 +1,4 @@
-//! No secret ever reaches the user's screen or logs (issue 5 §6): every command, at `-v` and
+//! No secret ever reaches the user's screen or logs: every command, at `-v` and
 //! `-vv`, on its success path and on an error path, and the whole of stderr is searched for
 //! every secret the scenario used — client secret, password, assertions, authorization codes,
 //! PKCE verifiers, device codes, access, refresh and ID tokens. stdout may carry exactly the

@@ -13,8 +13,6 @@ const MAX_STEPS: usize = 20;
 /// A page the browser ended on.
 #[derive(Debug)]
 pub struct Page {
-    /// Its URL.
-    pub url: String,
     /// The HTTP status.
     pub status: u16,
     /// The HTML.
@@ -72,7 +70,6 @@ impl Browser {
             let body = response.text();
             let Some(form) = forms(&body).into_iter().next() else {
                 return Page {
-                    url,
                     status: response.status,
                     body,
                 };

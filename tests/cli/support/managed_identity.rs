@@ -214,15 +214,6 @@ impl MiEndpoint {
         self.state().system = None;
     }
 
-    /// The system-assigned identity's client id.
-    pub fn system_client_id(&self) -> String {
-        self.state()
-            .system
-            .as_ref()
-            .map(|i| i.client_id.clone())
-            .unwrap_or_default()
-    }
-
     /// Lifetime of the tokens issued from now on, in seconds.
     pub fn set_lifetime(&self, secs: u64) {
         self.state().lifetime = secs;
@@ -260,11 +251,6 @@ impl MiEndpoint {
         for _ in 0..times {
             state.scripted.push_back(response.clone());
         }
-    }
-
-    /// Answer the next request with `response`.
-    pub fn answer_next(&self, response: Response) {
-        self.state().scripted.push_back(response);
     }
 
     /// A transport fault ([`TestIdp::inject`]) on the token path.

@@ -3,10 +3,9 @@
 //!
 //! Nothing here prints stdout of `msal` (it carries tokens); stderr is safe to print.
 
-#![allow(dead_code)]
-
 pub mod browser;
 pub mod certs;
+pub mod fixture;
 pub mod http;
 pub mod idp;
 pub mod managed_identity;
@@ -131,6 +130,21 @@ pub fn write_private(path: &Path, contents: &[u8]) {
 pub fn read_json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The names in `dir`, sorted (panics if it cannot be read).
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// One `msal` invocation being built.
@@ -519,6 +533,13 @@ impl Run {
             self.stderr
         );
         self
+    }
+
+    /// Panic unless it exited 0 and stdout is exactly `token` and a newline (`-o token`).
+    #[track_caller]
+    pub fn assert_token(&self, token: &str) -> &Self {
+        self.assert_success()
+            .assert_stdout_eq(&format!("{token}\n"), "the issued token and a newline")
     }
 
     /// stderr contains `needle` (case-insensitive).

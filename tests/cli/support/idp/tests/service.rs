@@ -1,5 +1,5 @@
-//! The test identity provider is strict where Entra ID is strict, and its faults are observable.
-//! Checked with the tiny client in `support::http` (and rustls for TLS).
+//! Discovery, application tokens and client authentication are strict where Entra ID is strict,
+//! and faults, request limits, custom routes and TLS do what they say. Checked with the tiny client in `support::http` (and rustls for TLS).
 
 use std::io::{ErrorKind, Write};
 use std::sync::Arc;
@@ -849,13 +849,44 @@ fn custom_routes_take_precedence_and_are_recorded() {
     assert_eq!(r.path, "/github/idtoken");
 }
 
+#[test]
+fn requests_are_recorded_with_their_raw_body_and_a_form_only_for_forms() {
+    let idp = TestIdp::start();
+    idp.add_route("POST", "/echo", |_| {
+        crate::support::idp::Response::json(200, &json!({}))
+    });
+    let json_body = br#"{"resource":"https://vault.azure.net"}"#.to_vec();
+    let resp = HttpRequest::post_raw(
+        &format!("{}/echo", idp.base_url()),
+        "application/json",
+        json_body.clone(),
+    )
+    .send()
+    .unwrap();
+    assert_eq!(resp.status, 200);
+    let resp = http::post_form(
+        &format!("{}/echo", idp.base_url()),
+        &[("resource", "https://vault.azure.net")],
+    )
+    .unwrap();
+    assert_eq!(resp.status, 200);
+    let [json_req, form_req] = &idp.requests()[..] else {
+        panic!("two requests recorded: {:?}", idp.requests());
+    };
+    assert_eq!(json_req.body, json_body);
+    assert!(json_req.form.is_empty(), "a JSON body is not a form");
+    assert_eq!(form_req.body, b"resource=https%3A%2F%2Fvault.azure.net");
+    assert_eq!(form_req.form("resource"), Some("https://vault.azure.net"));
+}
+
 // ----- TLS -------------------------------------------------------------------------------------
 
+/// GET `path` over TLS, trusting `ca`; the answer and the certificate the server presented.
 fn tls_get(
     idp: &TestIdp,
     ca: Option<&std::path::Path>,
     path: &str,
-) -> std::io::Result<HttpResponse> {
+) -> std::io::Result<(HttpResponse, Vec<u8>)> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, ServerName};
     let mut roots = rustls::RootCertStore::empty();
@@ -881,7 +912,14 @@ fn tls_get(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )?;
     tls.flush()?;
-    http::read_response(&mut tls, 1 << 20)
+    let response = http::read_response(&mut tls, 1 << 20)?;
+    let presented = tls
+        .conn
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .map(|cert| cert.to_vec())
+        .unwrap_or_default();
+    Ok((response, presented))
 }
 
 #[test]
@@ -894,7 +932,7 @@ fn tls_idp_answers_with_its_test_ca() {
             .unwrap()
             .starts_with("-----BEGIN CERTIFICATE-----")
     );
-    let resp = tls_get(
+    let (resp, presented) = tls_get(
         &idp,
         Some(&ca),
         &format!("/{CONTOSO_DOMAIN}/v2.0/.well-known/openid-configuration"),
@@ -906,6 +944,14 @@ fn tls_idp_answers_with_its_test_ca() {
         format!("{}/{CONTOSO_TENANT_ID}/oauth2/v2.0/token", idp.base_url())
     );
     assert_eq!(idp.request_count(), 1);
+    // Its thumbprint names the certificate it presents (lowercase hex SHA-1).
+    let thumbprint: String =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &presented)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    assert_eq!(idp.server_cert_sha1(), thumbprint);
 
     // Without the CA the handshake fails and nothing is received.
     idp.clear_requests();
