@@ -1064,7 +1064,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__serve)
-            opts="-o -v -q -h -V --port --username --account --allow-resource --strict-identity --app --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-o -v -q -h -V --port --username --account --allow-resource --strict-identity --app --managed-identity --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

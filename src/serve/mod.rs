@@ -16,7 +16,7 @@ mod source;
 pub use environment::{ChildEnvironment, OTHER_SOURCES, child_environment};
 pub use protocol::{IdentityHeader, Policy};
 pub use server::{ServeError, Server};
-pub use source::{AppTokens, TokenProvider, UserTokens};
+pub use source::{AppTokens, ManagedIdentityTokens, TokenProvider, UserTokens};
 
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,18 @@
 //! Where `msal serve` gets its tokens: the signed-in user's (the silent path, so `msal serve` and
-//! `msal silent` answer from the same cache entries), or the application's own.
+//! `msal silent` answer from the same cache entries), the application's own, or the host's
+//! managed identity relayed.
 
 use std::time::Duration;
 
 use super::protocol::default_scope;
 use crate::app::{
     AccountSelector, AuthenticationResult, ClientCredentialsParameters, ConfidentialClient,
-    MIN_VALIDITY_SECS, PublicClient, SilentParameters,
+    MIN_VALIDITY_SECS, ManagedIdentityClient, ManagedIdentityParameters, PublicClient,
+    SilentParameters,
 };
 use crate::error::Result;
 use crate::http::BoxFuture;
+use crate::managed_identity::ManagedIdentity;
 
 /// A source of tokens for a resource.
 pub trait TokenProvider: Send + Sync + 'static {
@@ -77,6 +80,45 @@ impl TokenProvider for AppTokens {
         Box::pin(async move {
             let params = ClientCredentialsParameters {
                 scopes: vec![default_scope(resource)],
+                claims: None,
+                force_refresh: false,
+            };
+            self.client.acquire_token_for_client(&params).await
+        })
+    }
+}
+
+/// The host's managed identity, relayed: [`ManagedIdentityClient::acquire_token_for_client`]
+/// (cached as MSAL Python caches it), for a program that cannot reach the platform's endpoint
+/// itself (a container, another user) or should not hold its secret.
+#[derive(Debug)]
+pub struct ManagedIdentityTokens {
+    client: ManagedIdentityClient,
+    client_id: String,
+}
+
+impl ManagedIdentityTokens {
+    /// Relays `client`'s identity; answers name its client id when it is a user-assigned one
+    /// chosen by client id, and nothing for the others (as the platform's own endpoint leaves
+    /// the caller to know it).
+    pub fn new(client: ManagedIdentityClient) -> Self {
+        let client_id = match &client.config().identity {
+            ManagedIdentity::ClientId(id) => id.clone(),
+            _ => String::new(),
+        };
+        Self { client, client_id }
+    }
+}
+
+impl TokenProvider for ManagedIdentityTokens {
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    fn token<'a>(&'a self, resource: &'a str) -> BoxFuture<'a, Result<AuthenticationResult>> {
+        Box::pin(async move {
+            let params = ManagedIdentityParameters {
+                resource: resource.to_owned(),
                 claims: None,
                 force_refresh: false,
             };

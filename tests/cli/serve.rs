@@ -447,3 +447,29 @@ fn sigterm_and_sighup_reach_the_command_and_sigint_alone_does_not_stop_msal() {
         running.wait().assert_code(code);
     }
 }
+
+#[test]
+fn the_host_s_managed_identity_is_relayed() {
+    use crate::support::managed_identity::{MiEndpoint, Platform};
+    let fx = UserFx::new();
+    let imds = MiEndpoint::start(Platform::Imds);
+    let mut serve = fx.env.msal().args(["serve", "--managed-identity"]);
+    for (name, value) in imds.env() {
+        serve = serve.env(name, value);
+    }
+    let daemon = Daemon::start(serve);
+    for _ in 0..2 {
+        let answer = daemon.token("https://vault.azure.net");
+        assert_eq!(answer.status, 200);
+        let json: Value = serde_json::from_slice(&answer.body).expect("JSON");
+        assert!(json["access_token"] == imds.last_token().as_str());
+        assert_eq!(json["resource"], "https://vault.azure.net");
+    }
+    assert_eq!(
+        imds.requests().len(),
+        1,
+        "the second answer came from the cache"
+    );
+    let run = daemon.running.kill();
+    run.assert_not_leaked(&imds.last_token(), "the managed identity's token");
+}

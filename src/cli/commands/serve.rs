@@ -5,7 +5,10 @@ use std::ffi::OsString;
 use std::sync::Arc;
 
 use clap::Args;
-use msal::serve::{AppTokens, Policy, Server, TokenProvider, UserTokens, child_environment};
+use msal::app::{ManagedIdentityClient, ManagedIdentityConfig};
+use msal::serve::{
+    AppTokens, ManagedIdentityTokens, Policy, Server, TokenProvider, UserTokens, child_environment,
+};
 
 use super::super::Context;
 use super::super::args::CredentialArgs;
@@ -48,6 +51,13 @@ pub struct ServeArgs {
     #[arg(long, conflicts_with_all = ["username", "account"])]
     pub app: bool,
 
+    /// Relay the host's managed identity (chosen with --mi-client-id, --mi-object-id or
+    /// --mi-resource-id; system-assigned by default) rather than a user's or the application's
+    /// tokens: for a program that cannot reach the platform's endpoint, or should not hold its
+    /// secret
+    #[arg(long, conflicts_with_all = ["username", "account", "app"])]
+    pub managed_identity: bool,
+
     /// How the application proves its identity (serves the application's own tokens).
     #[command(flatten)]
     pub credential: CredentialArgs,
@@ -83,6 +93,14 @@ pub async fn run(args: ServeArgs, context: &Context) -> anyhow::Result<()> {
         .into());
     }
     let app_tokens = args.app || args.credential_given();
+    if args.managed_identity && app_tokens {
+        return Err(UsageError(
+            "--managed-identity relays the host's identity; a client credential serves the \
+             application's own tokens: give one or the other"
+                .into(),
+        )
+        .into());
+    }
     if app_tokens && (args.username.is_some() || args.account.is_some()) {
         return Err(UsageError(
             "--username/--account choose a user; a client credential serves the application's \
@@ -91,7 +109,20 @@ pub async fn run(args: ServeArgs, context: &Context) -> anyhow::Result<()> {
         )
         .into());
     }
-    let provider: Arc<dyn TokenProvider> = if app_tokens {
+    let provider: Arc<dyn TokenProvider> = if args.managed_identity {
+        let identity = crate::cli::settings::managed_identity(&args.credential.identity, None);
+        let detection = crate::cli::settings::detect_source(&context.env)?;
+        let settings = &context.settings;
+        Arc::new(ManagedIdentityTokens::new(ManagedIdentityClient::new(
+            ManagedIdentityConfig {
+                identity,
+                source: detection.source,
+                arc_key_dir: crate::cli::settings::arc_key_dir(&context.env),
+                http: settings.http_config(),
+                token_cache: Some(settings.cache_file()),
+            },
+        )))
+    } else if app_tokens {
         let confidential::Confidential { client, .. } = confidential::client(
             context,
             &args.credential,
@@ -122,7 +153,9 @@ pub async fn run(args: ServeArgs, context: &Context) -> anyhow::Result<()> {
     let server = Server::bind(args.port)?;
     log::info!(
         "serving {} tokens as client {} on {}",
-        if app_tokens {
+        if args.managed_identity {
+            "the managed identity's"
+        } else if app_tokens {
             "the application's"
         } else {
             "the signed-in user's"
