@@ -35,6 +35,7 @@ mod managed_identity;
 mod obo;
 mod oidc;
 mod properties;
+mod readme_setup;
 mod recipes;
 mod resilience;
 mod secrets;
