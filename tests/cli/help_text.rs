@@ -292,6 +292,20 @@ fn resource_stands_for_its_default_scope_as_az_takes_it() {
         Some(true)
     );
     assert_eq!(fx.idp.token_requests().len(), 0, "served from the cache");
+    let mut running = fx
+        .msal("device-code")
+        .args(["--resource", "https://graph.microsoft.com"])
+        .spawn();
+    running.wait_for_stderr("enter the code", std::time::Duration::from_secs(20));
+    let asked = fx.idp.requests_to("/devicecode");
+    running.kill();
+    let scope = asked[0].form("scope").unwrap_or_default().to_owned();
+    assert!(
+        scope
+            .split(' ')
+            .any(|s| s == "https://graph.microsoft.com/.default"),
+        "{scope}"
+    );
     let run = fx
         .msal("device-code")
         .args([
