@@ -129,11 +129,11 @@ _msal() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none table" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none table" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -191,11 +191,11 @@ _msal() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json none" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json none" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -218,12 +218,16 @@ _msal() {
             return 0
             ;;
         msal__subcmd__client__subcmd__credentials)
-            opts="-s -o -v -q -h -V --force-refresh --claims --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --scope --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --resource --force-refresh --claims --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --scope --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --claims)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -332,7 +336,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__completions)
-            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version bash zsh fish powershell elvish man"
+            opts="-o -v -q -h -V --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version bash zsh fish powershell elvish man login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,11 +367,11 @@ _msal() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none table" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none table" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -390,7 +394,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__device__subcmd__code)
-            opts="-s -o -v -q -h -V --scope --qr --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --scope --resource --qr --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,6 +405,10 @@ _msal() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -487,11 +495,11 @@ _msal() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json none" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json none" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -696,7 +704,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__login)
-            opts="-s -o -v -q -h -V --scope --extra-scope --no-browser --port --login-hint --domain-hint --prompt --claims --username --password-stdin --refresh-token-file --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --scope --resource --extra-scope --no-browser --port --login-hint --domain-hint --prompt --claims --username --password-stdin --refresh-token-file --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,6 +715,10 @@ _msal() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -833,11 +845,11 @@ _msal() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json none" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json none" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -946,12 +958,16 @@ _msal() {
             return 0
             ;;
         msal__subcmd__obo)
-            opts="-s -o -v -q -h -V --force-refresh --claims --assertion-file --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --scope --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --resource --force-refresh --claims --assertion-file --no-cache --client-secret-file --client-secret --certificate --certificate-password-file --certificate-password --send-certificate-chain --client-assertion-file --federated-token-file --github-oidc --managed-identity-assertion --mi-client-id --mi-object-id --mi-resource-id --system-assigned --client-auth-method --save-secret --forget-secret --scope --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --claims)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1155,11 +1171,11 @@ _msal() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none table" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "token json env header az exec-credential none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token json env header az exec-credential none table" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -1182,7 +1198,7 @@ _msal() {
             return 0
             ;;
         msal__subcmd__silent)
-            opts="-s -o -v -q -h -V --scope --force-refresh --claims --username --account --min-validity --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
+            opts="-s -o -v -q -h -V --scope --resource --force-refresh --claims --username --account --min-validity --profile --client-id --authority --tenant --oidc-authority --no-instance-discovery --cache --output --timeout --ca-cert --verbose --quiet --keyring --encrypt-cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1193,6 +1209,10 @@ _msal() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

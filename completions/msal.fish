@@ -36,8 +36,9 @@ env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
-none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_needs_command" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+none\t'Nothing (warm the cache, check that a token can be had)'
+table\t'A table for people (`accounts`, `doctor`)'"
+complete -c msal -n "__fish_msal_needs_command" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_needs_command" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_needs_command" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -62,6 +63,7 @@ complete -c msal -n "__fish_msal_needs_command" -f -a "config" -d 'Show the effe
 complete -c msal -n "__fish_msal_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
 complete -c msal -n "__fish_msal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msal -n "__fish_msal_using_subcommand login" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l resource -d 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l extra-scope -d 'Scopes of other resources to consent to now, without a token for them' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l port -d 'Loopback port for the redirect (default: any free port)' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l login-hint -d 'Pre-fill the username on the sign-in page' -r
@@ -76,14 +78,14 @@ complete -c msal -n "__fish_msal_using_subcommand login" -l authority -d 'Author
 complete -c msal -n "__fish_msal_using_subcommand login" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand login" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand login" -s o -l output -d 'What to print on stdout [default: token]' -r -f -a "token\t'The access token and a newline'
 json\t'A JSON object with the token and its metadata'
 env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand login" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand login" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand login" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand login" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -97,20 +99,21 @@ complete -c msal -n "__fish_msal_using_subcommand login" -l encrypt-cache -d 'En
 complete -c msal -n "__fish_msal_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand login" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s s -l scope -d 'Scope to request (repeatable); `openid profile offline_access` are always added' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l resource -d 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand device-code" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand device-code" -s o -l output -d 'What to print on stdout [default: token]' -r -f -a "token\t'The access token and a newline'
 json\t'A JSON object with the token and its metadata'
 env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand device-code" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand device-code" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -122,6 +125,7 @@ complete -c msal -n "__fish_msal_using_subcommand device-code" -s q -l quiet -d 
 complete -c msal -n "__fish_msal_using_subcommand device-code" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand device-code" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l resource -d 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l client-secret -d 'The client secret itself (visible to other users in the process list: prefer --client-secret-file or AZURE_CLIENT_SECRET)' -r
@@ -142,14 +146,14 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l authori
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s o -l output -d 'What to print on stdout [default: token]' -r -f -a "token\t'The access token and a newline'
 json\t'A JSON object with the token and its metadata'
 env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -168,6 +172,7 @@ complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s q -l qu
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand client-credentials" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand obo" -l resource -d 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l assertion-file -d 'The incoming user token, from FILE or stdin with `-`' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-secret-file -d 'Read the client secret from FILE, or from stdin with `-` [env: AZURE_CLIENT_SECRET]' -r -F
@@ -189,14 +194,14 @@ complete -c msal -n "__fish_msal_using_subcommand obo" -l authority -d 'Authorit
 complete -c msal -n "__fish_msal_using_subcommand obo" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand obo" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand obo" -s o -l output -d 'What to print on stdout [default: token]' -r -f -a "token\t'The access token and a newline'
 json\t'A JSON object with the token and its metadata'
 env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand obo" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand obo" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -227,14 +232,14 @@ complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l authority
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s o -l output -d 'What to print on stdout [default: token]' -r -f -a "token\t'The access token and a newline'
 json\t'A JSON object with the token and its metadata'
 env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -249,6 +254,7 @@ complete -c msal -n "__fish_msal_using_subcommand managed-identity" -l encrypt-c
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s s -l scope -d 'Scope to request (repeatable)' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l resource -d 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l username -d 'Pick the account by username (needed only when the cache holds several)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l account -d 'Pick the account by home account id' -r
@@ -259,14 +265,14 @@ complete -c msal -n "__fish_msal_using_subcommand silent" -l authority -d 'Autho
 complete -c msal -n "__fish_msal_using_subcommand silent" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand silent" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand silent" -s o -l output -d 'What to print on stdout [default: token]' -r -f -a "token\t'The access token and a newline'
 json\t'A JSON object with the token and its metadata'
 env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand silent" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand silent" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -285,14 +291,10 @@ complete -c msal -n "__fish_msal_using_subcommand accounts" -l authority -d 'Aut
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand accounts" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s o -l output -d 'What to print on stdout: table, json or none [default: table]' -r -f -a "table\t'A table for people (`accounts`, `doctor`)'
 json\t'A JSON object with the token and its metadata'
-env\t'`export` lines for `eval "$(msal … -o env)"`'
-header\t'An `Authorization: Bearer …` header line'
-az\t'The JSON shape of `az account get-access-token`'
-exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand accounts" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -301,7 +303,7 @@ complete -c msal -n "__fish_msal_using_subcommand accounts" -l no-instance-disco
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s q -l quiet -d 'Only errors on stderr'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
-complete -c msal -n "__fish_msal_using_subcommand accounts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand accounts" -s h -l help -d 'Print help'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand logout" -l username -d 'The account\'s username' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l account -d 'The account\'s home account id' -r
@@ -311,14 +313,9 @@ complete -c msal -n "__fish_msal_using_subcommand logout" -l authority -d 'Autho
 complete -c msal -n "__fish_msal_using_subcommand logout" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand logout" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
-json\t'A JSON object with the token and its metadata'
-env\t'`export` lines for `eval "$(msal … -o env)"`'
-header\t'An `Authorization: Bearer …` header line'
-az\t'The JSON shape of `az account get-access-token`'
-exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+complete -c msal -n "__fish_msal_using_subcommand logout" -s o -l output -d 'What to print on stdout: json or none [default: none]' -r -f -a "json\t'A JSON object with the token and its metadata'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand logout" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand logout" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand logout" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -328,7 +325,7 @@ complete -c msal -n "__fish_msal_using_subcommand logout" -l no-instance-discove
 complete -c msal -n "__fish_msal_using_subcommand logout" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
 complete -c msal -n "__fish_msal_using_subcommand logout" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
-complete -c msal -n "__fish_msal_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c msal -n "__fish_msal_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand serve" -l port -d 'Port on 127.0.0.1 (default: any free port)' -r
 complete -c msal -n "__fish_msal_using_subcommand serve" -l username -d 'Serve this account\'s tokens (needed only when the cache holds several)' -r
@@ -358,8 +355,9 @@ env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
-none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand serve" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+none\t'Nothing (warm the cache, check that a token can be had)'
+table\t'A table for people (`accounts`, `doctor`)'"
+complete -c msal -n "__fish_msal_using_subcommand serve" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand serve" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand serve" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -385,14 +383,10 @@ complete -c msal -n "__fish_msal_using_subcommand doctor" -l authority -d 'Autho
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand doctor" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s o -l output -d 'What to print on stdout: table, json or none [default: table]' -r -f -a "table\t'A table for people (`accounts`, `doctor`)'
 json\t'A JSON object with the token and its metadata'
-env\t'`export` lines for `eval "$(msal … -o env)"`'
-header\t'An `Authorization: Bearer …` header line'
-az\t'The JSON shape of `az account get-access-token`'
-exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand doctor" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand doctor" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -401,7 +395,7 @@ complete -c msal -n "__fish_msal_using_subcommand doctor" -l no-instance-discove
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
-complete -c msal -n "__fish_msal_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand config" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand config" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
@@ -409,14 +403,10 @@ complete -c msal -n "__fish_msal_using_subcommand config" -l authority -d 'Autho
 complete -c msal -n "__fish_msal_using_subcommand config" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
 complete -c msal -n "__fish_msal_using_subcommand config" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
 complete -c msal -n "__fish_msal_using_subcommand config" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
-complete -c msal -n "__fish_msal_using_subcommand config" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+complete -c msal -n "__fish_msal_using_subcommand config" -s o -l output -d 'What to print on stdout: table, json or none [default: table]' -r -f -a "table\t'A table for people (`accounts`, `doctor`)'
 json\t'A JSON object with the token and its metadata'
-env\t'`export` lines for `eval "$(msal … -o env)"`'
-header\t'An `Authorization: Bearer …` header line'
-az\t'The JSON shape of `az account get-access-token`'
-exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
 none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand config" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+complete -c msal -n "__fish_msal_using_subcommand config" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand config" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand config" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'
@@ -425,7 +415,7 @@ complete -c msal -n "__fish_msal_using_subcommand config" -l no-instance-discove
 complete -c msal -n "__fish_msal_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
 complete -c msal -n "__fish_msal_using_subcommand config" -s q -l quiet -d 'Only errors on stderr'
 complete -c msal -n "__fish_msal_using_subcommand config" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
-complete -c msal -n "__fish_msal_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msal -n "__fish_msal_using_subcommand config" -s h -l help -d 'Print help'
 complete -c msal -n "__fish_msal_using_subcommand config" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand completions" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand completions" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
@@ -439,8 +429,9 @@ env\t'`export` lines for `eval "$(msal … -o env)"`'
 header\t'An `Authorization: Bearer …` header line'
 az\t'The JSON shape of `az account get-access-token`'
 exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
-none\t'Nothing (warm the cache, check that a token can be had)'"
-complete -c msal -n "__fish_msal_using_subcommand completions" -l timeout -d 'Seconds to wait for the identity provider on each request' -r
+none\t'Nothing (warm the cache, check that a token can be had)'
+table\t'A table for people (`accounts`, `doctor`)'"
+complete -c msal -n "__fish_msal_using_subcommand completions" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
 complete -c msal -n "__fish_msal_using_subcommand completions" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
 complete -c msal -n "__fish_msal_using_subcommand completions" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
 require\t'The OS keyring or a clear failure'

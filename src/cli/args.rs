@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+use clap::{Arg, Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 use msal::credential::SecretAuthMethod;
 
 use crate::cli::commands;
@@ -65,6 +66,153 @@ pub enum Command {
     Completions(commands::completions::CompletionsArgs),
 }
 
+impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Login(_) => "login",
+            Self::DeviceCode(_) => "device-code",
+            Self::ClientCredentials(_) => "client-credentials",
+            Self::Obo(_) => "obo",
+            Self::ManagedIdentity(_) => "managed-identity",
+            Self::Serve(_) => "serve",
+            Self::Silent(_) => "silent",
+            Self::Accounts(_) => "accounts",
+            Self::Logout(_) => "logout",
+            Self::Doctor(_) => "doctor",
+            Self::Completions(_) => "completions",
+        }
+    }
+}
+
+/// Every output format, for the commands that print a token.
+const TOKEN_FORMATS: &[OutputFormat] = &[
+    OutputFormat::Token,
+    OutputFormat::Json,
+    OutputFormat::Env,
+    OutputFormat::Header,
+    OutputFormat::Az,
+    OutputFormat::ExecCredential,
+    OutputFormat::None,
+];
+
+/// The `-o` formats a command can print, and the one it prints when none of them is chosen.
+pub fn output_formats(command: &str) -> (&'static [OutputFormat], OutputFormat) {
+    use OutputFormat::{Json, None, Table, Token};
+    match command {
+        "accounts" | "doctor" => (&[Table, Json, None], Table),
+        // What was removed goes to stderr.
+        "logout" => (&[Json, None], None),
+        // These print what they print: completions, man pages, the two export lines.
+        "completions" | "serve" => (&[], Token),
+        _ => (TOKEN_FORMATS, Token),
+    }
+}
+
+/// The command line as clap parses it: [`Cli`], with each subcommand's help showing its own
+/// options and only naming the global ones (`msal --help` describes them), and each
+/// subcommand's `-o` offering the formats it can print.
+pub fn command() -> clap::Command {
+    let cli = Cli::command();
+    let globals: Vec<Arg> = cli
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let template = subcommand_template(&globals);
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let pages = PossibleValuesParser::new(names.clone());
+    let cli = cli.mut_subcommand("completions", |sub| {
+        sub.mut_arg("command", |arg| arg.value_parser(pages))
+    });
+    names.into_iter().fold(cli, |cli, name| {
+        let (formats, default) = output_formats(&name);
+        cli.mut_subcommand(&name, |sub| {
+            // A copy of a global argument in a subcommand takes the place of the one clap would
+            // propagate there; values still reach the global options wherever they are typed.
+            let sub = globals.iter().fold(sub, |sub, arg| {
+                let copy = if arg.get_id() == "output" && !formats.is_empty() {
+                    output_arg(arg.clone(), formats, default)
+                } else {
+                    arg.clone().hide(true)
+                };
+                sub.arg(copy)
+            });
+            sub.help_template(template.clone())
+        })
+    })
+}
+
+/// `-o` as a subcommand offers it: among its own options, with the formats it can print.
+fn output_arg(arg: Arg, formats: &'static [OutputFormat], default: OutputFormat) -> Arg {
+    let values: Vec<PossibleValue> = formats
+        .iter()
+        .filter_map(|f| f.to_possible_value())
+        .collect();
+    let names: Vec<String> = values.iter().map(|v| v.get_name().to_owned()).collect();
+    let default = default
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default();
+    let parser =
+        PossibleValuesParser::new(values).try_map(|name| OutputFormat::from_str(&name, true));
+    let arg = arg.value_parser(parser).help_heading(None::<&str>);
+    if formats == TOKEN_FORMATS {
+        arg.help(format!("What to print on stdout [default: {default}]"))
+    } else {
+        arg.help(format!(
+            "What to print on stdout: {} [default: {default}]",
+            one_of(&names)
+        ))
+        .hide_possible_values(true)
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+pub fn one_of(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The help of a subcommand: clap's own layout, then the global options by name.
+fn subcommand_template(globals: &[Arg]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for arg in globals.iter().filter(|a| a.get_id() != "output") {
+        let takes_value = arg.get_action().takes_values();
+        names.push(match (arg.get_short(), arg.get_long()) {
+            (Some(short), _) if !takes_value => format!("-{short}"),
+            (_, Some(long)) => match arg.get_value_names().and_then(|v| v.first()) {
+                Some(value) if takes_value => format!("--{long} {value}"),
+                _ => format!("--{long}"),
+            },
+            (Some(short), None) => format!("-{short}"),
+            (None, None) => continue,
+        });
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for name in names {
+        if !line.is_empty() && line.len() + 2 + name.len() > 98 {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str("  ");
+        line.push_str(&name);
+    }
+    lines.push(line);
+    let header = clap::builder::Styles::default().get_header().to_owned();
+    format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n\
+         {header}Global options{header:#} (here too; `msal --help` describes them):\n{}{{after-help}}",
+        lines.join("\n")
+    )
+}
+
 /// Options valid before or after the subcommand.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
@@ -111,7 +259,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
 
-    /// Seconds to wait for the identity provider on each request
+    /// Seconds to wait for the identity provider on each request [default: 30]; given, it also
+    /// bounds how long `msal login` waits for the sign-in (else 300)
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
 
@@ -149,6 +298,8 @@ pub enum OutputFormat {
     ExecCredential,
     /// Nothing (warm the cache, check that a token can be had)
     None,
+    /// A table for people (`accounts`, `doctor`)
+    Table,
 }
 
 /// The token a command asks for, and whether a cached one will do: shared by the commands that
@@ -159,6 +310,10 @@ pub struct TokenArgs {
     /// Scope to request (repeatable)
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+
+    /// The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)
+    #[arg(long, value_name = "RESOURCE", conflicts_with = "scopes")]
+    pub resource: Option<String>,
 
     /// Ask the identity provider even if the cache holds a valid token
     #[arg(long)]
@@ -306,10 +461,40 @@ impl From<ClientAuthMethod> for SecretAuthMethod {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn clap_definition_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    #[test]
+    fn the_timeout_help_names_the_default_in_force() {
+        let command = command();
+        let timeout = command
+            .get_arguments()
+            .find(|a| a.get_id() == "timeout")
+            .unwrap();
+        let help = timeout.get_help().unwrap().to_string();
+        let default = crate::cli::settings::DEFAULT_TIMEOUT_SECS;
+        assert!(help.contains(&format!("[default: {default}]")), "{help}");
+    }
+
+    #[test]
+    fn lists_read_as_prose() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(one_of(&names(&["json"])), "json");
+        assert_eq!(one_of(&names(&["json", "none"])), "json or none");
+        assert_eq!(
+            one_of(&names(&["table", "json", "none"])),
+            "table, json or none"
+        );
+    }
+
+    #[test]
+    fn every_subcommand_has_a_name_and_formats() {
+        for sub in command().get_subcommands() {
+            let (formats, default) = output_formats(sub.get_name());
+            assert!(formats.is_empty() || formats.contains(&default));
+        }
     }
 }

@@ -92,7 +92,7 @@ impl Profile {
             .map(|name| {
                 OutputFormat::from_str(name, true).map_err(|_| {
                     anyhow::anyhow!(
-                        "output = {name:?} is not a format (token, json, env, header, az, exec-credential, none)"
+                        "output = {name:?} is not a format (token, json, env, header, az, exec-credential, none, table)"
                     )
                 })
             })

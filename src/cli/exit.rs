@@ -10,6 +10,7 @@
 //! | 128 + n | ended by signal n while waiting for a sign-in: 130 for Ctrl-C, 143 for SIGTERM |
 //! | any | `msal serve -- COMMAND`: COMMAND's exit status (126/127 when it cannot be run) |
 
+use std::ffi::OsString;
 use std::io::Write as _;
 
 use msal::authority::AuthorityError;
@@ -191,6 +192,122 @@ pub fn report(error: &anyhow::Error, output: OutputFormat) {
     };
 }
 
+/// Reports an error clap found in the arguments (or prints the help or version it was asked
+/// for) and returns the exit code: as JSON on stderr when the command line asks for `-o json`,
+/// so that a script reading JSON errors gets one for a mistyped option too.
+pub fn usage(mut error: clap::Error, args: &[OsString]) -> std::process::ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() == ErrorKind::InvalidSubcommand
+        && let Some(ContextValue::String(name)) = error.get(ContextKind::InvalidSubcommand)
+        && let Some(tip) = command_tip(name)
+    {
+        error.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![tip.into()]),
+        );
+    }
+    let code = u8::try_from(error.exit_code()).unwrap_or(USAGE);
+    let is_help = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if is_help || !json_requested(args) {
+        // clap prints help and version on stdout (exit 0), usage errors on stderr (exit 2).
+        let _ = error.print();
+        return std::process::ExitCode::from(code);
+    }
+    let text = error.render().to_string();
+    let value = usage_json(&text, code);
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        msal::text::escape_json_controls(&value.to_string())
+    );
+    std::process::ExitCode::from(code)
+}
+
+/// What people coming from `az`, `gh` or kubelogin type for a token, and where it is.
+fn command_tip(name: &str) -> Option<String> {
+    matches!(
+        name,
+        "token" | "get-token" | "get-access-token" | "access-token" | "acquire-token"
+    )
+    .then(|| {
+        "`msal silent --scope …` gets a signed-in user's token (sign in once with `msal login`); \
+         an application's own comes from `msal client-credentials` or `msal managed-identity`"
+            .to_owned()
+    })
+}
+
+/// Whether the command line asks for `-o json` (the last `-o` wins, as it does for clap), read
+/// without clap since this is for when clap could not parse it.
+fn json_requested(args: &[OsString]) -> bool {
+    let mut json = false;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        let value = if word == "--" {
+            break;
+        } else if word == "--output" {
+            words.next().map(|v| v.into_owned())
+        } else if let Some(value) = word.strip_prefix("--output=") {
+            Some(value.to_owned())
+        } else if word.starts_with("--") {
+            None
+        } else if let Some(cluster) = word.strip_prefix('-') {
+            // Short flags may share a dash (`-qo json`); `-s` takes the rest as its value.
+            let mut value = None;
+            for (at, c) in cluster.char_indices() {
+                match c {
+                    'o' => {
+                        let rest = cluster[at + 1..].trim_start_matches('=');
+                        value = if rest.is_empty() {
+                            words.next().map(|v| v.into_owned())
+                        } else {
+                            Some(rest.to_owned())
+                        };
+                        break;
+                    }
+                    's' => break,
+                    _ => {}
+                }
+            }
+            value
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            json = value.eq_ignore_ascii_case("json");
+        }
+    }
+    json
+}
+
+/// clap's message as the JSON error object every other error is: the message, its tips and
+/// where to read more as hints.
+fn usage_json(text: &str, code: u8) -> serde_json::Value {
+    let mut paragraphs = text.split("\n\n");
+    let message = paragraphs.next().unwrap_or_default();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    let mut hints: Vec<String> = Vec::new();
+    let mut help = None;
+    for paragraph in paragraphs {
+        for line in paragraph.lines().map(str::trim) {
+            if let Some(tip) = line.strip_prefix("tip: ") {
+                hints.push(tip.to_owned());
+            } else if let Some(usage) = line.strip_prefix("Usage: ") {
+                let path: Vec<&str> = usage
+                    .split_whitespace()
+                    .take_while(|w| !w.starts_with(['[', '<', '-']))
+                    .collect();
+                help = Some(format!("`{} --help` lists the options", path.join(" ")));
+            }
+        }
+    }
+    hints.extend(help);
+    let description = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    error_json("usage_error".into(), description, None, code, &hints)
+}
+
 /// The error for a person: every line quotes what servers and files said, so each passes
 /// through [`clean`] before the labels (which may be coloured) are added.
 fn human_report(error: &anyhow::Error, server: Option<&ServerError>, hints: &[String]) -> String {
@@ -230,14 +347,36 @@ fn json_report(
     code: u8,
     hints: &[String],
 ) -> String {
-    let value = serde_json::json!({
-        "error": server.map(|e| e.error.clone()).unwrap_or_else(|| match code {
-            USAGE => "usage_error".to_owned(),
-            INTERACTION_REQUIRED => "interaction_required".to_owned(),
-            128.. => "interrupted".to_owned(),
-            _ => "failure".to_owned(),
-        }),
-        "error_description": server.and_then(ServerError::summary).unwrap_or_else(|| format!("{error:#}")),
+    let name = server.map(|e| e.error.clone()).unwrap_or_else(|| {
+        match code {
+            USAGE => "usage_error",
+            INTERACTION_REQUIRED => "interaction_required",
+            128.. => "interrupted",
+            _ => "failure",
+        }
+        .to_owned()
+    });
+    let description = server
+        .and_then(ServerError::summary)
+        .unwrap_or_else(|| format!("{error:#}"));
+    // Faithful to the server's words, yet shown by a terminal as text.
+    msal::text::escape_json_controls(
+        &error_json(name, description, server, code, hints).to_string(),
+    )
+    .into_owned()
+}
+
+/// The one shape of an error under `-o json` (the README's "JSON output" shows it).
+fn error_json(
+    name: String,
+    description: String,
+    server: Option<&ServerError>,
+    code: u8,
+    hints: &[String],
+) -> serde_json::Value {
+    serde_json::json!({
+        "error": name,
+        "error_description": description,
         "error_codes": server.map(|e| e.error_codes.clone()).unwrap_or_default(),
         "suberror": server.and_then(|e| e.suberror.clone()),
         "claims": server.and_then(|e| e.claims.clone()),
@@ -245,9 +384,7 @@ fn json_report(
         "trace_id": server.and_then(|e| e.trace_id.clone()),
         "hints": hints,
         "exit_code": code,
-    });
-    // Faithful to the server's words, yet shown by a terminal as text.
-    msal::text::escape_json_controls(&value.to_string()).into_owned()
+    })
 }
 
 /// Text from servers and files on one line, without anything a terminal would interpret.
@@ -799,6 +936,49 @@ mod tests {
                 assert!(!text.contains(word), "{name}: {text:?} names {word:?}");
             }
         }
+    }
+
+    #[test]
+    fn finds_json_asked_for_on_a_command_line_clap_could_not_parse() {
+        let asks = |words: &[&str]| {
+            let args: Vec<OsString> = std::iter::once("msal")
+                .chain(words.iter().copied())
+                .map(OsString::from)
+                .collect();
+            json_requested(&args)
+        };
+        assert!(asks(&["-o", "json", "silent"]));
+        assert!(asks(&["silent", "--output=json"]));
+        assert!(asks(&["silent", "--output", "JSON"]));
+        assert!(asks(&["-ojson"]));
+        assert!(asks(&["-vqo", "json"]));
+        assert!(asks(&["-o=json"]));
+        assert!(!asks(&["silent"]));
+        assert!(!asks(&["-o", "json", "-o", "token"]), "the last one wins");
+        assert!(!asks(&["-so", "json"]), "-s takes `o` as its value");
+        assert!(!asks(&["--", "-o", "json"]), "after --, words are values");
+        assert!(!asks(&["--scope", "json"]));
+    }
+
+    #[test]
+    fn clap_messages_become_the_error_shape() {
+        let text = "error: unexpected argument '--x' found\n\n  tip: to pass '--x' as a value, \
+                    use '-- --x'\n\nUsage: msal silent [OPTIONS]\n\nFor more information, try \
+                    '--help'.\n";
+        let value = usage_json(text, 2);
+        assert_eq!(value["error"], "usage_error");
+        assert_eq!(
+            value["error_description"],
+            "unexpected argument '--x' found"
+        );
+        assert_eq!(
+            value["hints"],
+            serde_json::json!([
+                "to pass '--x' as a value, use '-- --x'",
+                "`msal silent --help` lists the options"
+            ])
+        );
+        assert_eq!(value["exit_code"], 2);
     }
 
     #[test]

@@ -15,9 +15,10 @@ mod signal;
 mod status;
 mod style;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 use args::{Cli, Command, OutputFormat};
 use env::Env;
@@ -36,13 +37,13 @@ pub struct Context {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let raw: Vec<OsString> = std::env::args_os().collect();
+    let cli = match args::command()
+        .try_get_matches_from(&raw)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+    {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(exit::USAGE));
-        }
+        Err(e) => return exit::usage(e, &raw),
     };
     let env = Env::capture();
     style::init(&env);
@@ -61,11 +62,19 @@ pub fn main() -> ExitCode {
 /// Runs the command; `errors_as` becomes the output format the settings chose (the flag, else
 /// the profile's), so that a script that gets JSON tokens gets JSON errors too.
 fn run(cli: Cli, env: Env, errors_as: &mut OutputFormat) -> anyhow::Result<()> {
+    let name = cli.command.name();
+    let (formats, default) = args::output_formats(name);
+    if let Some(format) = cli.global.output
+        && !formats.contains(&format)
+    {
+        return Err(exit::UsageError(output_refusal(name, format, formats)).into());
+    }
     // Offline commands need neither settings nor a runtime.
     if let Command::Completions(args) = &cli.command {
         return commands::completions::run(args);
     }
-    let settings = Settings::resolve(&cli.global, &env)?;
+    let mut settings = Settings::resolve(&cli.global, &env)?;
+    settings.restrict_output(formats, default);
     *errors_as = settings.output;
     let printer = Printer::new(settings.output);
     let context = Context {
@@ -102,4 +111,25 @@ fn run(cli: Cli, env: Env, errors_as: &mut OutputFormat) -> anyhow::Result<()> {
             Command::Completions(args) => commands::completions::run(&args),
         }
     })
+}
+
+/// Why `-o format` cannot go with `command`, and what can.
+fn output_refusal(command: &str, format: OutputFormat, formats: &[OutputFormat]) -> String {
+    use clap::ValueEnum as _;
+    let name = |f: &OutputFormat| {
+        f.to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default()
+    };
+    if formats.is_empty() {
+        return format!(
+            "msal {command} prints a shell script or a man page: -o does not apply to it"
+        );
+    }
+    let can: Vec<String> = formats.iter().map(name).collect();
+    format!(
+        "msal {command} cannot print {}: -o takes {} here (or leave it out)",
+        name(&format),
+        args::one_of(&can)
+    )
 }

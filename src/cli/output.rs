@@ -40,7 +40,8 @@ impl Printer {
     fn render(&self, result: &AuthenticationResult) -> String {
         let token = result.access_token.secret();
         match self.format {
-            OutputFormat::Token => format!("{token}\n"),
+            // No command that prints a token offers a table.
+            OutputFormat::Token | OutputFormat::Table => format!("{token}\n"),
             OutputFormat::Header => format!("Authorization: {} {token}\n", result.token_type),
             OutputFormat::Env => format!(
                 "export MSAL_ACCESS_TOKEN={}\nexport MSAL_TOKEN_TYPE={}\nexport MSAL_EXPIRES_ON={}\n",
@@ -55,7 +56,7 @@ impl Printer {
                     "expires_on": result.expires_on,
                     "expires_in": result.expires_in(),
                     "scope": result.scopes.join(" "),
-                    "tenant_id": result.tenant_id,
+                    "tenant_id": non_empty(&result.tenant_id),
                     "token_source": match result.source {
                         TokenSource::Cache => "cache",
                         TokenSource::IdentityProvider => "identity_provider",
@@ -102,6 +103,16 @@ impl Printer {
             .unwrap_or(utc)
             .format(&format)
             .unwrap_or_default()
+    }
+}
+
+/// A text value for `-o json`: `null` when there is none, never an empty string, so a script
+/// tests one thing.
+pub fn non_empty(text: &str) -> serde_json::Value {
+    if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::from(text)
     }
 }
 

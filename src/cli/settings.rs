@@ -23,8 +23,8 @@ use crate::cli::args::IdentityArgs;
 /// The Azure CLI's public client id: the default for user sign-ins, as in azure-identity.
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
-/// Network timeout when `--timeout` is not given.
-const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Network timeout when `--timeout` is not given (its help says so).
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
 /// The longest `--timeout` (and profile `timeout`) accepted, as `--timeout`'s parser says.
 const MAX_TIMEOUT_SECS: u64 = 3600;
@@ -55,13 +55,17 @@ pub struct Settings {
     /// Whether an output format was chosen (sign-in commands print nothing to a terminal by
     /// default).
     pub output_given: bool,
+    /// The format the flag or the profile chose (or the default), before a command that
+    /// cannot print it fell back to its own default: what `msal doctor` reports.
+    pub configured_output: OutputFormat,
     /// `-q`: only errors on stderr.
     pub quiet: bool,
     /// `--timeout`, when given (it also bounds how long a sign-in waits for the user).
     pub timeout_given: Option<Duration>,
     /// The configuration file and the chosen profile.
     pub config: Config,
-    /// Where each setting came from, for `msal doctor`: (setting, source).
+    /// Where each setting came from, for `msal doctor`: (setting, source), the source a flag,
+    /// an environment variable, `profile` or `default`.
     pub sources: Vec<(&'static str, &'static str)>,
     /// The OS keyring (saved secrets, the cache key) and the cache encryption policy.
     pub keyring: KeyringSettings,
@@ -188,11 +192,19 @@ impl Settings {
             None => None,
         };
 
-        let instance_discovery = !global.no_instance_discovery
-            && env
-                .flag(env::MSAL_INSTANCE_DISCOVERY)
-                .or(profile.instance_discovery)
-                != Some(false);
+        let discovery = first([
+            (
+                global.no_instance_discovery.then_some(false),
+                "--no-instance-discovery",
+            ),
+            (
+                env.flag(env::MSAL_INSTANCE_DISCOVERY),
+                env::MSAL_INSTANCE_DISCOVERY,
+            ),
+            (profile.instance_discovery, "profile"),
+        ]);
+        sources.push(("instance_discovery", discovery.map_or("default", |d| d.1)));
+        let instance_discovery = discovery.is_none_or(|d| d.0);
 
         let profile_output = profile.output_format()?;
         let output = first([(global.output, "--output"), (profile_output, "profile")]);
@@ -213,8 +225,27 @@ impl Settings {
             (global.ca_cert.clone(), "--ca-cert"),
             (profile.ca_cert.clone(), "profile"),
         ]);
+        sources.push(("ca_cert", ca_cert.as_ref().map_or("default", |c| c.1)));
         let keyring =
             KeyringSettings::resolve(&global.keyring, env, dirs.as_ref().map(|d| d.config_dir()))?;
+        sources.push((
+            "keyring",
+            match (global.keyring.keyring, env.get(env::MSAL_KEYRING)) {
+                (Some(_), _) => "--keyring",
+                (None, Some(_)) => env::MSAL_KEYRING,
+                (None, None) => "default",
+            },
+        ));
+        sources.push((
+            "cache_encryption",
+            if global.keyring.encrypt_cache {
+                "--encrypt-cache"
+            } else if env.flag(env::MSAL_ENCRYPT_CACHE).is_some() {
+                env::MSAL_ENCRYPT_CACHE
+            } else {
+                "default"
+            },
+        ));
 
         Ok(Self {
             client_id,
@@ -228,12 +259,25 @@ impl Settings {
             instance_discovery,
             output: output.map_or(OutputFormat::Token, |o| o.0),
             output_given: output.is_some(),
+            configured_output: output.map_or(OutputFormat::Token, |o| o.0),
             quiet: global.quiet,
             timeout_given: timeout.map(|t| Duration::from_secs(t.0)),
             config,
             sources,
             keyring,
         })
+    }
+
+    /// Keeps the output format only if the command can print it (`formats`): a profile's
+    /// (a kubectl profile's `exec-credential`) gives way to the command's own `default`, where
+    /// an explicit `-o` would have been refused.
+    pub fn restrict_output(&mut self, formats: &[OutputFormat], default: OutputFormat) {
+        if !self.output_given {
+            self.output = default;
+        } else if !formats.contains(&self.output) {
+            self.output = default;
+            self.output_given = false;
+        }
     }
 
     /// The scopes of a command: its `--scope` options, else the profile's `scopes`.

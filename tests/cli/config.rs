@@ -193,7 +193,7 @@ fn doctor_masks_credentials_in_every_url_it_prints() {
         ("ALL_PROXY", "socks5h://dave:hunter2-e@proxy.example:1080"),
         ("all_proxy", "erin:hunter2:f@proxy.example:8080"),
     ];
-    for output in ["json", "token"] {
+    for output in ["json", "table"] {
         let mut msal = fx.env.msal().args(["doctor", "-o", output]);
         for (name, value) in proxies {
             msal = msal.env(name, value);
@@ -238,20 +238,11 @@ fn doctor_shows_sources_and_masks_secrets() {
         .run();
     run.assert_success();
     let report = run.stdout_json();
-    assert_eq!(report["profile"], "work (from default_profile)");
-    assert!(
-        report["client id"]
-            .as_str()
-            .unwrap()
-            .contains("from profile")
-    );
-    assert!(
-        report["authority"]
-            .as_str()
-            .unwrap()
-            .contains("from profile")
-    );
-    assert_eq!(report["client credential"], "client secret");
+    assert_eq!(report["profile"]["value"], "work");
+    assert_eq!(report["profile"]["source"], "default_profile");
+    assert_eq!(report["client_id"]["source"], "profile");
+    assert_eq!(report["authority"]["source"], "profile");
+    assert_eq!(report["client_credential"], "client secret");
     assert!(
         !run.stdout.contains("env-secret-value-xyz") && !run.stdout.contains("proxy-password-xyz")
     );
@@ -263,7 +254,7 @@ fn doctor_shows_sources_and_masks_secrets() {
     let table = fx
         .env
         .msal()
-        .args(["config", "-o", "token", "--client-id", OTHER_CLIENT])
+        .args(["config", "-o", "table", "--client-id", OTHER_CLIENT])
         .run();
     table.assert_success();
     assert!(

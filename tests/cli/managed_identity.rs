@@ -616,21 +616,23 @@ fn doctor_shows_the_source_detected_and_why() {
     run.assert_success()
         .assert_not_leaked(app.secret(), "IDENTITY_HEADER");
     let doctor = run.stdout_json();
-    let source = doctor["managed identity"].as_str().unwrap();
+    let source = &doctor["managed_identity"];
+    assert_eq!(source["platform"], "app_service", "{source}");
     assert!(
-        source.starts_with("App Service at http://127.0.0.1:"),
-        "{source}"
-    );
-    assert!(
-        source.contains("IDENTITY_ENDPOINT and IDENTITY_HEADER are set"),
-        "{source}"
-    );
-    assert!(
-        doctor["managed identity id"]
+        source["endpoint"]
             .as_str()
             .unwrap()
-            .starts_with("system-assigned"),
-        "{doctor:#}"
+            .starts_with("http://127.0.0.1:"),
+        "{source}"
+    );
+    assert_eq!(
+        source["reason"], "IDENTITY_ENDPOINT and IDENTITY_HEADER are set",
+        "{source}"
+    );
+    assert_eq!(
+        doctor["managed_identity_client_id"],
+        serde_json::json!({"value": null, "source": "default"}),
+        "system-assigned: {doctor:#}"
     );
 
     let run = env
@@ -639,17 +641,20 @@ fn doctor_shows_the_source_detected_and_why() {
         .env("AZURE_CLIENT_ID", "cid-1")
         .run();
     let doctor = run.stdout_json();
-    let source = doctor["managed identity"].as_str().unwrap();
+    let source = &doctor["managed_identity"];
+    assert_eq!(source["platform"], "imds", "{source}");
     assert!(
-        source.starts_with("IMDS (Azure VM) at http://169.254.169.254/"),
-        "{source}"
-    );
-    assert!(source.contains("no platform variable is set"), "{source}");
-    assert!(
-        doctor["managed identity id"]
+        source["endpoint"]
             .as_str()
             .unwrap()
-            .contains("cid-1")
+            .starts_with("http://169.254.169.254/"),
+        "{source}"
+    );
+    let reason = source["reason"].as_str().unwrap();
+    assert!(reason.contains("no platform variable is set"), "{source}");
+    assert_eq!(
+        doctor["managed_identity_client_id"],
+        serde_json::json!({"value": "cid-1", "source": "AZURE_CLIENT_ID"})
     );
 
     let arc = MiEndpoint::start(Platform::Arc);

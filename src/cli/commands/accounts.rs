@@ -3,11 +3,12 @@
 use clap::Args;
 use msal::app::Account;
 use msal::text::printable;
+use serde_json::{Value, json};
 
 use super::user;
 use crate::cli::Context;
 use crate::cli::args::OutputFormat;
-use crate::cli::output::write_stdout;
+use crate::cli::output::{json_text, non_empty, write_stdout};
 use crate::cli::status::status;
 
 /// Arguments of `msal accounts`.
@@ -18,7 +19,7 @@ pub struct AccountsArgs {
     pub username: Option<String>,
 }
 
-/// Runs `msal accounts`: a table, or a JSON array with `-o json`. Every host's accounts, unless
+/// Runs `msal accounts`: a table, a JSON array with `-o json`, or nothing with `-o none`. Every host's accounts, unless
 /// an authority was chosen.
 pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
     let client = user::public_client(context);
@@ -32,8 +33,9 @@ pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
         })
         .collect();
     let text = if context.settings.output == OutputFormat::Json {
-        let json = format!("{:#}\n", serde_json::to_value(&accounts)?);
-        msal::text::escape_json_controls(&json).into_owned()
+        json_text(&Value::Array(accounts.iter().map(account_json).collect()))
+    } else if context.settings.output == OutputFormat::None {
+        String::new()
     } else if accounts.is_empty() {
         status!("no accounts in {}", context.settings.cache_path.display());
         String::new()
@@ -42,6 +44,21 @@ pub async fn run(args: AccountsArgs, context: &Context) -> anyhow::Result<()> {
     };
     write_stdout(&text)?;
     Ok(())
+}
+
+/// An account under `-o json` (`accounts`, `logout`): every key always there, `null` when the
+/// cache has no value, so scripts can rely on the shape the README shows.
+pub fn account_json(account: &Account) -> Value {
+    json!({
+        "username": non_empty(&account.username),
+        "home_account_id": account.home_account_id,
+        "environment": account.environment,
+        "tenant": non_empty(&account.tenant),
+        "authority": account.authority,
+        "account_source": account.account_source,
+        "name": account.name,
+        "email": account.email,
+    })
 }
 
 fn table(accounts: &[Account]) -> String {

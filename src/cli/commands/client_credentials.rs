@@ -34,6 +34,7 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
     }
     let scopes = super::required_scopes(
         &context.settings,
+        args.token.resource.as_deref(),
         &args.token.scopes,
         " <resource>/.default",
     )?;

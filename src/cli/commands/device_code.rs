@@ -16,6 +16,9 @@ pub struct DeviceCodeArgs {
     /// Scope to request (repeatable); `openid profile offline_access` are always added
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)
+    #[arg(long, value_name = "RESOURCE", conflicts_with = "scopes")]
+    pub resource: Option<String>,
     /// Also show the verification URL as a QR code
     #[arg(long)]
     pub qr: bool,
@@ -23,7 +26,12 @@ pub struct DeviceCodeArgs {
 
 /// Runs `msal device-code`.
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
+    let scopes = super::required_scopes(
+        &context.settings,
+        args.resource.as_deref(),
+        &args.scopes,
+        super::USER_SCOPE,
+    )?;
     let client = user::public_client(context);
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.

@@ -23,6 +23,9 @@ pub struct LoginArgs {
     /// Scope to request (repeatable); `openid profile offline_access` are always added
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)
+    #[arg(long, value_name = "RESOURCE", conflicts_with = "scopes")]
+    pub resource: Option<String>,
     /// Scopes of other resources to consent to now, without a token for them
     #[arg(long, value_name = "SCOPE")]
     pub extra_scope: Vec<String>,
@@ -60,7 +63,12 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Runs `msal login`.
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
+    let scopes = super::required_scopes(
+        &context.settings,
+        args.resource.as_deref(),
+        &args.scopes,
+        super::USER_SCOPE,
+    )?;
     let client = user::public_client(context);
 
     let result = if let Some(username) = &args.username {

@@ -6,9 +6,12 @@ use msal::text::printable;
 use crate::cli::Context;
 use msal::app::AccountSelector;
 
-use super::{silent, user};
+use super::{accounts, silent, user};
+use crate::cli::args::OutputFormat;
 use crate::cli::exit::{NoSuchAccount, UsageError};
+use crate::cli::output::{json_text, write_stdout};
 use crate::cli::status::status;
+use serde_json::Value;
 
 /// Arguments of `msal logout`.
 #[derive(Debug, Args)]
@@ -25,7 +28,7 @@ pub struct LogoutArgs {
 }
 
 /// Runs `msal logout`. Without a choice it removes the only account, and refuses when there
-/// are several.
+/// are several. With `-o json`, the accounts removed are a JSON array on stdout.
 pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
     let client = user::public_client(context);
     let selector = silent::selector(args.username, args.account);
@@ -68,12 +71,16 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
         }
         status!("no matching account in {cache}");
     }
-    for account in removed {
+    for account in &removed {
         status!(
             "removed {} ({})",
             printable(&account.username),
             printable(&account.home_account_id)
         );
+    }
+    if context.settings.output == OutputFormat::Json {
+        let json = Value::Array(removed.iter().map(accounts::account_json).collect());
+        write_stdout(&json_text(&json))?;
     }
     Ok(())
 }

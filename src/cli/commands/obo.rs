@@ -41,6 +41,7 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     }
     let scopes = super::required_scopes(
         &context.settings,
+        args.token.resource.as_deref(),
         &args.token.scopes,
         " for the downstream API, e.g. https://graph.microsoft.com/.default",
     )?;

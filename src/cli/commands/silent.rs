@@ -29,7 +29,12 @@ pub struct SilentArgs {
 
 /// Runs `msal silent`.
 pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
-    let scopes = super::required_scopes(&context.settings, &args.token.scopes, super::USER_SCOPE)?;
+    let scopes = super::required_scopes(
+        &context.settings,
+        args.token.resource.as_deref(),
+        &args.token.scopes,
+        super::USER_SCOPE,
+    )?;
     let min_validity = match &args.min_validity {
         Some(text) => {
             parse_duration(text).map_err(|e| UsageError(format!("--min-validity: {e}")))?
