@@ -51,8 +51,11 @@ pub enum Command {
     ManagedIdentity(commands::managed_identity::ManagedIdentityArgs),
     /// Get a user's token from the cache, refreshing it when needed, without interaction.
     Silent(commands::silent::SilentArgs),
-    /// List the accounts in the token cache.
+    /// List the accounts in the token cache, and choose the active one (--use).
     Accounts(commands::accounts::AccountsArgs),
+    /// Show the account `silent` would use, its tenant and cached tokens (exit 3 without a
+    /// usable sign-in).
+    Status(commands::status::StatusArgs),
     /// Remove an account's tokens from the cache.
     Logout(commands::logout::LogoutArgs),
     /// Show the effective settings, where each came from, and where tokens are kept.

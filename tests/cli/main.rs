@@ -17,6 +17,7 @@
 mod support;
 
 mod accounts_logout;
+mod active_account;
 mod client_credentials;
 mod completions;
 mod concurrency;

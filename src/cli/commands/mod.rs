@@ -12,6 +12,7 @@ pub mod logout;
 pub mod managed_identity;
 pub mod obo;
 pub mod silent;
+pub mod status;
 mod user;
 
 use crate::cli::exit::UsageError;
