@@ -258,7 +258,6 @@ pub(crate) fn choose_account(
         .filter(|a| selector.is_none_or(|s| s.matches(a)))
         .collect();
     if selector.is_none()
-        && matching.len() > 1
         && let Some(active) = matching.iter().position(|a| a.active)
     {
         return Ok((matching.swap_remove(active).clone(), ChosenBy::Active));
