@@ -58,6 +58,8 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     /// Remove an account's tokens from the cache.
     Logout(commands::logout::LogoutArgs),
+    /// Write or convert a kubeconfig user entry so that kubectl gets its token from msal.
+    Kubeconfig(commands::kubeconfig::KubeconfigArgs),
     /// Show the effective settings, where each came from, and where tokens are kept.
     #[command(visible_alias = "config")]
     Doctor(commands::doctor::DoctorArgs),

@@ -16,6 +16,7 @@ use msal::authority::AuthorityError;
 use msal::cache::CacheError;
 use msal::flow::loopback::LoopbackError;
 use msal::http::{CertificateProblem, HttpError};
+use msal::kubeconfig::KubeconfigError;
 use msal::managed_identity::ManagedIdentityError;
 use msal::secret_store::KeyringError;
 use msal::{Endpoint, Error, ServerError};
@@ -100,6 +101,9 @@ pub fn code(error: &anyhow::Error) -> u8 {
         }
         if cause.is::<NoSuchAccount>() {
             return INTERACTION_REQUIRED;
+        }
+        if let Some(KubeconfigError::NoTarget { .. }) = cause.downcast_ref() {
+            return USAGE;
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
@@ -335,6 +339,12 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
     } else if code == INTERACTION_REQUIRED {
         hints.push(
             "sign in with `msal login` (or `msal device-code`) using the same --scope".into(),
+        );
+    }
+    if let Some(KubeconfigError::NoTarget { .. }) = find(error, |_| None::<&KubeconfigError>) {
+        hints.push(
+            "name the user entry with --user NAME (with --context NAME to point a context at it)"
+                .into(),
         );
     }
     match library {

@@ -29,6 +29,7 @@ mod idp_selftest;
 mod idp_user_selftest;
 mod interop;
 mod keyring;
+mod kubeconfig;
 mod login;
 mod managed_identity;
 mod min_validity;

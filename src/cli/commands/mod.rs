@@ -7,6 +7,7 @@ pub mod completions;
 mod confidential;
 pub mod device_code;
 pub mod doctor;
+pub mod kubeconfig;
 pub mod login;
 pub mod logout;
 pub mod managed_identity;

@@ -7,8 +7,10 @@ use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters, TokenSourc
 
 use super::user;
 use crate::cli::Context;
-use crate::cli::args::TokenArgs;
+use crate::cli::args::{OutputFormat, TokenArgs};
+use crate::cli::env;
 use crate::cli::exit::UsageError;
+use crate::cli::status::status;
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]
@@ -40,14 +42,26 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
     super::check_claims(args.token.claims.as_deref())?;
     let client = user::public_client(context);
     let params = SilentParameters {
-        scopes,
+        scopes: scopes.clone(),
         account: selector(args.username, args.account)
             .or_else(|| profile_account(&context.settings)),
         force_refresh: args.token.force_refresh,
         claims: args.token.claims,
         min_validity,
     };
-    let result = client.acquire_token_silent(&params).await?;
+    let result = match client.acquire_token_silent(&params).await {
+        // kubectl on a terminal lets its exec plugin sign the user in (`interactiveMode:
+        // IfAvailable`, and `spec.interactive` in KUBERNETES_EXEC_INFO): do that rather than
+        // fail, as kubelogin does. A choice among accounts still needs the user's word.
+        Err(error @ msal::Error::InteractionRequired { .. })
+            if kubectl_lets_us_interact(context) =>
+        {
+            status!("{error}; signing in for kubectl");
+            let result = super::login::sign_in_interactively(&client, scopes, context).await?;
+            return super::user::finish_sign_in(&result, context);
+        }
+        other => other?,
+    };
     // A token that is fresh from the provider and still too short-lived for --min-validity will
     // be refreshed again by every run: say so once, rather than hammer the provider silently.
     if let Some(asked) = &args.min_validity
@@ -64,6 +78,17 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
     }
     context.printer.token(&result)?;
     Ok(())
+}
+
+/// Whether this run is kubectl's exec credential plugin, and kubectl said it may interact with
+/// the user (it runs on a terminal and the kubeconfig allows it).
+fn kubectl_lets_us_interact(context: &Context) -> bool {
+    context.settings.output == OutputFormat::ExecCredential
+        && context
+            .env
+            .get(env::KUBERNETES_EXEC_INFO)
+            .and_then(|info| serde_json::from_str::<serde_json::Value>(info).ok())
+            .is_some_and(|info| info["spec"]["interactive"] == true)
 }
 
 /// `--username` or `--account` as a selector.
