@@ -184,6 +184,7 @@ pub(crate) fn write(root: &Node) -> String {
     let mut out = String::new();
     match root {
         Node::Map(entries) if !entries.is_empty() => write_map(entries, 0, &mut out),
+        Node::Seq(items) if !items.is_empty() => write_seq(items, 0, &mut out),
         other => {
             out.push_str(&inline(other).unwrap_or_default());
             out.push('\n');
@@ -272,13 +273,19 @@ fn plain_safe(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
         return false;
     };
-    let second_is_space = text.chars().nth(1).is_none_or(|c| c == ' ');
-    !text.starts_with(' ')
-        && !text.ends_with(' ')
+    let second_is_space = text.chars().nth(1).is_none_or(|c| c == ' ' || c == '\t');
+    // Tabs may separate words inside a plain scalar (a YAML 1.1 timestamp's date and time);
+    // other control characters cannot be in one.
+    !text.starts_with([' ', '\t'])
+        && !text.ends_with([' ', '\t'])
         && !text.ends_with(':')
         && !text.contains(": ")
+        && !text.contains(":\t")
         && !text.contains(" #")
-        && !text.chars().any(|c| c.is_control() || is_yaml_break(c))
+        && !text.contains("\t#")
+        && !text
+            .chars()
+            .any(|c| (c.is_control() && c != '\t') || is_yaml_break(c))
         && !",[]{}#&*!|>'\"%@`".contains(first)
         && !("-?:".contains(first) && second_is_space)
 }
@@ -330,13 +337,27 @@ fn double_quoted(value: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Whether some YAML schema could read this plain text as other than a string: a null, a
+    /// boolean, a number, a date.
+    fn could_be_typed(text: &str) -> bool {
+        let lower = text.to_ascii_lowercase();
+        let mut chars = text.chars();
+        let first = chars.next();
+        let second = chars.next();
+        !text.contains('\n')
+            && (["y", "n", "yes", "no", "on", "off", "true", "false"].contains(&lower.as_str())
+                || first.is_some_and(|c| c.is_ascii_digit())
+                || (first.is_some_and(|c| "+-.".contains(c))
+                    && second.is_some_and(|c| c.is_ascii_digit() || ".iInN".contains(c))))
+    }
+
     /// The value a reader sees: a plain scalar that can only be a string is a string.
     fn meaning(node: &Node) -> Node {
         match node {
             Node::Scalar { .. } if node.is_null() => Node::plain("null"),
             Node::Scalar { value, plain } => Node::Scalar {
                 value: value.clone(),
-                plain: *plain && !plain_string(value),
+                plain: *plain && could_be_typed(value),
             },
             Node::Seq(items) => Node::Seq(items.iter().map(meaning).collect()),
             Node::Map(entries) => Node::Map(
@@ -464,6 +485,24 @@ users:
             let written = write(&node);
             let read = parse(&written).unwrap().map(|n| meaning(&n));
             assert_eq!(read, Some(node), "{value:?} as {written:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Whatever a file holds, reading it ends in a tree or an error, never a panic; and a
+        /// tree read is written back so that it reads as the same values.
+        #[test]
+        fn any_text_is_read_or_refused_and_what_is_read_writes_back_the_same(
+            text in "[-:a-zA-Z0-9 \\n\\t\\[\\]{}#&*!|>'\"%@`?,.~\\\\]{0,160}"
+        ) {
+            if let Ok(Some(node)) = parse(&text) {
+                let written = write(&node);
+                let again = parse(&written);
+                proptest::prop_assert!(again.is_ok(), "{:?} wrote {:?}: {:?}", text, written, again);
+                proptest::prop_assert_eq!(again.unwrap().map(|n| meaning(&n)), Some(meaning(&node)), "{:?} wrote {:?}", text, written);
+            }
         }
     }
 }
