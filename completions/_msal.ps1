@@ -48,9 +48,11 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('obo', 'obo', [CompletionResultType]::ParameterValue, 'Exchange a user''s token for a token to a downstream API (on-behalf-of)')
             [CompletionResult]::new('managed-identity', 'managed-identity', [CompletionResultType]::ParameterValue, 'Get a token of the platform''s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed')
             [CompletionResult]::new('silent', 'silent', [CompletionResultType]::ParameterValue, 'Get a user''s token from the cache, refreshing it when needed, without interaction')
-            [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache')
+            [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache, and choose the active one (--use)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the account `silent` would use, its tenant and cached tokens (exit 3 without a usable sign-in)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove an account''s tokens from the cache')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the signed-in user''s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service''s protocol), for one COMMAND or until stopped')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Write or convert a kubeconfig user entry so that kubectl gets its token from msal')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page')
@@ -256,7 +258,7 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request (repeatable)')
             [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)')
             [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'A claims challenge (JSON) to satisfy; implies --force-refresh')
-            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Pick the account by username (needed only when the cache holds several)')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Pick the account by username (without it: the profile''s `account`, else the active account, else the only one)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pick the account by home account id')
             [CompletionResult]::new('--min-validity', '--min-validity', [CompletionResultType]::ParameterName, 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
@@ -285,6 +287,33 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
         }
         'msal;accounts' {
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Only accounts with this username')
+            [CompletionResult]::new('--use', '--use', [CompletionResultType]::ParameterName, 'Make this account (a username or home account id) the application''s active account, which `silent` and `status` use when none is named')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
+            [CompletionResult]::new('--oidc-authority', '--oidc-authority', [CompletionResultType]::ParameterName, 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'What to print on stdout: table, json or none [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'What to print on stdout: table, json or none [default: table]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]')
+            [CompletionResult]::new('--no-instance-discovery', '--no-instance-discovery', [CompletionResultType]::ParameterName, 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--encrypt-cache', '--encrypt-cache', [CompletionResultType]::ParameterName, 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msal;status' {
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'The account to show, by username (without it: the profile''s `account`, else the active account, else the only one)')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'The account to show, by home account id')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
             [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
@@ -383,6 +412,36 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'msal;kubeconfig' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope of the cluster''s token (repeatable); for AKS with Entra ID 6dae42f8-4368-4678-94ff-3960e28e3630/.default')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope of the cluster''s token (repeatable); for AKS with Entra ID 6dae42f8-4368-4678-94ff-3960e28e3630/.default')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [env: KUBECONFIG (its first file)] [default: ~/.kube/config]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user entry to write, created when missing [default: the user of --context, else of the current context]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The context whose user to convert; with --user, the context is pointed at that user')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]')
+            [CompletionResult]::new('--oidc-authority', '--oidc-authority', [CompletionResultType]::ParameterName, 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'What to print on stdout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]')
+            [CompletionResult]::new('--client-credentials', '--client-credentials', [CompletionResultType]::ParameterName, 'For a pipeline or a service principal: the entry runs `msal client-credentials` with the credential kubectl''s environment gives it (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE), and never interacts')
+            [CompletionResult]::new('--no-instance-discovery', '--no-instance-discovery', [CompletionResultType]::ParameterName, 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--encrypt-cache', '--encrypt-cache', [CompletionResultType]::ParameterName, 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'msal;doctor' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: MSAL_PROFILE]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI''s public client')
@@ -462,9 +521,11 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
             [CompletionResult]::new('obo', 'obo', [CompletionResultType]::ParameterValue, 'Exchange a user''s token for a token to a downstream API (on-behalf-of)')
             [CompletionResult]::new('managed-identity', 'managed-identity', [CompletionResultType]::ParameterValue, 'Get a token of the platform''s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed')
             [CompletionResult]::new('silent', 'silent', [CompletionResultType]::ParameterValue, 'Get a user''s token from the cache, refreshing it when needed, without interaction')
-            [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache')
+            [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List the accounts in the token cache, and choose the active one (--use)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the account `silent` would use, its tenant and cached tokens (exit 3 without a usable sign-in)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove an account''s tokens from the cache')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the signed-in user''s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service''s protocol), for one COMMAND or until stopped')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Write or convert a kubeconfig user entry so that kubectl gets its token from msal')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Show the effective settings, where each came from, and where tokens are kept')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -491,10 +552,16 @@ Register-ArgumentCompleter -Native -CommandName 'msal' -ScriptBlock {
         'msal;help;accounts' {
             break
         }
+        'msal;help;status' {
+            break
+        }
         'msal;help;logout' {
             break
         }
         'msal;help;serve' {
+            break
+        }
+        'msal;help;kubeconfig' {
             break
         }
         'msal;help;doctor' {

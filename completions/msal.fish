@@ -55,9 +55,11 @@ complete -c msal -n "__fish_msal_needs_command" -f -a "client-credentials" -d 'G
 complete -c msal -n "__fish_msal_needs_command" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
 complete -c msal -n "__fish_msal_needs_command" -f -a "managed-identity" -d 'Get a token of the platform\'s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed'
 complete -c msal -n "__fish_msal_needs_command" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
-complete -c msal -n "__fish_msal_needs_command" -f -a "accounts" -d 'List the accounts in the token cache'
+complete -c msal -n "__fish_msal_needs_command" -f -a "accounts" -d 'List the accounts in the token cache, and choose the active one (--use)'
+complete -c msal -n "__fish_msal_needs_command" -f -a "status" -d 'Show the account `silent` would use, its tenant and cached tokens (exit 3 without a usable sign-in)'
 complete -c msal -n "__fish_msal_needs_command" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
 complete -c msal -n "__fish_msal_needs_command" -f -a "serve" -d 'Serve the signed-in user\'s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service\'s protocol), for one COMMAND or until stopped'
+complete -c msal -n "__fish_msal_needs_command" -f -a "kubeconfig" -d 'Write or convert a kubeconfig user entry so that kubectl gets its token from msal'
 complete -c msal -n "__fish_msal_needs_command" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
 complete -c msal -n "__fish_msal_needs_command" -f -a "config" -d 'Show the effective settings, where each came from, and where tokens are kept'
 complete -c msal -n "__fish_msal_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
@@ -256,7 +258,7 @@ complete -c msal -n "__fish_msal_using_subcommand managed-identity" -s V -l vers
 complete -c msal -n "__fish_msal_using_subcommand silent" -s s -l scope -d 'Scope to request (repeatable)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l resource -d 'The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l claims -d 'A claims challenge (JSON) to satisfy; implies --force-refresh' -r
-complete -c msal -n "__fish_msal_using_subcommand silent" -l username -d 'Pick the account by username (needed only when the cache holds several)' -r
+complete -c msal -n "__fish_msal_using_subcommand silent" -l username -d 'Pick the account by username (without it: the profile\'s `account`, else the active account, else the only one)' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l account -d 'Pick the account by home account id' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l min-validity -d 'Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]' -r
 complete -c msal -n "__fish_msal_using_subcommand silent" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
@@ -285,6 +287,7 @@ complete -c msal -n "__fish_msal_using_subcommand silent" -l encrypt-cache -d 'E
 complete -c msal -n "__fish_msal_using_subcommand silent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand silent" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l username -d 'Only accounts with this username' -r
+complete -c msal -n "__fish_msal_using_subcommand accounts" -l use -d 'Make this account (a username or home account id) the application\'s active account, which `silent` and `status` use when none is named' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -305,6 +308,28 @@ complete -c msal -n "__fish_msal_using_subcommand accounts" -s q -l quiet -d 'On
 complete -c msal -n "__fish_msal_using_subcommand accounts" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s h -l help -d 'Print help'
 complete -c msal -n "__fish_msal_using_subcommand accounts" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand status" -l username -d 'The account to show, by username (without it: the profile\'s `account`, else the active account, else the only one)' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l account -d 'The account to show, by home account id' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand status" -s o -l output -d 'What to print on stdout: table, json or none [default: table]' -r -f -a "table\t'A table for people (`accounts`, `doctor`)'
+json\t'A JSON object with the token and its metadata'
+none\t'Nothing (warm the cache, check that a token can be had)'"
+complete -c msal -n "__fish_msal_using_subcommand status" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
+complete -c msal -n "__fish_msal_using_subcommand status" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand status" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
+complete -c msal -n "__fish_msal_using_subcommand status" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand status" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
+complete -c msal -n "__fish_msal_using_subcommand status" -s h -l help -d 'Print help'
+complete -c msal -n "__fish_msal_using_subcommand status" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand logout" -l username -d 'The account\'s username' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l account -d 'The account\'s home account id' -r
 complete -c msal -n "__fish_msal_using_subcommand logout" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
@@ -377,6 +402,36 @@ complete -c msal -n "__fish_msal_using_subcommand serve" -s q -l quiet -d 'Only 
 complete -c msal -n "__fish_msal_using_subcommand serve" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -s s -l scope -d 'Scope of the cluster\'s token (repeatable); for AKS with Entra ID 6dae42f8-4368-4678-94ff-3960e28e3630/.default' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l kubeconfig -d 'The kubeconfig file [env: KUBECONFIG (its first file)] [default: ~/.kube/config]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l user -d 'The user entry to write, created when missing [default: the user of --context, else of the current context]' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l context -d 'The context whose user to convert; with --user, the context is pointed at that user' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l tenant -d 'Tenant id or domain; shorthand for --authority {AZURE_AUTHORITY_HOST}/TENANT [env: AZURE_TENANT_ID]' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l oidc-authority -d 'A generic OpenID Connect issuer (discovery at URL/.well-known/openid-configuration) [env: MSAL_OIDC_AUTHORITY]' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l cache -d 'Token cache file [env: MSAL_CACHE] [default: <config dir>/msal/token_cache.json]' -r -F
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -s o -l output -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+json\t'A JSON object with the token and its metadata'
+env\t'`export` lines for `eval "$(msal … -o env)"`'
+header\t'An `Authorization: Bearer …` header line'
+az\t'The JSON shape of `az account get-access-token`'
+exec-credential\t'A Kubernetes client.authentication.k8s.io/v1 ExecCredential'
+none\t'Nothing (warm the cache, check that a token can be had)'
+table\t'A table for people (`accounts`, `doctor`)'"
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l timeout -d 'Seconds to wait for the identity provider on each request [default: 30]; given, it also bounds how long `msal login` waits for the sign-in (else 300)' -r
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l ca-cert -d 'Extra trusted CA certificates (PEM) for TLS; SSL_CERT_FILE is honoured too' -r -F
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l keyring -d 'Use of the OS keyring: auto (keyring, else a 0600 file with a notice), require (fail without a keyring), off (never) [env: MSAL_KEYRING]' -r -f -a "auto\t'The OS keyring when one works, else a 0600 file in the config directory'
+require\t'The OS keyring or a clear failure'
+off\t'Never the OS keyring'"
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l client-credentials -d 'For a pipeline or a service principal: the entry runs `msal client-credentials` with the credential kubectl\'s environment gives it (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE), and never interacts'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l no-instance-discovery -d 'Do not validate unfamiliar Entra hosts through instance discovery [env: MSAL_INSTANCE_DISCOVERY=false]'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -s v -l verbose -d 'More diagnostics on stderr (-v, -vv); secrets are always redacted [env: MSAL_LOG]'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -s q -l quiet -d 'Only errors on stderr'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -s h -l help -d 'Print help'
+complete -c msal -n "__fish_msal_using_subcommand kubeconfig" -s V -l version -d 'Print version'
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand doctor" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r
@@ -442,15 +497,17 @@ complete -c msal -n "__fish_msal_using_subcommand completions" -s q -l quiet -d 
 complete -c msal -n "__fish_msal_using_subcommand completions" -l encrypt-cache -d 'Encrypt the token cache file with a key kept in the OS keyring (MSAL Python and the Azure CLI can then no longer read it) [env: MSAL_ENCRYPT_CACHE; =0 decrypts it again]'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msal -n "__fish_msal_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "managed-identity" -d 'Get a token of the platform\'s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "accounts" -d 'List the accounts in the token cache'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "serve" -d 'Serve the signed-in user\'s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service\'s protocol), for one COMMAND or until stopped'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
-complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts logout serve doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "login" -d 'Sign in a user in the browser (authorization code + PKCE), or with legacy methods'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "device-code" -d 'Sign in a user on another device with a code (device authorization grant)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "client-credentials" -d 'Get an application\'s own token with its secret, certificate or federated credential'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "obo" -d 'Exchange a user\'s token for a token to a downstream API (on-behalf-of)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "managed-identity" -d 'Get a token of the platform\'s managed identity (Azure VM, App Service, Functions, Arc, Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "silent" -d 'Get a user\'s token from the cache, refreshing it when needed, without interaction'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "accounts" -d 'List the accounts in the token cache, and choose the active one (--use)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "status" -d 'Show the account `silent` would use, its tenant and cached tokens (exit 3 without a usable sign-in)'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "logout" -d 'Remove an account\'s tokens from the cache'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "serve" -d 'Serve the signed-in user\'s tokens to Azure SDKs on this machine: a loopback managed-identity endpoint (App Service\'s protocol), for one COMMAND or until stopped'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "kubeconfig" -d 'Write or convert a kubeconfig user entry so that kubectl gets its token from msal'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "doctor" -d 'Show the effective settings, where each came from, and where tokens are kept'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) or the man page'
+complete -c msal -n "__fish_msal_using_subcommand help; and not __fish_seen_subcommand_from login device-code client-credentials obo managed-identity silent accounts status logout serve kubeconfig doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

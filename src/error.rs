@@ -34,11 +34,19 @@ pub enum Error {
         /// The server's answer when it was the server that asked for interaction.
         server: Option<ServerError>,
     },
-    /// Several signed-in accounts could serve the request and none was chosen.
-    #[error("the cache holds several accounts ({}); choose one", accounts.join(", "))]
+    /// Several signed-in accounts of the application could serve the request, and none was
+    /// chosen or active.
+    #[error(
+        "the cache holds several accounts of this application ({}); choose one",
+        accounts
+            .iter()
+            .map(|c| format!("{} ({})", c.account.username, c.account.home_account_id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )]
     AccountChoiceRequired {
-        /// `username (home account id)` of each candidate.
-        accounts: Vec<String>,
+        /// The candidates, each with a selector that picks it alone.
+        accounts: Vec<crate::app::AccountChoice>,
     },
     /// The server answered, but not in a shape this tool understands.
     #[error("unexpected response from {endpoint} (HTTP {status}): {detail}")]

@@ -29,6 +29,7 @@ mod error;
 pub mod flow;
 pub mod http;
 pub mod input_file;
+pub mod kubeconfig;
 pub mod managed_identity;
 pub(crate) mod private_file;
 pub mod secret;

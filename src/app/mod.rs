@@ -11,7 +11,7 @@ mod scopes;
 mod silent;
 mod store;
 
-pub use accounts::{Account, AccountSelector};
+pub use accounts::{Account, AccountChoice, AccountSelector, ChosenBy};
 pub use confidential::{
     AssertionAudience, AssertionSettings, ClientCredentialsParameters, ConfidentialClient,
     OnBehalfOfParameters, TokenExchangeParameters,
@@ -19,7 +19,9 @@ pub use confidential::{
 pub use managed_identity::{
     ManagedIdentityClient, ManagedIdentityConfig, ManagedIdentityParameters,
 };
-pub use public::{DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient};
+pub use public::{
+    CachedToken, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient, SignInStatus,
+};
 pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};
 pub use silent::SilentParameters;
 
@@ -31,7 +33,9 @@ use crate::authority::{
     build_instance_discovery_request, check_discovered, parse_discovery_response,
     parse_instance_discovery_response,
 };
-use crate::cache::{AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot, TokenIssuer};
+use crate::cache::{
+    AccessTokenEntry, AccessTokenFilter, CacheFile, CacheSnapshot, TokenIssuer, token_tenant,
+};
 use crate::error::{Error, Result};
 use crate::flow::token_endpoint::parse_token_response;
 use crate::http::{HttpClient, HttpConfig, HttpRequest, Transport};
@@ -81,7 +85,8 @@ pub struct AuthenticationResult {
     pub expires_on: u64,
     /// The scopes the token was granted for.
     pub scopes: Vec<String>,
-    /// The tenant that issued it (the cache `realm`).
+    /// The tenant that issued it: for Entra the token's `tid` (the tenant GUID, also after a
+    /// sign-in at `organizations` or `common`), else the cache `realm`.
     pub tenant_id: String,
     /// Cache or network.
     pub source: TokenSource,
@@ -98,7 +103,11 @@ impl AuthenticationResult {
                 .to_owned(),
             expires_on: entry.expires_on(),
             scopes: entry.scopes().map(str::to_owned).collect(),
-            tenant_id: entry.realm.clone(),
+            // An empty realm is a generic provider's, whose tokens' claims are its own business.
+            tenant_id: Some(&entry.realm)
+                .filter(|realm| !realm.is_empty())
+                .and_then(|_| token_tenant(entry.secret.secret()))
+                .unwrap_or_else(|| entry.realm.clone()),
             source: TokenSource::Cache,
             account: None,
         }
@@ -111,6 +120,14 @@ impl AuthenticationResult {
 
     pub(crate) fn with_account(mut self, account: Account) -> Self {
         self.account = Some(account);
+        self
+    }
+
+    /// The tenant the cache recorded for the account in this token's realm, when it did.
+    pub(crate) fn in_tenant(mut self, tenant: Option<String>) -> Self {
+        if let Some(tenant) = tenant {
+            self.tenant_id = tenant;
+        }
         self
     }
 

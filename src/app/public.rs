@@ -6,11 +6,13 @@ use std::time::Instant;
 
 use url::Url;
 
-use super::accounts::{Account, AccountSelector, accounts_in};
+use super::accounts::{
+    Account, AccountSelector, ChosenBy, Listing, accounts_in, choose_account, interaction,
+};
 use super::scopes::decorate_scopes;
 use super::store::{Filing, Owner, no_check};
 use super::{AuthenticationResult, ClientApplication};
-use crate::cache::AccessTokenFilter;
+use crate::cache::{AccessTokenFilter, ORIGIN, RefreshTokenQuery, TokenCache, TokenIssuer};
 use crate::error::{Endpoint, Error, Result};
 use crate::flow::auth_code::{
     self, AuthorizationFlow, AuthorizationParameters, Redirect, ResponseMode,
@@ -315,17 +317,119 @@ impl PublicClient {
             .await
     }
 
-    /// The accounts in the cache, one per home account id (MSAL's `get_accounts`): those at this
-    /// authority's host, or at every host with `every_host`.
+    /// The accounts in the cache, one per home account id (MSAL's `get_accounts`): those any
+    /// application signed in at this authority's host, or at every host with `every_host`. Each
+    /// says whether it is this application's active account.
     pub fn accounts(&self, every_host: bool) -> Result<Vec<Account>> {
+        self.list(Listing {
+            every_host,
+            every_client: true,
+        })
+    }
+
+    /// The accounts this application signed in (MSAL.NET's `GetAccounts`: those it holds a
+    /// refresh token or ID token for), at this authority's host or at every host: the accounts
+    /// [`Self::acquire_token_silent`] chooses among.
+    pub fn signed_in_accounts(&self, every_host: bool) -> Result<Vec<Account>> {
+        self.list(Listing {
+            every_host,
+            every_client: false,
+        })
+    }
+
+    fn list(&self, listing: Listing) -> Result<Vec<Account>> {
         let Some(cache) = &self.app.config().token_cache else {
             return Ok(Vec::new());
         };
-        Ok(accounts_in(
-            &cache.snapshot(&AccessTokenFilter::NONE)?.accounts(),
-            &self.app,
+        Ok(accounts_in(&cache.load()?, &self.app, listing))
+    }
+
+    /// Makes the account `selector` picks among this application's (at this authority's host,
+    /// or at every host) its active account at the account's issuer: the one
+    /// [`Self::acquire_token_silent`] uses when several exist and none is named. Returns it.
+    pub fn set_active_account(
+        &self,
+        selector: &AccountSelector,
+        every_host: bool,
+    ) -> Result<Account> {
+        let Some(cache) = &self.app.config().token_cache else {
+            return Err(interaction(
+                "the token cache is disabled, so there is no signed-in account",
+            ));
+        };
+        let listing = Listing {
             every_host,
-        ))
+            every_client: false,
+        };
+        let client_id = &self.app.config().client_id;
+        cache.update(|c| {
+            let (mut account, _) =
+                choose_account(accounts_in(c, &self.app, listing), Some(selector))?;
+            let issuer = if self.app.issuer().owns(
+                &account.environment,
+                Some(&account.realm),
+                origin_of_account(c, &account).as_deref(),
+            ) {
+                self.app.issuer().clone()
+            } else {
+                TokenIssuer::of_entry(
+                    &account.environment,
+                    origin_of_account(c, &account).as_deref(),
+                )
+            };
+            c.set_active_account(&account.home_account_id, client_id, &issuer);
+            account.active = true;
+            Ok(account)
+        })?
+    }
+
+    /// What a silent request would work with, without making one: the account it would use
+    /// (`selector`'s, else the active one, else the only one), the access tokens cached for it
+    /// and whether a refresh token is held. Reads the cache only.
+    pub fn sign_in_status(&self, selector: Option<&AccountSelector>) -> Result<SignInStatus> {
+        let Some(cache) = &self.app.config().token_cache else {
+            return Err(interaction(
+                "the token cache is disabled, so there is no signed-in account",
+            ));
+        };
+        let all = cache.load()?;
+        let (account, chosen_by) =
+            choose_account(accounts_in(&all, &self.app, Listing::OWN), selector)?;
+        let client_id = &self.app.config().client_id;
+        let issuer = self.app.issuer();
+        let refresh_token = !all
+            .find_refresh_tokens(&RefreshTokenQuery {
+                client_id,
+                issuer,
+                home_account_id: &account.home_account_id,
+                family_id: None,
+            })
+            .is_empty();
+        let now = super::now();
+        let mut access_tokens: Vec<CachedToken> = all
+            .access_tokens_of(&account.home_account_id, client_id, issuer)
+            .into_iter()
+            .map(|at| {
+                let tenant_id = all
+                    .find_account(&account.home_account_id, issuer, &at.realm)
+                    .and_then(|entry| all.account_tenant(entry))
+                    .unwrap_or_else(|| AuthenticationResult::from_cache(at).tenant_id);
+                CachedToken {
+                    scopes: at.scopes().map(str::to_owned).collect(),
+                    realm: at.realm.clone(),
+                    tenant_id,
+                    expires_on: at.expires_on(),
+                    expired: at.expires_on() <= now,
+                }
+            })
+            .collect();
+        access_tokens.sort_by(|a, b| (&a.scopes, a.expires_on).cmp(&(&b.scopes, b.expires_on)));
+        Ok(SignInStatus {
+            account,
+            chosen_by,
+            access_tokens,
+            refresh_token,
+        })
     }
 
     /// Removes accounts' tokens (MSAL's `remove_account`): those `selector` picks (all when
@@ -342,8 +446,12 @@ impl PublicClient {
         // At this authority: its issuer's entries only. At every host: every entry of the
         // accounts chosen, wherever it was issued.
         let issuer = (!every_host).then(|| self.app.issuer());
+        let listing = Listing {
+            every_host,
+            every_client: true,
+        };
         let removed = cache.update(|c| {
-            let chosen: Vec<Account> = accounts_in(&c.accounts(), &self.app, every_host)
+            let chosen: Vec<Account> = accounts_in(c, &self.app, listing)
                 .into_iter()
                 .filter(|a| selector.is_none_or(|s| s.matches(a)))
                 .collect();
@@ -354,4 +462,48 @@ impl PublicClient {
         })?;
         Ok(removed)
     }
+}
+
+/// The origin recorded in the entry `account` was listed from.
+fn origin_of_account(cache: &TokenCache, account: &Account) -> Option<String> {
+    cache
+        .accounts()
+        .into_iter()
+        .find(|e| {
+            e.home_account_id.as_deref() == Some(account.home_account_id.as_str())
+                && e.environment == account.environment
+                && e.realm == account.realm
+        })
+        .and_then(|e| e.extra.get(ORIGIN))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// An access token the cache holds for an account, as [`PublicClient::sign_in_status`] reports
+/// it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CachedToken {
+    /// The scopes it was granted for.
+    pub scopes: Vec<String>,
+    /// The cache realm it was issued at.
+    pub realm: String,
+    /// The tenant it was issued in (see [`AuthenticationResult::tenant_id`]).
+    pub tenant_id: String,
+    /// Expiry, epoch seconds.
+    pub expires_on: u64,
+    /// Whether it had expired when the cache was read.
+    pub expired: bool,
+}
+
+/// What [`PublicClient::sign_in_status`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInStatus {
+    /// The account a silent request would use.
+    pub account: Account,
+    /// Why that one.
+    pub chosen_by: ChosenBy,
+    /// The application's access tokens for it at this issuer, in every realm.
+    pub access_tokens: Vec<CachedToken>,
+    /// Whether the cache holds a refresh token of the application for it.
+    pub refresh_token: bool,
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::accounts::{AccountSelector, accounts_in, choose_account, interaction};
+use super::accounts::{AccountSelector, Listing, accounts_in, choose_account, interaction};
 use super::lookup::{CacheLookup, fall_back};
 use super::scopes::{decorate_scopes, resource_scopes};
 use super::store::{Filing, Owner, no_check};
@@ -19,7 +19,7 @@ use crate::flow::token_endpoint::Grant;
 pub struct SilentParameters {
     /// Scopes.
     pub scopes: Vec<String>,
-    /// Which account; required only when the cache holds several.
+    /// Which account; without one, the application's active account, else its only one.
     pub account: Option<AccountSelector>,
     /// Refresh even if the access token is valid.
     pub force_refresh: bool,
@@ -46,12 +46,20 @@ impl PublicClient {
         };
         let scopes = resource_scopes(&params.scopes);
         let snapshot = cache.snapshot(&app.filter(&scopes))?;
-        let account = choose_account(
-            accounts_in(&snapshot.accounts(), app, false),
+        let (account, chosen) = choose_account(
+            accounts_in(snapshot.without_other_access_tokens(), app, Listing::OWN),
             params.account.as_ref(),
         )?;
+        if chosen == super::ChosenBy::Active {
+            log::info!("using the active account, {}", account.display_name());
+        }
         let endpoints = app.endpoints().await?;
         let realm = app.realm(&endpoints);
+        // The tenant the account's tokens in this realm were issued in, as the cache recorded it.
+        let tenant = snapshot
+            .without_other_access_tokens()
+            .find_account(&account.home_account_id, app.issuer(), &realm)
+            .and_then(|entry| snapshot.without_other_access_tokens().account_tenant(entry));
         let now = now();
         let min_validity = params.min_validity.as_secs();
 
@@ -71,9 +79,11 @@ impl PublicClient {
         let fallback = match lookup {
             CacheLookup::Hit(cached) => {
                 log::info!("serving the access token from the cache");
-                return Ok(cached.with_account(account));
+                return Ok(cached.with_account(account).in_tenant(tenant));
             }
-            other => other.fallback().map(|f| f.with_account(account.clone())),
+            other => other
+                .fallback()
+                .map(|f| f.with_account(account.clone()).in_tenant(tenant.clone())),
         };
 
         // Refresh under the cache lock, so no other msal process spends the same refresh token
@@ -87,7 +97,7 @@ impl PublicClient {
                 CacheLookup::of(current.find_access_token(&query, now), now, min_validity)
         {
             log::info!("another msal process refreshed the token meanwhile; using it");
-            return Ok(cached.with_account(account));
+            return Ok(cached.with_account(account).in_tenant(tenant));
         }
         let refresh_tokens: Vec<RefreshTokenEntry> = current
             .find_refresh_tokens(&RefreshTokenQuery {

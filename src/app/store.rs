@@ -6,7 +6,9 @@ use super::accounts::{Account, account_authority};
 use super::scopes::{resource_scopes, split_scopes};
 use super::{AuthenticationResult, ClientApplication, now};
 use crate::authority::Endpoints;
-use crate::cache::{LockedCacheFile, RefreshTokenEntry, TokenCache, TokenEvent};
+use crate::cache::{
+    LockedCacheFile, RefreshTokenEntry, TokenCache, TokenEvent, plausible_tenant, token_tenant,
+};
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::token::{IdTokenClaims, TokenResponse};
@@ -127,8 +129,17 @@ impl ClientApplication {
             Owner::Refreshed { locked, used } => Some((locked, used)),
             _ => None,
         };
+        // The last sign-in of an application at an issuer becomes its active account.
+        let signed_in = match filing.owner {
+            Owner::NamedUser => home_account_id.as_deref(),
+            _ => None,
+        };
+        let made_active = signed_in.is_some();
         let write = |cache: &mut TokenCache| {
             cache.add(&event, now);
+            if let Some(home_account_id) = signed_in {
+                cache.set_active_account(home_account_id, &config.client_id, self.issuer());
+            }
             // A rotated refresh token replaces the one used (MSAL's `update_rt`), so a spent
             // token is never tried again; `add` also keyed it by the granted scopes.
             if let (Some((_, used)), Some(rotated)) = (refreshed, &response.refresh_token) {
@@ -148,6 +159,17 @@ impl ClientApplication {
             }
         }
 
+        // The tenant the token was issued in (Entra's `tid`: the ID token's, else the access
+        // token's), which the realm does not say after a sign-in at `organizations`.
+        let tenant_id = Some(())
+            .filter(|()| self.issuer().fixed_realm().is_none())
+            .and_then(|()| {
+                claims
+                    .and_then(|c| c.tid.clone())
+                    .filter(|t| plausible_tenant(t))
+                    .or_else(|| token_tenant(response.access_token.secret()))
+            })
+            .unwrap_or_else(|| realm.clone());
         let account = match filing.owner {
             Owner::NamedUser | Owner::Refreshed { .. } => home_account_id.map(|home_account_id| {
                 let issuer = self.issuer();
@@ -169,15 +191,17 @@ impl ClientApplication {
                     ),
                     home_account_id,
                     environment: issuer.environment().to_owned(),
-                    tenant: realm.clone(),
+                    tenant: tenant_id.clone(),
+                    realm: realm.clone(),
                     account_source: None,
                     name: claims.and_then(|c| c.name.clone()),
                     email: claims.and_then(|c| c.email.clone()),
+                    active: made_active,
                 }
             }),
             Owner::App | Owner::Assertion(_) => None,
         };
-        let mut result = AuthenticationResult::from_response(response, granted, realm, now);
+        let mut result = AuthenticationResult::from_response(response, granted, tenant_id, now);
         result.account = account;
         Ok(result)
     }

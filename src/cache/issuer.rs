@@ -79,6 +79,18 @@ impl TokenIssuer {
         }
     }
 
+    /// The issuer of an entry with this `environment` and recorded `origin`, for entries found
+    /// outside the configured authority: a generic provider's `environment` is its issuer URL;
+    /// anything else is Entra-shaped.
+    pub fn of_entry(environment: &str, origin: Option<&str>) -> Self {
+        let origin = origin.unwrap_or_default();
+        if environment.contains("://") {
+            Self::openid(environment, origin)
+        } else {
+            Self::entra(origin, environment)
+        }
+    }
+
     /// The `environment` entries of this issuer are written with.
     pub fn environment(&self) -> &str {
         &self.environment

@@ -13,6 +13,7 @@
 //! `Value` tree cost several times both. Each entry type's fields are declared once
 //! (`schema.rs`, `cache_entry!`), and the reader and writer are built from that declaration.
 
+mod accounts;
 mod encryption;
 mod file;
 mod issuer;
@@ -29,6 +30,7 @@ use std::cmp::Reverse;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use accounts::{ACTIVE_FOR, TENANT_ID, plausible_tenant, token_tenant};
 pub use encryption::{
     CacheEncryption, CacheKey, CacheKeyError, CacheKeySource, EncryptionPolicy, KeyFormatError,
 };
@@ -421,9 +423,15 @@ impl TokenCache {
                 .unwrap_or_default();
             // Other names `--username` may choose the account by (MSAL Node keeps `name` too).
             let mut account_extra = tag(false);
+            // The tenant the token was issued in, where the realm does not say it
+            // (`organizations`, `common`); Entra's claim, meaningless at other providers.
+            let tenant = claims
+                .and_then(|c| c.tid.as_deref())
+                .filter(|t| event.issuer.fixed_realm().is_none() && plausible_tenant(t));
             for (field, value) in [
                 ("name", claims.and_then(|c| c.name.as_deref())),
                 ("email", claims.and_then(|c| c.email.as_deref())),
+                (TENANT_ID, tenant),
             ] {
                 if let Some(value) = value {
                     account_extra.insert(field.to_owned(), value.into());
@@ -434,7 +442,7 @@ impl TokenCache {
             } else {
                 "MSSTS"
             };
-            let entry = AccountEntry {
+            let mut entry = AccountEntry {
                 home_account_id: Some(home_account_id.clone()),
                 environment: environment.to_owned(),
                 realm: realm.to_owned(),
@@ -447,8 +455,11 @@ impl TokenCache {
                 extra: account_extra,
             };
             let key = entry.key();
-            let keep_existing = claims.is_none() && self.sections.accounts.contains_key(&key);
-            if !keep_existing {
+            let existing = self.sections.accounts.get(&key);
+            if let Some(old) = existing {
+                accounts::carry_over(old, &mut entry);
+            }
+            if claims.is_some() || existing.is_none() {
                 self.sections.accounts.insert(key, entry);
             }
 
@@ -464,7 +475,9 @@ impl TokenCache {
                     environment: environment.to_owned(),
                     realm: realm.to_owned(),
                     client_id: event.client_id.to_owned(),
-                    extra: tag(false),
+                    // An ID token got on behalf of an assertion is not a sign-in of this
+                    // client (see `clients_of_account`).
+                    extra: tag(true),
                 };
                 self.sections.id_tokens.insert(entry.key(), entry);
             }

@@ -131,6 +131,12 @@ impl CacheSnapshot {
         self.cache.accounts()
     }
 
+    /// The cache as read, but for the access tokens the filter dropped: every account, refresh
+    /// token and ID token is there, for questions about accounts.
+    pub fn without_other_access_tokens(&self) -> &TokenCache {
+        &self.cache
+    }
+
     /// Whether every access token `query` can match was kept.
     fn covers(&self, query: &AccessTokenQuery<'_>) -> bool {
         let covered = query.client_id == self.client_id

@@ -52,13 +52,18 @@ pub enum Command {
     ManagedIdentity(commands::managed_identity::ManagedIdentityArgs),
     /// Get a user's token from the cache, refreshing it when needed, without interaction.
     Silent(commands::silent::SilentArgs),
-    /// List the accounts in the token cache.
+    /// List the accounts in the token cache, and choose the active one (--use).
     Accounts(commands::accounts::AccountsArgs),
+    /// Show the account `silent` would use, its tenant and cached tokens (exit 3 without a
+    /// usable sign-in).
+    Status(commands::status::StatusArgs),
     /// Remove an account's tokens from the cache.
     Logout(commands::logout::LogoutArgs),
     /// Serve the signed-in user's tokens to Azure SDKs on this machine: a loopback managed-identity
     /// endpoint (App Service's protocol), for one COMMAND or until stopped.
     Serve(commands::serve::ServeArgs),
+    /// Write or convert a kubeconfig user entry so that kubectl gets its token from msal.
+    Kubeconfig(commands::kubeconfig::KubeconfigArgs),
     /// Show the effective settings, where each came from, and where tokens are kept.
     #[command(visible_alias = "config")]
     Doctor(commands::doctor::DoctorArgs),
@@ -76,6 +81,8 @@ impl Command {
             Self::Obo(_) => "obo",
             Self::ManagedIdentity(_) => "managed-identity",
             Self::Serve(_) => "serve",
+            Self::Status(_) => "status",
+            Self::Kubeconfig(_) => "kubeconfig",
             Self::Silent(_) => "silent",
             Self::Accounts(_) => "accounts",
             Self::Logout(_) => "logout",
@@ -100,11 +107,11 @@ const TOKEN_FORMATS: &[OutputFormat] = &[
 pub fn output_formats(command: &str) -> (&'static [OutputFormat], OutputFormat) {
     use OutputFormat::{Json, None, Table, Token};
     match command {
-        "accounts" | "doctor" => (&[Table, Json, None], Table),
+        "accounts" | "doctor" | "status" => (&[Table, Json, None], Table),
         // What was removed goes to stderr.
         "logout" => (&[Json, None], None),
         // These print what they print: completions, man pages, the two export lines.
-        "completions" | "serve" => (&[], Token),
+        "completions" | "serve" | "kubeconfig" => (&[], Token),
         _ => (TOKEN_FORMATS, Token),
     }
 }

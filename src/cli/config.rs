@@ -12,6 +12,7 @@
 //! tenant = "contoso.onmicrosoft.com"
 //! client_id = "00000000-0000-0000-0000-000000000000"
 //! scopes = ["https://graph.microsoft.com/.default"]
+//! account = "alice@contoso.com"
 //! client_secret_file = "/run/secrets/msal"
 //! output = "json"
 //! ```
@@ -55,6 +56,9 @@ pub struct Profile {
     pub instance_discovery: Option<bool>,
     /// Scopes used when a command gets no `--scope`.
     pub scopes: Option<Vec<String>>,
+    /// The account `silent` and `status` use when none is named (a username or home account
+    /// id), before the application's active account.
+    pub account: Option<String>,
     /// Output format.
     pub output: Option<String>,
     /// Token cache file.

@@ -52,6 +52,11 @@ pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN
 /// (`/var/opt/azcmagent/tokens`): for an agent installed elsewhere, or a stand-in endpoint.
 pub const MSAL_ARC_KEY_DIR: &str = "MSAL_ARC_KEY_DIR";
 
+/// The kubeconfig files kubectl reads (`:`-separated; `msal kubeconfig` writes the first).
+pub const KUBECONFIG: &str = "KUBECONFIG";
+/// What kubectl tells an exec credential plugin, e.g. whether it may interact with the user.
+pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+
 /// The variables platforms set for their managed-identity endpoints (see
 /// `msal::managed_identity::detect`).
 pub use msal::managed_identity::detect::{
@@ -108,6 +113,8 @@ const ALL: &[&str] = &[
     MSI_ENDPOINT,
     MSI_SECRET,
     AZURE_POD_IDENTITY_AUTHORITY_HOST,
+    KUBECONFIG,
+    KUBERNETES_EXEC_INFO,
 ];
 
 /// A snapshot of the variables above. Empty values count as unset, as in azure-identity.

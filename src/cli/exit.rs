@@ -13,10 +13,12 @@
 use std::ffi::OsString;
 use std::io::Write as _;
 
+use msal::app::AccountSelector;
 use msal::authority::AuthorityError;
 use msal::cache::CacheError;
 use msal::flow::loopback::LoopbackError;
 use msal::http::{CertificateProblem, HttpError};
+use msal::kubeconfig::KubeconfigError;
 use msal::managed_identity::ManagedIdentityError;
 use msal::secret_store::KeyringError;
 use msal::{Endpoint, Error, ServerError};
@@ -139,6 +141,9 @@ pub fn code(error: &anyhow::Error) -> u8 {
         }
         if let Some(failed) = cause.downcast_ref::<CannotRun>() {
             return failed.code;
+        }
+        if let Some(KubeconfigError::NoTarget { .. }) = cause.downcast_ref() {
+            return USAGE;
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
@@ -459,6 +464,25 @@ fn managed_identity_hint(error: &ManagedIdentityError) -> Option<String> {
     }
 }
 
+/// The command-line option that picks an account as `selector` does.
+fn selector_option(selector: &AccountSelector) -> String {
+    match selector {
+        AccountSelector::Username(name) | AccountSelector::UsernameOrId(name) => {
+            format!("--username {}", shell_word(name))
+        }
+        AccountSelector::HomeAccountId(id) => format!("--account {}", shell_word(id)),
+    }
+}
+
+/// The name or id a selector picks by, as `msal accounts --use` takes it.
+fn selector_value(selector: &AccountSelector) -> String {
+    match selector {
+        AccountSelector::Username(text)
+        | AccountSelector::UsernameOrId(text)
+        | AccountSelector::HomeAccountId(text) => text.clone(),
+    }
+}
+
 /// A value as one word for a POSIX shell: as it is when nothing in it is special, else quoted.
 fn shell_word(value: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
@@ -474,13 +498,32 @@ fn shell_word(value: &str) -> String {
 fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<String> {
     let mut hints = Vec::new();
     let library = find(error, |_| None::<&Error>);
-    if matches!(library, Some(Error::AccountChoiceRequired { .. })) {
-        hints.push("choose one with --username or --account (`msal accounts` lists them)".into());
+    if let Some(Error::AccountChoiceRequired { accounts }) = library {
+        // Each option shown picks its account alone (a username two accounts answer to is
+        // replaced by the account id), so any of them resolves the choice.
+        let options: Vec<String> = accounts
+            .iter()
+            .map(|c| selector_option(&c.selector))
+            .collect();
+        hints.push(format!("choose one with {}", options.join(" or ")));
+        if let Some(first) = accounts.first() {
+            hints.push(format!(
+                "or make one this application's active account, used when none is named: \
+                 `msal accounts --use {}`",
+                shell_word(&selector_value(&first.selector))
+            ));
+        }
     } else if error.chain().any(|c| c.is::<NoSuchAccount>()) {
         hints.push("`msal accounts` lists the accounts in the cache".into());
     } else if code == INTERACTION_REQUIRED {
         hints.push(
             "sign in with `msal login` (or `msal device-code`) using the same --scope".into(),
+        );
+    }
+    if let Some(KubeconfigError::NoTarget { .. }) = find(error, |_| None::<&KubeconfigError>) {
+        hints.push(
+            "name the user entry with --user NAME (with --context NAME to point a context at it)"
+                .into(),
         );
     }
     match library {
@@ -641,6 +684,24 @@ mod tests {
 
     use super::*;
 
+    fn choice(username: &str, selector: AccountSelector) -> msal::app::AccountChoice {
+        msal::app::AccountChoice {
+            account: msal::app::Account {
+                username: username.into(),
+                home_account_id: "id".into(),
+                environment: "login.microsoftonline.com".into(),
+                tenant: "t".into(),
+                realm: "organizations".into(),
+                authority: "https://login.microsoftonline.com/organizations".into(),
+                account_source: None,
+                name: None,
+                email: None,
+                active: false,
+            },
+            selector,
+        }
+    }
+
     fn server(value: serde_json::Value) -> ServerError {
         let mut error: ServerError = serde_json::from_value(value).unwrap();
         error.status = 400;
@@ -729,11 +790,17 @@ mod tests {
             (
                 "several accounts",
                 Error::AccountChoiceRequired {
-                    accounts: vec!["a".into(), "b".into()],
+                    accounts: vec![
+                        choice("ada@x", AccountSelector::Username("ada@x".into())),
+                        choice("ada@x", AccountSelector::HomeAccountId("2.t".into())),
+                    ],
                 }
                 .into(),
                 INTERACTION_REQUIRED,
-                vec!["--username or --account"],
+                vec![
+                    "choose one with --username ada@x or --account 2.t",
+                    "`msal accounts --use ada@x`",
+                ],
             ),
             (
                 "wrong client secret",

@@ -105,6 +105,8 @@ fn run(cli: Cli, env: Env, errors_as: &mut OutputFormat) -> anyhow::Result<()> {
             Command::ManagedIdentity(args) => commands::managed_identity::run(args, &context).await,
             Command::Silent(args) => commands::silent::run(args, &context).await,
             Command::Accounts(args) => commands::accounts::run(args, &context).await,
+            Command::Status(args) => commands::status::run(args, &context).await,
+            Command::Kubeconfig(args) => commands::kubeconfig::run(args, &context).await,
             Command::Logout(args) => commands::logout::run(args, &context).await,
             Command::Serve(args) => commands::serve::run(args, &context).await,
             Command::Doctor(args) => commands::doctor::run(args, &context).await,

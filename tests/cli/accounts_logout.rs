@@ -54,7 +54,12 @@ fn accounts_as_json() {
         assert_eq!(entry["username"], user.username.as_str());
         assert_eq!(entry["home_account_id"], user.home_account_id());
         assert_eq!(entry["environment"], "127.0.0.1");
-        assert_eq!(entry["tenant"], "organizations");
+        assert_eq!(
+            entry["tenant"],
+            user.tid.as_str(),
+            "the tenant that issued the token"
+        );
+        assert_eq!(entry["realm"], "organizations");
         assert_eq!(entry["authority"], format!("{org}"), "scheme and port kept");
         assert_eq!(entry["account_source"], "authorization_code");
     }

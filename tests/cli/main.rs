@@ -33,6 +33,7 @@
 mod support;
 
 mod accounts_logout;
+mod active_account;
 mod authority;
 mod cache;
 mod client_credentials;
@@ -47,8 +48,10 @@ mod hostile;
 mod interop;
 mod json_shapes;
 mod keyring;
+mod kubeconfig;
 mod login;
 mod managed_identity;
+mod min_validity;
 mod obo;
 mod oidc;
 mod output;
@@ -60,5 +63,7 @@ mod secrets;
 mod serve;
 mod shared_cache;
 mod silent;
+mod status;
+mod tenant;
 mod terminal;
 mod token_identity;

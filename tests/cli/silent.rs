@@ -175,7 +175,7 @@ fn a_claims_challenge_exits_3_and_shows_the_claims_to_pass() {
 }
 
 #[test]
-fn with_accounts_of_two_tenants_the_user_must_choose() {
+fn with_accounts_of_two_tenants_the_active_one_serves_unless_one_is_chosen() {
     let fx = UserFx::new();
     let org = fx.idp.authority("organizations");
     fx.sign_in_at(&org, ALICE);
@@ -190,18 +190,8 @@ fn with_accounts_of_two_tenants_the_user_must_choose() {
             .args(["--scope", SCOPE, "-o", "token"])
     };
 
-    let run = silent().run();
-    run.assert_code(3)
-        .assert_stderr_has(ALICE)
-        .assert_stderr_has(CAROL)
-        .assert_stderr_has("--username");
-    assert!(run.stdout.is_empty());
-    assert!(
-        !run.stderr.contains("msal login"),
-        "choosing needs no new sign-in: {}",
-        run.stderr
-    );
-
+    // The last sign-in is the active account (tests/cli/active_account.rs has the rest).
+    assert_prints(&silent().run(), &carol_token);
     assert_prints(&silent().args(["--username", CAROL]).run(), &carol_token);
     assert_prints(
         &silent()

@@ -797,3 +797,42 @@ fn system_assigned_managed_identity_entries_keep_their_null_client_id() {
         json!({ "client_id": null, "environment": "localhost" })
     );
 }
+
+#[test]
+fn the_active_account_is_per_client_and_outlives_another_clients_sign_in() {
+    let mut cache = TokenCache::new();
+    add_user(&mut cache, "uid-1", CLIENT, None, 1000);
+    add_user(&mut cache, "uid-2", CLIENT, None, 1000);
+    assert_eq!(cache.active_account(CLIENT, entra()), None);
+    assert!(cache.set_active_account("uid-1.utid", CLIENT, entra()));
+    assert!(cache.set_active_account("uid-2.utid", "other-client", entra()));
+    assert_eq!(cache.active_account(CLIENT, entra()), Some("uid-1.utid"));
+    // A sign-in of uid-1 with another client replaces its entry, and keeps CLIENT's mark.
+    add_user(&mut cache, "uid-1", "other-client", None, 2000);
+    assert_eq!(cache.active_account(CLIENT, entra()), Some("uid-1.utid"));
+    assert_eq!(
+        cache.active_account("other-client", entra()),
+        Some("uid-2.utid")
+    );
+    cache.set_active_account("uid-1.utid", "other-client", entra());
+    assert_eq!(
+        cache.active_account("other-client", entra()),
+        Some("uid-1.utid")
+    );
+    assert_eq!(cache.active_account(CLIENT, entra()), Some("uid-1.utid"));
+    // Whose accounts they are, from their tokens.
+    assert_eq!(
+        cache.clients_of_account("uid-2.utid", entra()),
+        Some(vec![CLIENT])
+    );
+    assert_eq!(
+        cache
+            .clients_of_account("uid-1.utid", entra())
+            .map(|c| c.len()),
+        Some(2)
+    );
+    assert_eq!(cache.clients_of_account("nobody", entra()), None);
+    // Removing the account removes its marks with it.
+    cache.remove_account("uid-1.utid", None);
+    assert_eq!(cache.active_account(CLIENT, entra()), None);
+}

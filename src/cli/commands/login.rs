@@ -87,6 +87,31 @@ pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
     user::finish_sign_in(&result, context)
 }
 
+/// An interactive sign-in with `msal login`'s defaults (the browser when there is one, else the
+/// URL to open and a paste prompt), for `silent`'s fallback when kubectl lets its plugin
+/// interact with the user.
+pub async fn sign_in_interactively(
+    client: &PublicClient,
+    scopes: Vec<String>,
+    context: &Context,
+) -> anyhow::Result<AuthenticationResult> {
+    let defaults = LoginArgs {
+        scopes: Vec::new(),
+        resource: None,
+        extra_scope: Vec::new(),
+        no_browser: false,
+        port: None,
+        login_hint: None,
+        domain_hint: None,
+        prompt: None,
+        claims: None,
+        username: None,
+        password_stdin: false,
+        refresh_token_file: None,
+    };
+    interactive(client, &defaults, scopes, context).await
+}
+
 async fn interactive(
     client: &PublicClient,
     args: &LoginArgs,

@@ -58,6 +58,7 @@ pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
             let named = match selector {
                 AccountSelector::Username(name) => format!("--username {name}"),
                 AccountSelector::HomeAccountId(id) => format!("--account {id}"),
+                AccountSelector::UsernameOrId(text) => text.clone(),
             };
             let place = if every_host {
                 String::new()

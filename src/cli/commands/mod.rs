@@ -7,12 +7,14 @@ pub mod completions;
 mod confidential;
 pub mod device_code;
 pub mod doctor;
+pub mod kubeconfig;
 pub mod login;
 pub mod logout;
 pub mod managed_identity;
 pub mod obo;
 pub mod serve;
 pub mod silent;
+pub mod status;
 mod user;
 
 use msal::authority::AuthorityKind;

@@ -3,12 +3,14 @@
 use std::time::Duration;
 
 use clap::Args;
-use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
+use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters, TokenSource};
 
 use super::user;
 use crate::cli::Context;
-use crate::cli::args::TokenArgs;
+use crate::cli::args::{OutputFormat, TokenArgs};
+use crate::cli::env;
 use crate::cli::exit::UsageError;
+use crate::cli::status::status;
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]
@@ -16,7 +18,8 @@ pub struct SilentArgs {
     /// The token asked for.
     #[command(flatten)]
     pub token: TokenArgs,
-    /// Pick the account by username (needed only when the cache holds several)
+    /// Pick the account by username (without it: the profile's `account`, else the active
+    /// account, else the only one)
     #[arg(long, value_name = "USERNAME", conflicts_with = "account")]
     pub username: Option<String>,
     /// Pick the account by home account id
@@ -44,15 +47,53 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
     super::check_claims(args.token.claims.as_deref())?;
     let client = user::public_client(context);
     let params = SilentParameters {
-        scopes,
-        account: selector(args.username, args.account),
+        scopes: scopes.clone(),
+        account: selector(args.username, args.account)
+            .or_else(|| profile_account(&context.settings)),
         force_refresh: args.token.force_refresh,
         claims: args.token.claims,
         min_validity,
     };
-    let result = client.acquire_token_silent(&params).await?;
+    let result = match client.acquire_token_silent(&params).await {
+        // kubectl on a terminal lets its exec plugin sign the user in (`interactiveMode:
+        // IfAvailable`, and `spec.interactive` in KUBERNETES_EXEC_INFO): do that rather than
+        // fail, as kubelogin does. A choice among accounts still needs the user's word.
+        Err(error @ msal::Error::InteractionRequired { .. })
+            if kubectl_lets_us_interact(context) =>
+        {
+            status!("{error}; signing in for kubectl");
+            let result = super::login::sign_in_interactively(&client, scopes, context).await?;
+            return super::user::finish_sign_in(&result, context);
+        }
+        other => other?,
+    };
+    // A token that is fresh from the provider and still too short-lived for --min-validity will
+    // be refreshed again by every run: say so once, rather than hammer the provider silently.
+    if let Some(asked) = &args.min_validity
+        && result.source == TokenSource::IdentityProvider
+        && result.expires_in() <= min_validity.as_secs()
+    {
+        log::warn!(
+            "the identity provider issued a token valid for {}, which cannot meet \
+             --min-validity {}: every run will ask it for a new token; choose a --min-validity \
+             shorter than the tokens it issues",
+            human_duration(result.expires_in()),
+            asked.trim()
+        );
+    }
     context.printer.token(&result)?;
     Ok(())
+}
+
+/// Whether this run is kubectl's exec credential plugin, and kubectl said it may interact with
+/// the user (it runs on a terminal and the kubeconfig allows it).
+fn kubectl_lets_us_interact(context: &Context) -> bool {
+    context.settings.output == OutputFormat::ExecCredential
+        && context
+            .env
+            .get(env::KUBERNETES_EXEC_INFO)
+            .and_then(|info| serde_json::from_str::<serde_json::Value>(info).ok())
+            .is_some_and(|info| info["spec"]["interactive"] == true)
 }
 
 /// `--username` or `--account` as a selector.
@@ -60,6 +101,32 @@ pub fn selector(username: Option<String>, account: Option<String>) -> Option<Acc
     username
         .map(AccountSelector::Username)
         .or(account.map(AccountSelector::HomeAccountId))
+}
+
+/// The profile's `account`, a username or a home account id.
+pub fn profile_account(settings: &crate::cli::settings::Settings) -> Option<AccountSelector> {
+    settings
+        .config
+        .profile
+        .account
+        .clone()
+        .map(AccountSelector::UsernameOrId)
+}
+
+/// `3600` seconds as `1h`, `5400` as `1h30m`, `59` as `59s`.
+pub fn human_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut text = String::new();
+    if h > 0 {
+        text.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        text.push_str(&format!("{m}m"));
+    }
+    if s > 0 && h == 0 || text.is_empty() {
+        text.push_str(&format!("{s}s"));
+    }
+    text
 }
 
 /// `600`, `90s`, `10m`, `1h`, `1h30m`.
@@ -106,5 +173,14 @@ mod tests {
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("10m5").is_err());
+    }
+
+    #[test]
+    fn shows_durations() {
+        assert_eq!(human_duration(3600), "1h");
+        assert_eq!(human_duration(5400), "1h30m");
+        assert_eq!(human_duration(3599), "59m59s");
+        assert_eq!(human_duration(3661), "1h1m");
+        assert_eq!(human_duration(0), "0s");
     }
 }

@@ -289,6 +289,8 @@ pub struct IssuedToken {
     pub tenant_id: String,
     /// For which scope.
     pub scope: String,
+    /// Its lifetime in seconds, as the answer said.
+    pub expires_in: u64,
     /// The grant that produced it (`client_credentials`, `authorization_code`, …).
     pub grant_type: String,
     /// The user it was issued for (user flows only).

@@ -74,6 +74,7 @@ pub(in crate::support::idp) fn client_credentials_grant(
         client_id: ctx.client_id.clone(),
         tenant_id: ctx.tenant_id.clone(),
         scope: scopes[0].to_owned(),
+        expires_in: lifetime,
         grant_type: "client_credentials".to_owned(),
         username: None,
         refresh_token: None,

@@ -122,6 +122,7 @@ fn issue_user_tokens(
         client_id: ctx.client_id.clone(),
         tenant_id: user.tid.clone(),
         scope: granted.join(" "),
+        expires_in: lifetime,
         grant_type,
         username: Some(user.username.clone()),
         refresh_token: refresh_token.clone(),
