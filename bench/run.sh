@@ -40,8 +40,12 @@ if ! command -v hyperfine >/dev/null; then
         die "hyperfine is missing: sudo apt-get install -y hyperfine (or cargo install hyperfine), or rerun with BENCH_INSTALL=1"
     fi
 fi
+# The tests' virtual environment (.ci/run makes it) has MSAL Python: use it when it is there.
+if [[ -x $root/.venv/bin/python3 ]]; then
+    PATH="$root/.venv/bin:$PATH"
+fi
 python3 -c 'import msal, cryptography' 2>/dev/null \
-    || die "python3 needs MSAL Python and cryptography: pip install msal"
+    || die "python3 needs MSAL Python and cryptography: .ci/run's .venv has them, or pip install msal"
 hf_shell=(-N)   # no intermediate shell (hyperfine >= 1.13); older ones subtract a shell's start-up
 if ! hyperfine -N --runs 1 true >/dev/null 2>&1; then
     echo "bench: this hyperfine has no -N; timing through a shell instead (upgrade for cleaner numbers)" >&2
