@@ -17,6 +17,7 @@ use crate::flow::auth_code::{
 };
 use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
+use crate::flow::redirect_uri::RedirectUri;
 use crate::flow::token_endpoint::{Grant, TokenRequest};
 use crate::flow::{password, refresh};
 use crate::http::HttpRequest;
@@ -37,8 +38,12 @@ pub struct InteractiveParameters {
     pub prompt: Option<String>,
     /// A claims challenge.
     pub claims: Option<String>,
-    /// Loopback port, or any free one.
+    /// Loopback port of the default redirect URI, or any free one; not with `redirect_uri`.
     pub port: Option<u16>,
+    /// The redirect URI; `None` is the provider's default ([`RedirectUri::default_for`]). One
+    /// that is not loopback `http` is not listened on: the final URL must be pasted
+    /// ([`InteractiveFlow::parse_pasted`]).
+    pub redirect_uri: Option<RedirectUri>,
     /// The browser runs on another machine: ask for the query response mode so the final URL,
     /// pasted back, carries the code.
     pub remote_browser: bool,
@@ -48,7 +53,8 @@ pub struct InteractiveParameters {
 #[derive(Debug)]
 pub struct InteractiveFlow {
     authorization: AuthorizationFlow,
-    listener: LoopbackListener,
+    /// `None` when the redirect URI is not loopback `http`: the answer can only be pasted.
+    listener: Option<LoopbackListener>,
     redirect_uri: String,
     scopes: Vec<String>,
 }
@@ -59,13 +65,33 @@ impl InteractiveFlow {
         &self.authorization.url
     }
 
-    /// Waits until the loopback listener receives this flow's redirect or `deadline` passes.
-    /// Dropping the future stops listening for now (the port stays bound until the flow is
-    /// dropped).
+    /// The redirect URI sent (the one the application must have registered).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Whether a loopback listener waits for the browser; when not, only a pasted final URL
+    /// completes the sign-in.
+    pub fn is_listening(&self) -> bool {
+        self.listener.is_some()
+    }
+
+    /// Waits until the loopback listener receives this flow's redirect or `deadline` passes
+    /// (without a listener, just until the deadline). Dropping the future stops listening for
+    /// now (the port stays bound until the flow is dropped).
     pub async fn wait_for_redirect(&self, deadline: Instant) -> Result<Redirect, LoopbackError> {
-        self.listener
-            .wait(&self.authorization.state, deadline)
-            .await
+        match &self.listener {
+            Some(listener) => listener.wait(&self.authorization.state, deadline).await,
+            None => {
+                let started = Instant::now();
+                tokio::time::sleep_until(deadline.into()).await;
+                let waited = deadline.saturating_duration_since(started);
+                Err(LoopbackError::TimedOut {
+                    seconds: (waited.as_millis() as u64 + 500) / 1000,
+                    redirect_uri: self.redirect_uri.clone(),
+                })
+            }
+        }
     }
 
     /// Reads a final redirect URL the user pasted (when the browser could not reach this
@@ -143,8 +169,23 @@ impl PublicClient {
         let authorization_endpoint = endpoints
             .authorization_url()?
             .ok_or(Error::NoEndpoint(Endpoint::Authorization))?;
-        let listener = LoopbackListener::bind(params.port)?;
-        let redirect_uri = listener.redirect_uri();
+        let redirect = match (&params.redirect_uri, params.port) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidArgument(
+                    "give the port in the redirect URI, not both".into(),
+                ));
+            }
+            (Some(redirect), None) => redirect.clone(),
+            (None, port) => RedirectUri::default_for(self.client_info(), port),
+        };
+        let (listener, redirect_uri) = match &redirect {
+            RedirectUri::Loopback(loopback) => {
+                let listener = LoopbackListener::bind_for(loopback)?;
+                let uri = listener.redirect_uri().to_owned();
+                (Some(listener), uri)
+            }
+            RedirectUri::Pasted(url) => (None, url.as_str().to_owned()),
+        };
         let mut requested = params.scopes.clone();
         requested.extend(params.extra_scopes.iter().cloned());
         let decorated = decorate_scopes(&requested);
@@ -153,7 +194,8 @@ impl PublicClient {
             client_id: &self.app.config().client_id,
             redirect_uri: &redirect_uri,
             scopes: &decorated,
-            response_mode: if params.remote_browser {
+            // A pasted final URL must carry the code.
+            response_mode: if params.remote_browser || listener.is_none() {
                 ResponseMode::Query
             } else {
                 ResponseMode::FormPost

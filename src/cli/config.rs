@@ -77,6 +77,8 @@ pub struct Profile {
     pub federated_token_file: Option<PathBuf>,
     /// Use GitHub Actions OIDC.
     pub github_oidc: Option<bool>,
+    /// The redirect URI of `msal login`.
+    pub redirect_uri: Option<String>,
     /// Refused: secrets do not belong in the config file.
     pub client_secret: Option<toml::Value>,
     /// Refused: secrets do not belong in the config file.

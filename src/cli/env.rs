@@ -15,6 +15,8 @@ pub const MSAL_OIDC_AUTHORITY: &str = "MSAL_OIDC_AUTHORITY";
 pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
 /// Authority host for `--tenant`/`AZURE_TENANT_ID` (sovereign clouds, local providers).
 pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+/// The redirect URI of `msal login`.
+pub const MSAL_REDIRECT_URI: &str = "MSAL_REDIRECT_URI";
 /// Token cache file.
 pub const MSAL_CACHE: &str = "MSAL_CACHE";
 /// Seconds to wait for another `msal` holding the cache lock (default 30).
@@ -84,6 +86,7 @@ const ALL: &[&str] = &[
     MSAL_OIDC_AUTHORITY,
     AZURE_TENANT_ID,
     AZURE_AUTHORITY_HOST,
+    MSAL_REDIRECT_URI,
     MSAL_CACHE,
     MSAL_CACHE_LOCK_TIMEOUT,
     MSAL_LOG,

@@ -381,11 +381,21 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         }
         _ => {}
     }
-    if let Some(LoopbackError::PortInUse { .. }) = found!(error, Loopback) {
-        hints.push(
+    match found!(error, Loopback) {
+        Some(LoopbackError::PortInUse { .. }) => hints.push(
             "choose another --port (one the application's redirect URI allows), or leave --port out and msal picks a free one"
                 .into(),
-        );
+        ),
+        // A provider that refuses the redirect URI shows its error in the browser and never
+        // sends the browser back: all msal sees is the wait running out.
+        Some(LoopbackError::TimedOut { redirect_uri, .. }) => hints.push(format!(
+            "if the browser showed an error instead of coming back, the provider may not accept \
+             the redirect URI {}: register it for the application exactly, or pass \
+             --redirect-uri with a fixed port (e.g. --redirect-uri \
+             http://127.0.0.1:8400/callback) and register that",
+            clean(redirect_uri)
+        )),
+        _ => {}
     }
     match found!(error, Http) {
         // Outside Azure no platform variable is set and the default, IMDS, does not answer.
@@ -575,9 +585,13 @@ mod tests {
             ),
             (
                 "no redirect in time",
-                LoopbackError::TimedOut(300).into(),
+                LoopbackError::TimedOut {
+                    seconds: 300,
+                    redirect_uri: "http://127.0.0.1:5000/".into(),
+                }
+                .into(),
                 FAILURE,
-                vec![],
+                vec!["the redirect URI http://127.0.0.1:5000/: register it"],
             ),
             (
                 "interaction required",

@@ -52,6 +52,7 @@ mod oidc;
 mod output;
 mod properties;
 mod recipes;
+mod redirect_uri;
 mod resilience;
 mod secrets;
 mod serve;

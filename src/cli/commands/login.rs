@@ -8,11 +8,15 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use msal::app::{AuthenticationResult, InteractiveParameters, PublicClient};
 use msal::flow::auth_code::Redirect;
+use msal::flow::redirect_uri::RedirectUri;
 use msal::secret::{Password, RefreshToken};
+use msal::text::printable;
 
 use super::user;
 use crate::cli::Context;
 use crate::cli::credential::read_secret;
+use crate::cli::env;
+use crate::cli::exit::UsageError;
 use crate::cli::settings::flatten_scopes;
 use crate::cli::signal;
 use crate::cli::status::status;
@@ -29,9 +33,20 @@ pub struct LoginArgs {
     /// Print the sign-in URL instead of opening a browser; paste the final URL on stdin
     #[arg(long)]
     pub no_browser: bool,
-    /// Loopback port for the redirect (default: any free port)
-    #[arg(long, value_name = "PORT")]
+    /// Loopback port for the default redirect URI (default: any free port)
+    #[arg(long, value_name = "PORT", conflicts_with = "redirect_uri")]
     pub port: Option<u16>,
+    /// The redirect URI the application registered [env: MSAL_REDIRECT_URI]
+    ///
+    /// A loopback http URI on localhost, 127.0.0.1 or [::1], with or without a port and with any
+    /// path: msal listens on exactly that (a free port when it names none). With --no-browser,
+    /// any registered URI (e.g. https://app.example/callback): paste the address the browser
+    /// ends on. Default: http://localhost:PORT for Entra ID (register http://localhost),
+    /// http://127.0.0.1:PORT/ for other providers (register http://127.0.0.1/ where the
+    /// provider allows any loopback port). Providers that match redirect URIs exactly need a
+    /// fixed port: register e.g. http://127.0.0.1:8400/callback and pass the same.
+    #[arg(long, value_name = "URI", verbatim_doc_comment)]
+    pub redirect_uri: Option<String>,
     /// Pre-fill the username on the sign-in page
     #[arg(long, value_name = "USERNAME")]
     pub login_hint: Option<String>,
@@ -90,6 +105,7 @@ async fn interactive(
     } else {
         browser::detect()
     };
+    let redirect_uri = redirect_uri(args, context)?;
     let params = InteractiveParameters {
         scopes,
         extra_scopes: flatten_scopes(&args.extra_scope),
@@ -98,6 +114,7 @@ async fn interactive(
         prompt: args.prompt.clone(),
         claims: args.claims.clone(),
         port: args.port,
+        redirect_uri,
         remote_browser: browser.is_none(),
     };
     let flow = client.initiate_interactive(&params).await?;
@@ -113,10 +130,18 @@ async fn interactive(
         status!("If it did not open, visit:\n  {url}");
     } else {
         status!("Open this URL in a browser to sign in:\n\n  {url}\n");
-        status!(
-            "After signing in, the browser goes to http://localhost:…; if that page cannot load \
-             (the browser is on another machine), paste its full address here and press Enter."
-        );
+        let redirect = printable(flow.redirect_uri());
+        if flow.is_listening() {
+            status!(
+                "After signing in, the browser goes to {redirect}; if that page cannot load \
+                 (the browser is on another machine), paste its full address here and press Enter."
+            );
+        } else {
+            status!(
+                "After signing in, the browser goes to {redirect}: paste the full address it \
+                 ends on here and press Enter."
+            );
+        }
     }
 
     let wait = context.settings.timeout_given.unwrap_or(DEFAULT_WAIT);
@@ -137,6 +162,43 @@ async fn interactive(
         return Err(signal.into());
     }
     Ok(result?)
+}
+
+/// The redirect URI: `--redirect-uri`, `MSAL_REDIRECT_URI` or the profile's `redirect_uri`;
+/// `None` leaves the provider's default.
+fn redirect_uri(args: &LoginArgs, context: &Context) -> anyhow::Result<Option<RedirectUri>> {
+    let chosen = [
+        (args.redirect_uri.as_deref(), "--redirect-uri"),
+        (
+            context.env.get(env::MSAL_REDIRECT_URI),
+            env::MSAL_REDIRECT_URI,
+        ),
+        (
+            context.settings.config.profile.redirect_uri.as_deref(),
+            "the profile's redirect_uri",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(value, source)| value.map(|v| (v, source)));
+    let Some((text, source)) = chosen else {
+        return Ok(None);
+    };
+    if args.port.is_some() {
+        return Err(UsageError(format!(
+            "--port and {source} both choose the redirect; put the port in the redirect URI"
+        ))
+        .into());
+    }
+    let redirect = RedirectUri::parse(text).map_err(|e| UsageError(format!("{source}: {e}")))?;
+    if matches!(redirect, RedirectUri::Pasted(_)) && !args.no_browser {
+        return Err(UsageError(format!(
+            "{source}: msal can listen only on a loopback http redirect URI (localhost, \
+             127.0.0.1 or [::1]); for {text} add --no-browser and paste the address the \
+             browser ends on"
+        ))
+        .into());
+    }
+    Ok(Some(redirect))
 }
 
 /// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when
