@@ -19,7 +19,9 @@ pub use confidential::{
 pub use managed_identity::{
     ManagedIdentityClient, ManagedIdentityConfig, ManagedIdentityParameters,
 };
-pub use public::{DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient};
+pub use public::{
+    CredentialLoader, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
+};
 pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};
 pub use silent::SilentParameters;
 

@@ -79,7 +79,6 @@ impl PublicClient {
         // Refresh under the cache lock, so no other msal process spends the same refresh token
         // meanwhile (see `CacheFile::lock_exclusive`); re-read, since one may just have
         // refreshed while this one waited.
-        let token_url = endpoints.token_url()?;
         let locked = cache.lock_exclusive()?;
         let current = locked.read()?;
         if use_cache
@@ -115,15 +114,23 @@ impl PublicClient {
             .filter(|_| self.client_info());
         let mut refused = None;
         for used in &refresh_tokens {
-            let request = self.user_request(
-                &token_url,
-                &decorated,
-                params.claims.as_deref(),
-                Grant::RefreshToken {
-                    refresh_token: &used.secret,
-                    anchor,
-                },
-            );
+            let request = self
+                .user_request(
+                    &endpoints,
+                    &decorated,
+                    params.claims.as_deref(),
+                    Grant::RefreshToken {
+                        refresh_token: &used.secret,
+                        anchor,
+                    },
+                )
+                .await;
+            // A credential that cannot be had (an unreadable key, a federated token source
+            // that fails) is no reason to drop a still-valid cached token.
+            let request = match request {
+                Ok(request) => request,
+                Err(e) => return fall_back(e, fallback),
+            };
             match app.request_token(&request).await {
                 Ok(response) => {
                     let filing = Filing {

@@ -71,20 +71,46 @@ pub fn resolve(
     profile: &Profile,
     saved: &SavedCredentials,
 ) -> Result<Resolved> {
+    if let Some(resolved) = named(args, env, profile, saved, true)? {
+        return Ok(resolved);
+    }
+    match saved.lookup()? {
+        Some((credential, backend)) => {
+            let loader = Loader {
+                args,
+                env,
+                profile,
+                saved,
+                origin: Origin::Keyring,
+            };
+            checked(args, loader.load(Spec::Saved(credential, backend))?)
+        }
+        None => Err(UsageError(NO_CREDENTIAL.into()).into()),
+    }
+}
+
+/// The credential the options, the environment (when `environment`) or the profile name, loaded;
+/// `None` when none does. The keyring is not asked.
+pub fn named(
+    args: &CredentialArgs,
+    env: &Env,
+    profile: &Profile,
+    saved: &SavedCredentials,
+    environment: bool,
+) -> Result<Option<Resolved>> {
     check_stdin(args.stdin_inputs())?;
     let named = [
         (Origin::Flag, from_flags(args)?),
-        (Origin::Environment, from_environment(env)),
+        (
+            Origin::Environment,
+            from_environment(env).filter(|_| environment),
+        ),
         (Origin::Profile, from_profile(profile)),
     ]
     .into_iter()
     .find_map(|(origin, spec)| spec.map(|spec| (origin, spec)));
-    let (origin, spec) = match named {
-        Some(named) => named,
-        None => match saved.lookup()? {
-            Some((credential, backend)) => (Origin::Keyring, Spec::Saved(credential, backend)),
-            None => return Err(UsageError(NO_CREDENTIAL.into()).into()),
-        },
+    let Some((origin, spec)) = named else {
+        return Ok(None);
     };
     let loader = Loader {
         args,
@@ -93,7 +119,53 @@ pub fn resolve(
         saved,
         origin,
     };
-    let resolved = loader.load(spec)?;
+    checked(args, loader.load(spec)?).map(Some)
+}
+
+/// Whether a credential option was given (not the environment, the profile or the keyring).
+pub fn flag_given(args: &CredentialArgs) -> Result<bool> {
+    Ok(from_flags(args)?.is_some())
+}
+
+/// The credential kept with `--save-secret` for `saved`'s client id and authority, loaded; for
+/// commands that do without one, so a keyring that cannot be read counts as none. `send_chain`
+/// applies to a certificate.
+pub fn saved_credential(
+    saved: &SavedCredentials,
+    send_chain: bool,
+) -> Result<Option<ClientCredential>, CredentialError> {
+    let found = match saved.lookup() {
+        Ok(found) => found,
+        Err(e) => {
+            log::info!("no saved client credential: {e:#}");
+            return Ok(None);
+        }
+    };
+    let Some((credential, backend)) = found else {
+        return Ok(None);
+    };
+    log::info!(
+        "using the credential saved for {} at {} in {backend}",
+        saved.client_id(),
+        saved.authority()
+    );
+    Ok(match credential {
+        SavedCredential::ClientSecret { secret } => Some(ClientCredential::Secret(secret)),
+        SavedCredential::Certificate { path, password } => Some(ClientCredential::Certificate {
+            certificate: Certificate::from_file(&path, password.as_ref())?,
+            send_chain,
+        }),
+        _ => None,
+    })
+}
+
+/// `--send-certificate-chain` or `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`.
+pub fn send_chain_asked(args: &CredentialArgs, env: &Env) -> bool {
+    args.send_certificate_chain || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
+}
+
+/// `--client-auth-method` is for client secrets only.
+fn checked(args: &CredentialArgs, resolved: Resolved) -> Result<Resolved> {
     if args.client_auth_method.is_some()
         && !matches!(resolved.credential, ClientCredential::Secret(_))
     {
@@ -343,8 +415,7 @@ impl Loader<'_> {
     /// `--send-certificate-chain`, `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`, or the profile's
     /// `send_certificate_chain` for the profile's certificate.
     fn send_chain(&self) -> bool {
-        self.args.send_certificate_chain
-            || self.env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
+        send_chain_asked(self.args, self.env)
             || (self.origin == Origin::Profile && self.profile.send_certificate_chain == Some(true))
     }
 }

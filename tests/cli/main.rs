@@ -38,6 +38,7 @@ mod cache;
 mod client_credentials;
 mod completions;
 mod concurrency;
+mod confidential_sign_in;
 mod config;
 mod device_code;
 mod files;

@@ -25,7 +25,7 @@ const WEB_CLIENT: &str = "web-exact-redirect";
 
 /// A port free on 127.0.0.1 and ::1 right now, for a redirect URI with a fixed port (registered
 /// before msal runs, as a user registers one).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     loop {
         let v4 = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = v4.local_addr().expect("local address").port();

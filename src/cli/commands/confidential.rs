@@ -1,7 +1,7 @@
 //! What `client-credentials` and `obo` share: a tenant, a client id, a credential
 //! ([`crate::cli::credential`]), and the confidential client built from them.
 
-use msal::app::{ClientApplication, ConfidentialClient};
+use msal::app::{ClientApplication, ConfidentialClient, PublicClient};
 
 use crate::cli::Context;
 use crate::cli::args::CredentialArgs;
@@ -47,7 +47,19 @@ pub fn client(
         resolved.credential.describe()
     );
     let app = ClientApplication::new(settings.client_config(client_id, !no_cache));
-    let client = ConfidentialClient::new(app, resolved.credential)
-        .with_secret_auth_method(credential_args.client_auth_method.map(Into::into));
+    let client = configure(
+        ConfidentialClient::new(app, resolved.credential),
+        credential_args,
+    );
     Ok(Confidential { client, save })
+}
+
+/// The credential options beyond the credential itself: how a secret is sent.
+pub fn configure(client: ConfidentialClient, args: &CredentialArgs) -> ConfidentialClient {
+    client.with_secret_auth_method(args.client_auth_method.map(Into::into))
+}
+
+/// [`configure`], for a client whose credential is loaded later.
+pub fn configure_public(client: PublicClient, args: &CredentialArgs) -> PublicClient {
+    client.with_secret_auth_method(args.client_auth_method.map(Into::into))
 }

@@ -5,8 +5,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::user;
+use super::user::{self, UserClient};
 use crate::cli::Context;
+use crate::cli::args::CredentialArgs;
+use crate::cli::keyring::forget_secret;
 use crate::cli::signal;
 use crate::cli::status::status;
 
@@ -19,12 +21,19 @@ pub struct DeviceCodeArgs {
     /// Also show the verification URL as a QR code
     #[arg(long)]
     pub qr: bool,
+
+    /// A confidential client's credential (its sign-ins and refreshes authenticate the client).
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal device-code`.
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
-    let client = user::public_client(context);
+    let UserClient { client, save } = user::client(context, &args.credential)?;
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.
     let interrupted = signal::interrupted();
@@ -64,7 +73,11 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
     if let Some(signal) = signal::received() {
         return Err(signal.into());
     }
-    user::finish_sign_in(&result?, context)
+    let result = result?;
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
+    user::finish_sign_in(&result, context)
 }
 
 fn clear_line(active: bool) {

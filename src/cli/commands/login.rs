@@ -12,11 +12,13 @@ use msal::flow::redirect_uri::RedirectUri;
 use msal::secret::{Password, RefreshToken};
 use msal::text::printable;
 
-use super::user;
+use super::user::{self, UserClient};
 use crate::cli::Context;
-use crate::cli::credential::read_secret;
+use crate::cli::args::CredentialArgs;
+use crate::cli::credential::{check_stdin, read_secret};
 use crate::cli::env;
 use crate::cli::exit::UsageError;
+use crate::cli::keyring::forget_secret;
 use crate::cli::settings::flatten_scopes;
 use crate::cli::signal;
 use crate::cli::status::status;
@@ -68,6 +70,10 @@ pub struct LoginArgs {
     /// Legacy: import a refresh token from FILE into the cache
     #[arg(long, value_name = "FILE")]
     pub refresh_token_file: Option<PathBuf>,
+
+    /// A confidential client's credential (its sign-ins and refreshes authenticate the client).
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// How long a sign-in waits for the browser when `--timeout` is not given.
@@ -75,8 +81,24 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Runs `msal login`.
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
-    let client = user::public_client(context);
+    let stdin_inputs = [
+        (
+            "--password-stdin",
+            args.password_stdin.then(|| Path::new("-")),
+        ),
+        ("--refresh-token-file", args.refresh_token_file.as_deref()),
+    ];
+    check_stdin(
+        args.credential
+            .stdin_inputs()
+            .into_iter()
+            .chain(stdin_inputs),
+    )?;
+    let UserClient { client, save } = user::client(context, &args.credential)?;
 
     let result = if let Some(username) = &args.username {
         let password = Password::new(read_secret(Path::new("-"), "password")?);
@@ -91,6 +113,9 @@ pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
     } else {
         interactive(&client, &args, scopes, context).await?
     };
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
     user::finish_sign_in(&result, context)
 }
 

@@ -5,10 +5,11 @@ use std::time::Duration;
 use clap::Args;
 use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
 
-use super::user;
+use super::user::{self, UserClient};
 use crate::cli::Context;
-use crate::cli::args::TokenArgs;
+use crate::cli::args::{CredentialArgs, TokenArgs};
 use crate::cli::exit::UsageError;
+use crate::cli::keyring::forget_secret;
 
 /// Arguments of `msal silent`.
 #[derive(Debug, Args)]
@@ -25,10 +26,17 @@ pub struct SilentArgs {
     /// Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]
     #[arg(long, value_name = "DURATION")]
     pub min_validity: Option<String>,
+
+    /// A confidential client's credential (its refreshes authenticate the client).
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal silent`.
 pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = super::required_scopes(&context.settings, &args.token.scopes, super::USER_SCOPE)?;
     let min_validity = match &args.min_validity {
         Some(text) => {
@@ -37,7 +45,7 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         None => Duration::from_secs(MIN_VALIDITY_SECS),
     };
     super::check_claims(args.token.claims.as_deref())?;
-    let client = user::public_client(context);
+    let UserClient { client, save } = user::client(context, &args.credential)?;
     let params = SilentParameters {
         scopes,
         account: selector(args.username, args.account),
@@ -46,6 +54,9 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         min_validity,
     };
     let result = client.acquire_token_silent(&params).await?;
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
     context.printer.token(&result)?;
     Ok(())
 }
