@@ -51,6 +51,7 @@ mod managed_identity;
 mod obo;
 mod oidc;
 mod output;
+mod private_key_jwt;
 mod properties;
 mod recipes;
 mod redirect_uri;

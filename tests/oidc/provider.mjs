@@ -9,7 +9,8 @@
 // - CONFIG.json (written by tests/cli/support/oidc.rs):
 //     clients                       oidc-provider client metadata (RFC 7591 names); a client may
 //                                   carry `certificate_pem`, which becomes its registered `jwks`
-//                                   (one key, `kid` = its RFC 7638 thumbprint)
+//                                   (one key, `kid` = its RFC 7638 thumbprint, or
+//                                   `certificate_kid` when given)
 //     accounts                      [{ sub, ...claims }]: who can sign in (login = sub; any password)
 //     token_endpoint_auth_methods   optional: the client authentication methods enabled and
 //                                   advertised in discovery (default: oidc-provider's list)
@@ -72,12 +73,13 @@ function jwkThumbprint(jwk) {
 
 const accounts = new Map((config.accounts ?? []).map((account) => [account.sub, account]));
 
-const clients = (config.clients ?? []).map(({ certificate_pem: pem, ...metadata }) => {
+const clients = (config.clients ?? []).map(({ certificate_pem: pem, certificate_kid: kid, ...metadata }) => {
   if (pem) {
     // Registered as Keycloak, Okta and Auth0 register a key: a JWKS whose key has a `kid`, here
-    // its RFC 7638 thumbprint, which is what a client's assertion must name.
+    // its RFC 7638 thumbprint (or `certificate_kid`, a name the provider chose), which is what a
+    // client's assertion must name.
     const jwk = createPublicKey(pem).export({ format: 'jwk' });
-    metadata.jwks = { keys: [{ ...jwk, kid: jwkThumbprint(jwk), use: 'sig' }] };
+    metadata.jwks = { keys: [{ ...jwk, kid: kid ?? jwkThumbprint(jwk), use: 'sig' }] };
   }
   return metadata;
 });

@@ -65,7 +65,7 @@ pub fn client(context: &Context, args: &CredentialArgs) -> anyhow::Result<UserCl
             .into());
         }
         let send_chain = credential::send_chain_asked(args, &context.env);
-        let client = confidential::configure_public(PublicClient::new(app), args)
+        let client = confidential::configure_public(PublicClient::new(app), args, context)?
             .with_credential_loader(Box::new(move || {
                 credential::saved_credential(&saved, send_chain)
             }));
@@ -76,7 +76,11 @@ pub fn client(context: &Context, args: &CredentialArgs) -> anyhow::Result<UserCl
         "signing in as a confidential client with {}",
         resolved.credential.describe()
     );
-    let client = confidential::configure(ConfidentialClient::new(app, resolved.credential), args);
+    let client = confidential::configure(
+        ConfidentialClient::new(app, resolved.credential),
+        args,
+        context,
+    )?;
     Ok(UserClient {
         client: PublicClient::confidential(client),
         save,
