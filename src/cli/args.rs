@@ -45,7 +45,8 @@ pub enum Command {
     DeviceCode(commands::device_code::DeviceCodeArgs),
     /// Get an application's own token with its secret, certificate or federated credential.
     ClientCredentials(commands::client_credentials::ClientCredentialsArgs),
-    /// Exchange a user's token for a token to a downstream API (on-behalf-of).
+    /// Exchange a user's token for a token to a downstream API (on-behalf-of; RFC 8693 token
+    /// exchange with other OpenID providers).
     Obo(commands::obo::OboArgs),
     /// Get a token of the platform's managed identity (Azure VM, App Service, Functions, Arc,
     /// Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed.

@@ -61,4 +61,5 @@ mod serve;
 mod shared_cache;
 mod silent;
 mod terminal;
+mod token_exchange;
 mod token_identity;

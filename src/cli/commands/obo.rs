@@ -1,9 +1,10 @@
-//! `msal obo`: the on-behalf-of exchange of a user's token for a downstream API's token.
+//! `msal obo`: the on-behalf-of exchange of a user's token for a downstream API's token (Entra
+//! ID's on-behalf-of flow, or RFC 8693 token exchange with other OpenID providers).
 
 use std::path::PathBuf;
 
 use clap::Args;
-use msal::app::OnBehalfOfParameters;
+use msal::app::{OnBehalfOfParameters, TokenExchangeParameters};
 use msal::secret::Assertion;
 
 use crate::cli::Context;
@@ -25,6 +26,10 @@ pub struct OboArgs {
     #[arg(long, value_name = "FILE")]
     pub assertion_file: Option<PathBuf>,
 
+    /// What OpenID providers other than Entra ID are asked for (RFC 8693 token exchange).
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+
     /// Whether the cache is used.
     #[command(flatten)]
     pub cache: NoCacheArgs,
@@ -34,16 +39,100 @@ pub struct OboArgs {
     pub credential: CredentialArgs,
 }
 
+/// With an OpenID provider other than Entra ID, `msal obo` is an RFC 8693 token exchange; these
+/// say what to exchange for what.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Token exchange (RFC 8693; OpenID providers other than Entra ID)")]
+pub struct ExchangeArgs {
+    /// The type of the incoming token: a URN, or access_token, refresh_token, id_token, jwt,
+    /// saml1, saml2 [default: access_token]
+    #[arg(long, value_name = "TYPE")]
+    pub subject_token_type: Option<String>,
+
+    /// The type of token wanted, when not the provider's default (same names as above)
+    #[arg(long, value_name = "TYPE")]
+    pub requested_token_type: Option<String>,
+
+    /// The logical name of the service the token is for (with or instead of --scope)
+    #[arg(long, value_name = "NAME")]
+    pub audience: Option<String>,
+
+    /// The URI of the service the token is for (with or instead of --scope)
+    #[arg(long, value_name = "URI")]
+    pub resource: Option<String>,
+}
+
+impl ExchangeArgs {
+    /// The exchange parameters, with short token type names made URNs (RFC 8693 §3).
+    fn parameters(self) -> TokenExchangeParameters {
+        TokenExchangeParameters {
+            subject_token_type: self.subject_token_type.map(token_type_urn),
+            requested_token_type: self.requested_token_type.map(token_type_urn),
+            audience: self.audience,
+            resource: self.resource,
+        }
+    }
+
+    /// The first option given, for the message that says they do not apply.
+    fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--subject-token-type", self.subject_token_type.is_some()),
+            (
+                "--requested-token-type",
+                self.requested_token_type.is_some(),
+            ),
+            ("--audience", self.audience.is_some()),
+            ("--resource", self.resource.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| given.then_some(name))
+    }
+}
+
+/// The token type URNs of RFC 8693 §3 by their last segment; anything else as given.
+fn token_type_urn(name: String) -> String {
+    const SHORT: [&str; 6] = [
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "jwt",
+        "saml1",
+        "saml2",
+    ];
+    match SHORT.iter().find(|s| s.eq_ignore_ascii_case(&name)) {
+        Some(short) => format!("urn:ietf:params:oauth:token-type:{short}"),
+        None => name,
+    }
+}
+
 /// Runs `msal obo`.
 pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     if args.credential.keyring.forget_secret {
         return forget_secret(context);
     }
-    let scopes = super::required_scopes(
-        &context.settings,
-        &args.token.scopes,
-        " for the downstream API, e.g. https://graph.microsoft.com/.default",
-    )?;
+    let entra = context.settings.authority.is_entra_family();
+    if entra && let Some(option) = args.exchange.first_given() {
+        return Err(UsageError(format!(
+            "{option} is for token exchange (RFC 8693) with OpenID providers other than Entra \
+             ID (--oidc-authority); Entra's on-behalf-of flow takes --scope only"
+        ))
+        .into());
+    }
+    // A token exchange may name its target by audience or resource alone.
+    let targeted = args.exchange.audience.is_some() || args.exchange.resource.is_some();
+    let scopes = if entra || !targeted {
+        super::required_scopes(
+            &context.settings,
+            &args.token.scopes,
+            if entra {
+                " for the downstream API, e.g. https://graph.microsoft.com/.default"
+            } else {
+                " for the downstream API, or name it with --audience or --resource"
+            },
+        )?
+    } else {
+        context.settings.scopes(&args.token.scopes)
+    };
     let Some(assertion_file) = &args.assertion_file else {
         return Err(UsageError(
             "pass the incoming user token with --assertion-file FILE (or - for stdin)".into(),
@@ -70,7 +159,7 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
         claims: args.token.claims,
         // As for client credentials: the credential to save must meet the identity provider.
         force_refresh: args.token.force_refresh || save.is_some(),
-        exchange: Default::default(),
+        exchange: args.exchange.parameters(),
     };
     let result = client.acquire_token_on_behalf_of(&params).await?;
     if let Some(save) = save {
