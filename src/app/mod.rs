@@ -22,7 +22,9 @@ pub use managed_identity::{
 pub use public::{
     CredentialLoader, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient,
 };
-pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};
+pub use scopes::{
+    OfflineAccess, RESERVED_SCOPES, decorate_scopes, decorate_scopes_with, split_scopes,
+};
 pub use silent::SilentParameters;
 
 use std::sync::{Arc, OnceLock};

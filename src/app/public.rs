@@ -9,7 +9,7 @@ use url::Url;
 
 use super::accounts::{Account, AccountSelector, accounts_in};
 use super::confidential::{AuthSettings, check_key, client_auth};
-use super::scopes::decorate_scopes;
+use super::scopes::{OfflineAccess, decorate_scopes_with, wants_offline_access};
 use super::store::{Filing, Owner, no_check};
 use super::{AssertionSettings, AuthenticationResult, ClientApplication, ConfidentialClient, now};
 use crate::authority::Endpoints;
@@ -51,6 +51,9 @@ pub struct InteractiveParameters {
     /// The browser runs on another machine: ask for the query response mode so the final URL,
     /// pasted back, carries the code.
     pub remote_browser: bool,
+    /// More authorization request parameters, which some providers need (Google's
+    /// `access_type=offline` for a refresh token); none may repeat one msal sends.
+    pub extra_parameters: Vec<(String, String)>,
 }
 
 /// A started interactive sign-in: open [`Self::url`], then wait for the redirect.
@@ -162,6 +165,7 @@ pub struct PublicClient {
     app: ClientApplication,
     credential: Credential,
     settings: AuthSettings,
+    offline_access: OfflineAccess,
 }
 
 impl PublicClient {
@@ -171,6 +175,7 @@ impl PublicClient {
             app,
             credential: Credential::None,
             settings: AuthSettings::default(),
+            offline_access: OfflineAccess::Auto,
         }
     }
 
@@ -182,6 +187,7 @@ impl PublicClient {
             app,
             credential: Credential::Ready(credential),
             settings,
+            offline_access: OfflineAccess::Auto,
         }
     }
 
@@ -208,9 +214,27 @@ impl PublicClient {
         self
     }
 
+    /// Whether sign-ins and refreshes ask for `offline_access` ([`OfflineAccess::Auto`]: when
+    /// the provider supports it).
+    pub fn with_offline_access(mut self, offline_access: OfflineAccess) -> Self {
+        self.offline_access = offline_access;
+        self
+    }
+
     /// The shared client application.
     pub fn app(&self) -> &ClientApplication {
         &self.app
+    }
+
+    /// The scopes a user grant asks for at the provider of `endpoints`: `scopes`, `openid`,
+    /// `profile`, and `offline_access` where [`wants_offline_access`] says so.
+    pub(crate) fn user_scopes(&self, scopes: &[String], endpoints: &Endpoints) -> Vec<String> {
+        let offline = wants_offline_access(
+            self.offline_access,
+            self.app.config().authority.is_entra_family(),
+            endpoints.scopes_supported.as_deref(),
+        );
+        decorate_scopes_with(scopes, offline)
     }
 
     /// The client's credential: `None` for a public client; a deferred one is loaded now.
@@ -323,7 +347,7 @@ impl PublicClient {
         };
         let mut requested = params.scopes.clone();
         requested.extend(params.extra_scopes.iter().cloned());
-        let decorated = decorate_scopes(&requested);
+        let decorated = self.user_scopes(&requested, &endpoints);
         let authorization = auth_code::start(&AuthorizationParameters {
             authorization_endpoint: &authorization_endpoint,
             client_id: &self.app.config().client_id,
@@ -339,6 +363,7 @@ impl PublicClient {
             domain_hint: params.domain_hint.as_deref(),
             prompt: params.prompt.as_deref(),
             claims: params.claims.as_deref(),
+            extra: &params.extra_parameters,
         })?;
         Ok(InteractiveFlow {
             authorization,
@@ -366,7 +391,7 @@ impl PublicClient {
             }
         };
         let endpoints = self.app.endpoints().await?;
-        let decorated = decorate_scopes(&flow.scopes);
+        let decorated = self.user_scopes(&flow.scopes, &endpoints);
         let request = self
             .user_request(
                 &endpoints,
@@ -401,7 +426,7 @@ impl PublicClient {
         let request = device_code::build_authorization_request(
             &endpoint,
             &self.app.config().client_id,
-            &decorate_scopes(scopes),
+            &self.user_scopes(scopes, &endpoints),
             client_auth.as_ref(),
         );
         let response = self.app.http()?.send(&request).await?;
@@ -452,7 +477,7 @@ impl PublicClient {
         let request = self
             .user_request(
                 &endpoints,
-                &decorate_scopes(scopes),
+                &self.user_scopes(scopes, &endpoints),
                 None,
                 Grant::Password { username, password },
             )
@@ -477,7 +502,7 @@ impl PublicClient {
     ) -> Result<AuthenticationResult> {
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
-        let decorated = decorate_scopes(scopes);
+        let decorated = self.user_scopes(scopes, &endpoints);
         let request = self
             .user_request(
                 &endpoints,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::accounts::{AccountSelector, accounts_in, choose_account, interaction};
 use super::lookup::{CacheLookup, fall_back};
-use super::scopes::{decorate_scopes, resource_scopes};
+use super::scopes::resource_scopes;
 use super::store::{Filing, Owner, no_check};
 use super::{AuthenticationResult, PublicClient, now};
 use crate::cache::{AccessTokenQuery, RefreshTokenEntry, RefreshTokenQuery};
@@ -107,7 +107,7 @@ impl PublicClient {
             });
         }
 
-        let decorated = decorate_scopes(&scopes);
+        let decorated = self.user_scopes(&scopes, &endpoints);
         let anchor = account
             .home_account_id
             .split_once('.')

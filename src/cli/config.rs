@@ -85,6 +85,10 @@ pub struct Profile {
     pub assertion_audience: Option<String>,
     /// The redirect URI of `msal login`.
     pub redirect_uri: Option<String>,
+    /// More authorization request parameters of `msal login` (Google's `access_type`).
+    pub auth_params: Option<BTreeMap<String, String>>,
+    /// `false`: sign-ins do not ask for `offline_access`.
+    pub offline_access: Option<bool>,
     /// Refused: secrets do not belong in the config file.
     pub client_secret: Option<toml::Value>,
     /// Refused: secrets do not belong in the config file.

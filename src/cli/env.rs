@@ -21,6 +21,8 @@ pub const MSAL_KEY_ID: &str = "MSAL_KEY_ID";
 pub const MSAL_SIGNING_ALG: &str = "MSAL_SIGNING_ALG";
 /// The audience of certificate assertions: `token-endpoint` or `issuer`.
 pub const MSAL_ASSERTION_AUDIENCE: &str = "MSAL_ASSERTION_AUDIENCE";
+/// `false`: user sign-ins do not ask for `offline_access`.
+pub const MSAL_OFFLINE_ACCESS: &str = "MSAL_OFFLINE_ACCESS";
 /// The redirect URI of `msal login`.
 pub const MSAL_REDIRECT_URI: &str = "MSAL_REDIRECT_URI";
 /// Token cache file.
@@ -93,6 +95,7 @@ const ALL: &[&str] = &[
     AZURE_TENANT_ID,
     AZURE_AUTHORITY_HOST,
     MSAL_REDIRECT_URI,
+    MSAL_OFFLINE_ACCESS,
     MSAL_KEY_ID,
     MSAL_SIGNING_ALG,
     MSAL_ASSERTION_AUDIENCE,

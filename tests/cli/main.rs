@@ -49,6 +49,7 @@ mod keyring;
 mod login;
 mod managed_identity;
 mod obo;
+mod offline_access;
 mod oidc;
 mod output;
 mod private_key_jwt;

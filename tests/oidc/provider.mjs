@@ -18,6 +18,12 @@
 //                                   different one makes discovery disagree with the address used
 //     id_token_profile_claims       optional, default true: put the scope claims
 //                                   (preferred_username, email…) in the ID token as well
+//     scopes                        optional, default ["openid", "offline_access"]: the scopes
+//                                   (besides the claim scopes profile and email) enabled and
+//                                   listed in discovery's scopes_supported
+//     refused_scopes                optional: an authorization request asking for one of these
+//                                   is answered 400 invalid_scope, as Google answers one for
+//                                   offline_access
 //     issuer_paths                  optional, default [""]: serve one independent provider per
 //                                   path on the same port (issuer `http://HOST:PORT/PATH`), as
 //                                   Keycloak serves realms; the first line of stdout is then the
@@ -102,6 +108,7 @@ function makeProvider(issuer) {
       email: ['email', 'email_verified'],
     },
     conformIdTokenClaims: !(config.id_token_profile_claims ?? true),
+    ...(config.scopes ? { scopes: config.scopes } : {}),
     ...(config.token_endpoint_auth_methods
       ? { clientAuthMethods: config.token_endpoint_auth_methods }
       : {}),
@@ -184,6 +191,13 @@ function makeProvider(issuer) {
       // otherwise drop offline_access and issue no refresh token.
       const query = new URLSearchParams(ctx.querystring);
       log.push({ issuer, authorization_request: Object.fromEntries(query) });
+      const refused = (query.get('scope') ?? '').split(' ')
+        .find((scope) => (config.refused_scopes ?? []).includes(scope));
+      if (refused !== undefined) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_scope', error_description: `Some requested scopes were invalid: ${refused}` };
+        return;
+      }
       if (query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
         query.set('prompt', 'consent');
         ctx.querystring = query.toString();

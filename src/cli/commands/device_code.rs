@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::user::{self, UserClient};
+use super::user::{self, OfflineAccessArgs, UserClient};
 use crate::cli::Context;
 use crate::cli::args::CredentialArgs;
 use crate::cli::keyring::forget_secret;
@@ -15,12 +15,17 @@ use crate::cli::status::status;
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]
 pub struct DeviceCodeArgs {
-    /// Scope to request (repeatable); `openid profile offline_access` are always added
+    /// Scope to request (repeatable); `openid profile` are added, and `offline_access` where the
+    /// provider supports it
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
     /// Also show the verification URL as a QR code
     #[arg(long)]
     pub qr: bool,
+
+    /// Whether a refresh token is asked for.
+    #[command(flatten)]
+    pub offline_access: OfflineAccessArgs,
 
     /// A confidential client's credential (its sign-ins and refreshes authenticate the client).
     #[command(flatten)]
@@ -33,7 +38,8 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
         return forget_secret(context);
     }
     let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
-    let UserClient { client, save } = user::client(context, &args.credential)?;
+    let UserClient { client, save } =
+        user::client(context, &args.credential, &args.offline_access)?;
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.
     let interrupted = signal::interrupted();

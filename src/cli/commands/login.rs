@@ -12,7 +12,7 @@ use msal::flow::redirect_uri::RedirectUri;
 use msal::secret::{Password, RefreshToken};
 use msal::text::printable;
 
-use super::user::{self, UserClient};
+use super::user::{self, OfflineAccessArgs, UserClient};
 use crate::cli::Context;
 use crate::cli::args::CredentialArgs;
 use crate::cli::credential::{check_stdin, read_secret};
@@ -26,7 +26,8 @@ use crate::cli::status::status;
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Scope to request (repeatable); `openid profile offline_access` are always added
+    /// Scope to request (repeatable); `openid profile` are added, and `offline_access` where the
+    /// provider supports it
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
     /// Scopes of other resources to consent to now, without a token for them
@@ -49,6 +50,11 @@ pub struct LoginArgs {
     /// fixed port: register e.g. http://127.0.0.1:8400/callback and pass the same.
     #[arg(long, value_name = "URI", verbatim_doc_comment)]
     pub redirect_uri: Option<String>,
+    /// Add KEY=VALUE to the authorization request (repeatable), for providers that need more,
+    /// e.g. Google's --auth-param access_type=offline for a refresh token; also the profile's
+    /// auth_params table
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_auth_param)]
+    pub auth_param: Vec<(String, String)>,
     /// Pre-fill the username on the sign-in page
     #[arg(long, value_name = "USERNAME")]
     pub login_hint: Option<String>,
@@ -70,6 +76,10 @@ pub struct LoginArgs {
     /// Legacy: import a refresh token from FILE into the cache
     #[arg(long, value_name = "FILE")]
     pub refresh_token_file: Option<PathBuf>,
+
+    /// Whether a refresh token is asked for.
+    #[command(flatten)]
+    pub offline_access: OfflineAccessArgs,
 
     /// A confidential client's credential (its sign-ins and refreshes authenticate the client).
     #[command(flatten)]
@@ -98,7 +108,8 @@ pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
             .into_iter()
             .chain(stdin_inputs),
     )?;
-    let UserClient { client, save } = user::client(context, &args.credential)?;
+    let UserClient { client, save } =
+        user::client(context, &args.credential, &args.offline_access)?;
 
     let result = if let Some(username) = &args.username {
         let password = Password::new(read_secret(Path::new("-"), "password")?);
@@ -141,6 +152,7 @@ async fn interactive(
         port: args.port,
         redirect_uri,
         remote_browser: browser.is_none(),
+        extra_parameters: auth_params(args, context),
     };
     let flow = client.initiate_interactive(&params).await?;
     // From here until the sign-in is complete, code redemption included.
@@ -187,6 +199,29 @@ async fn interactive(
         return Err(signal.into());
     }
     Ok(result?)
+}
+
+/// `KEY=VALUE` of `--auth-param`.
+fn parse_auth_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
+}
+
+/// `--auth-param` options, then the profile's `auth_params` whose keys no option gave.
+fn auth_params(args: &LoginArgs, context: &Context) -> Vec<(String, String)> {
+    let mut params = args.auth_param.clone();
+    if let Some(profile) = &context.settings.config.profile.auth_params {
+        for (key, value) in profile {
+            if !params.iter().any(|(k, _)| k == key) {
+                params.push((key.clone(), value.clone()));
+            }
+        }
+    }
+    params
 }
 
 /// The redirect URI: `--redirect-uri`, `MSAL_REDIRECT_URI` or the profile's `redirect_uri`;

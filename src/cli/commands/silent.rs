@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Args;
 use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters};
 
-use super::user::{self, UserClient};
+use super::user::{self, OfflineAccessArgs, UserClient};
 use crate::cli::Context;
 use crate::cli::args::{CredentialArgs, TokenArgs};
 use crate::cli::exit::UsageError;
@@ -27,6 +27,10 @@ pub struct SilentArgs {
     #[arg(long, value_name = "DURATION")]
     pub min_validity: Option<String>,
 
+    /// Whether a refresh token is asked for.
+    #[command(flatten)]
+    pub offline_access: OfflineAccessArgs,
+
     /// A confidential client's credential (its refreshes authenticate the client).
     #[command(flatten)]
     pub credential: CredentialArgs,
@@ -45,7 +49,8 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         None => Duration::from_secs(MIN_VALIDITY_SECS),
     };
     super::check_claims(args.token.claims.as_deref())?;
-    let UserClient { client, save } = user::client(context, &args.credential)?;
+    let UserClient { client, save } =
+        user::client(context, &args.credential, &args.offline_access)?;
     let params = SilentParameters {
         scopes,
         account: selector(args.username, args.account),

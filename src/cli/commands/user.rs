@@ -2,13 +2,17 @@
 
 use std::io::IsTerminal as _;
 
-use msal::app::{AuthenticationResult, ClientApplication, ConfidentialClient, PublicClient};
+use clap::Args;
+use msal::app::{
+    AuthenticationResult, ClientApplication, ConfidentialClient, OfflineAccess, PublicClient,
+};
 use msal::text::printable;
 
 use super::confidential;
 use crate::cli::Context;
 use crate::cli::args::{CredentialArgs, OutputFormat};
 use crate::cli::credential;
+use crate::cli::env;
 use crate::cli::exit::UsageError;
 use crate::cli::keyring::{SaveSecret, SavedCredentials};
 use crate::cli::settings::DEFAULT_PUBLIC_CLIENT_ID;
@@ -26,6 +30,34 @@ pub fn public_client(context: &Context) -> PublicClient {
     ))
 }
 
+/// `--no-offline-access`, for the commands that sign a user in or refresh.
+#[derive(Debug, Args, Default)]
+pub struct OfflineAccessArgs {
+    /// Do not ask for offline_access (a refresh token) [env: MSAL_OFFLINE_ACCESS=false]
+    /// [default: ask at Entra ID, and at other providers whose discovery document lists it or
+    /// lists no scopes]
+    #[arg(long)]
+    pub no_offline_access: bool,
+}
+
+impl OfflineAccessArgs {
+    /// The flag, else `MSAL_OFFLINE_ACCESS`, else the profile's `offline_access`.
+    fn resolve(&self, context: &Context) -> OfflineAccess {
+        let off = self.no_offline_access
+            || context.env.flag(env::MSAL_OFFLINE_ACCESS).or(context
+                .settings
+                .config
+                .profile
+                .offline_access)
+                == Some(false);
+        if off {
+            OfflineAccess::Never
+        } else {
+            OfflineAccess::Auto
+        }
+    }
+}
+
 /// The client that signs a user in, and what `--save-secret` keeps once it has.
 pub struct UserClient {
     /// The client.
@@ -40,7 +72,17 @@ pub struct UserClient {
 /// otherwise a public client, which with a chosen client id still looks for a credential kept
 /// with `--save-secret`, but only once a request needs one (a cached token needs none, and a
 /// keyring lookup has a cost). The Azure CLI's public client, the default, never has one.
-pub fn client(context: &Context, args: &CredentialArgs) -> anyhow::Result<UserClient> {
+pub fn client(
+    context: &Context,
+    args: &CredentialArgs,
+    offline: &OfflineAccessArgs,
+) -> anyhow::Result<UserClient> {
+    let mut built = client_for(context, args)?;
+    built.client = built.client.with_offline_access(offline.resolve(context));
+    Ok(built)
+}
+
+fn client_for(context: &Context, args: &CredentialArgs) -> anyhow::Result<UserClient> {
     let settings = &context.settings;
     let Some(client_id) = settings.client_id.clone() else {
         if credential::flag_given(args)? {
