@@ -26,7 +26,8 @@ use crate::secret::Assertion;
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
 #[derive(Debug, Clone, Default)]
 pub struct ClientCredentialsParameters {
-    /// The scopes; Entra wants exactly one `{resource}/.default`.
+    /// The scopes; Entra wants exactly one `{resource}/.default`; other providers take none for
+    /// the client's default scopes (RFC 6749 §4.4.2).
     pub scopes: Vec<String>,
     /// A claims challenge to satisfy; bypasses the cached token.
     pub claims: Option<String>,
@@ -144,19 +145,24 @@ impl ConfidentialClient {
         &self,
         params: &ClientCredentialsParameters,
     ) -> Result<AuthenticationResult> {
-        if params.scopes.is_empty() {
+        let config = self.app.config();
+        // RFC 6749 §4.4.2 makes the scope optional (the provider's default applies); Entra ID
+        // wants exactly one `{resource}/.default`.
+        if params.scopes.is_empty() && config.authority.is_entra_family() {
             return Err(Error::InvalidArgument(
                 "no scope given; client credentials need one `{resource}/.default` scope".into(),
             ));
         }
-        let config = self.app.config();
         let filing = Filing {
             grant_type: client_credentials::GRANT_TYPE,
             scopes: &params.scopes,
             owner: Owner::App,
             username_hint: None,
         };
-        let use_cache = !params.force_refresh && params.claims.is_none();
+        // Without scopes any cached token of this client would match, whatever it was granted
+        // for: ask the provider.
+        let use_cache =
+            !params.force_refresh && params.claims.is_none() && !params.scopes.is_empty();
         self.cached_or_granted(
             use_cache,
             &filing,

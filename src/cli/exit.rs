@@ -433,8 +433,12 @@ fn server_hints(e: &ServerError) -> Vec<String> {
             "check the client id and its credential (secret, certificate or federated credential)"
                 .into(),
         ),
-        "invalid_scope" => hints.push(
+        // Entra's answers carry AADSTS codes; other providers' scopes are their own.
+        "invalid_scope" if !e.error_codes.is_empty() => hints.push(
             "client credentials and on-behalf-of need one `<resource>/.default` scope, e.g. https://graph.microsoft.com/.default".into(),
+        ),
+        "invalid_scope" => hints.push(
+            "ask only for scopes the provider offers this client (its discovery document lists scopes_supported)".into(),
         ),
         "invalid_tenant" => hints.push(
             "no such tenant at this authority: check the tenant (a domain such as contoso.onmicrosoft.com, or the tenant id) and the cloud".into(),
@@ -629,6 +633,12 @@ mod tests {
                 .context("refreshing"),
                 REFUSED,
                 vec!["--claims '{\"access_token\":{}}'"],
+            ),
+            (
+                "a scope another provider refused",
+                Error::OAuth(server(serde_json::json!({"error": "invalid_scope"}))).into(),
+                REFUSED,
+                vec!["scopes the provider offers this client"],
             ),
             (
                 "unknown tenant at discovery",

@@ -54,6 +54,7 @@ mod oidc;
 mod output;
 mod private_key_jwt;
 mod properties;
+mod provider_words;
 mod recipes;
 mod redirect_uri;
 mod resilience;
