@@ -51,6 +51,7 @@ mod managed_identity;
 mod obo;
 mod offline_access;
 mod oidc;
+mod oidc_recipes;
 mod output;
 mod private_key_jwt;
 mod properties;

@@ -275,6 +275,10 @@ server.on('request', (req, res) => {
     const rest = req.url.slice(path.length);
     if (req.url.startsWith(path) && (path === '' || rest === '' || /^[/?]/.test(rest))) {
       req.originalUrl = req.url;
+      // oidc-provider finds its mount path by looking for the request's URL in originalUrl,
+      // which fails once a middleware has changed the query (the prompt=consent above); then
+      // it falls back to baseUrl.
+      req.baseUrl = path;
       req.url = rest === '' ? '/' : rest;
       callback(req, res);
       return;
