@@ -354,4 +354,22 @@ fn a_credential_needs_the_client_id_it_belongs_to() {
         run.assert_code(2).assert_stderr_has("pass its --client-id");
         assert!(run.stdout.is_empty());
     }
+
+    // A browser sign-in may read the address the browser ends on from stdin: the secret cannot
+    // come from there too.
+    let run = env
+        .msal()
+        .args(["--oidc-authority", "http://127.0.0.1:9/idp", "login"])
+        .args([
+            "--client-id",
+            WEB,
+            "--scope",
+            "email",
+            "--client-secret-file",
+            "-",
+        ])
+        .stdin(format!("{SECRET}\n"))
+        .run();
+    run.assert_code(2)
+        .assert_stderr_has("both --client-secret-file and the pasted sign-in address name -");
 }

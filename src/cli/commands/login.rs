@@ -95,12 +95,18 @@ pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
         return forget_secret(context);
     }
     let scopes = super::required_scopes(&context.settings, &args.scopes, super::USER_SCOPE)?;
+    // A browser sign-in reads a pasted address from stdin.
+    let pasting = args.username.is_none() && args.refresh_token_file.is_none();
     let stdin_inputs = [
         (
             "--password-stdin",
             args.password_stdin.then(|| Path::new("-")),
         ),
         ("--refresh-token-file", args.refresh_token_file.as_deref()),
+        (
+            "the pasted sign-in address",
+            pasting.then(|| Path::new("-")),
+        ),
     ];
     check_stdin(
         args.credential
