@@ -37,6 +37,10 @@ struct Fx {
 
 impl Fx {
     fn new() -> Self {
+        Self::with(|c| c)
+    }
+
+    fn with(customize: impl FnOnce(OidcConfig) -> OidcConfig) -> Self {
         let redirect = format!("http://127.0.0.1:{}/callback", free_port());
         let config = OidcConfig::new()
             .account(json!({
@@ -71,7 +75,7 @@ impl Fx {
             }));
         Self {
             env: TestEnv::new(),
-            op: OidcProvider::start(&config),
+            op: OidcProvider::start(&customize(config)),
             redirect,
         }
     }
@@ -214,6 +218,50 @@ fn a_confidential_web_client_signs_in_with_pkce_and_refreshes_with_its_secret() 
         .args(["--force-refresh", "--keyring", "off"])
         .run();
     refused.assert_code(4).assert_stderr_has("invalid_client");
+}
+
+#[test]
+fn a_refresh_answer_without_an_id_token_stays_with_the_signed_in_account() {
+    // As glewlwyd answers: OpenID Connect Core §12.2 makes the ID token optional on refresh.
+    let fx = Fx::with(OidcConfig::refresh_without_id_token);
+    let run = fx.login(&[]);
+    let signed_in = fx.last_issued();
+    assert_token_stdout(&run, &signed_in);
+    let refreshed = fx
+        .msal()
+        .args(["silent", "--client-id", WEB, "--scope", "email"])
+        .args(["--force-refresh", "-o", "token", "--client-secret-file"])
+        .arg(fx.secret_file())
+        .run();
+    let renewed = fx.last_issued();
+    assert!(renewed["id_token"].is_null(), "{renewed}");
+    assert_token_stdout(&refreshed, &renewed);
+    let cache = fx.env.read_cache_json();
+    let accounts = section(&cache, "Account");
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].1["username"], ALICE_USERNAME);
+    for (name, entry) in section(&cache, "AccessToken")
+        .into_iter()
+        .chain(section(&cache, "RefreshToken"))
+    {
+        assert_eq!(entry["home_account_id"], ALICE_SUB, "{name}");
+    }
+    // The renewed token is what the account is served next.
+    let cached = fx
+        .msal()
+        .args([
+            "silent",
+            "--client-id",
+            WEB,
+            "--scope",
+            "email",
+            "-o",
+            "token",
+        ])
+        .arg("--username")
+        .arg(ALICE_USERNAME)
+        .run();
+    assert_token_stdout(&cached, &renewed);
 }
 
 #[test]

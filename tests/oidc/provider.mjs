@@ -24,6 +24,8 @@
 //     refused_scopes                optional: an authorization request asking for one of these
 //                                   is answered 400 invalid_scope, as Google answers one for
 //                                   offline_access
+//     refresh_without_id_token      optional: refresh answers carry no ID token (OpenID Connect
+//                                   Core §12.2 allows it; glewlwyd does it)
 //     issuer_paths                  optional, default [""]: serve one independent provider per
 //                                   path on the same port (issuer `http://HOST:PORT/PATH`), as
 //                                   Keycloak serves realms; the first line of stdout is then the
@@ -244,6 +246,11 @@ function makeProvider(issuer) {
       }
 
       await next();
+      if (config.refresh_without_id_token && body.grant_type === 'refresh_token'
+          && ctx.body?.id_token !== undefined) {
+        const { id_token: _dropped, ...rest } = ctx.body;
+        ctx.body = rest;
+      }
       entry.status = ctx.status;
       entry.response = ctx.body;
       return;

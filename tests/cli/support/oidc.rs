@@ -99,6 +99,12 @@ impl OidcConfig {
         self
     }
 
+    /// Refresh answers carry no ID token, as OpenID Connect Core §12.2 allows.
+    pub fn refresh_without_id_token(mut self) -> Self {
+        self.json["refresh_without_id_token"] = json!(true);
+        self
+    }
+
     fn list(&mut self, name: &str) -> &mut Vec<Value> {
         self.json[name].as_array_mut().expect("a JSON array")
     }
