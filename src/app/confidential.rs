@@ -26,7 +26,8 @@ use crate::secret::Assertion;
 /// What to ask for in [`ConfidentialClient::acquire_token_for_client`].
 #[derive(Debug, Clone, Default)]
 pub struct ClientCredentialsParameters {
-    /// The scopes; Entra wants exactly one `{resource}/.default`.
+    /// The scopes; Entra wants exactly one `{resource}/.default`; other providers take none for
+    /// the client's default scopes (RFC 6749 §4.4.2).
     pub scopes: Vec<String>,
     /// A claims challenge to satisfy; bypasses the cached token.
     pub claims: Option<String>,
@@ -87,13 +88,21 @@ pub struct AssertionSettings {
     pub audience: AssertionAudience,
 }
 
+/// How a client proves itself besides the credential: how a secret is sent, how an assertion is
+/// made. Shared by [`ConfidentialClient`] and the user sign-ins of a [`super::PublicClient`]
+/// given a credential.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthSettings {
+    pub(crate) secret_auth_method: Option<SecretAuthMethod>,
+    pub(crate) assertion: AssertionSettings,
+}
+
 /// An application with a credential of its own.
 #[derive(Debug)]
 pub struct ConfidentialClient {
     app: ClientApplication,
     credential: ClientCredential,
-    secret_auth_method: Option<SecretAuthMethod>,
-    assertion: AssertionSettings,
+    settings: AuthSettings,
 }
 
 impl ConfidentialClient {
@@ -102,8 +111,7 @@ impl ConfidentialClient {
         Self {
             app,
             credential,
-            secret_auth_method: None,
-            assertion: AssertionSettings::default(),
+            settings: AuthSettings::default(),
         }
     }
 
@@ -111,14 +119,19 @@ impl ConfidentialClient {
     /// `client_secret_post`); `None`, the default, chooses from the provider's discovery document
     /// ([`SecretAuthMethod::choose`]). No effect on other credentials.
     pub fn with_secret_auth_method(mut self, method: Option<SecretAuthMethod>) -> Self {
-        self.secret_auth_method = method;
+        self.settings.secret_auth_method = method;
         self
     }
 
     /// Makes certificate assertions as `settings` say. No effect on other credentials.
     pub fn with_assertion_settings(mut self, settings: AssertionSettings) -> Self {
-        self.assertion = settings;
+        self.settings.assertion = settings;
         self
+    }
+
+    /// Its parts, for the user sign-ins of the same client ([`super::PublicClient::confidential`]).
+    pub(crate) fn into_parts(self) -> (ClientApplication, ClientCredential, AuthSettings) {
+        (self.app, self.credential, self.settings)
     }
 
     /// The shared client application.
@@ -132,19 +145,24 @@ impl ConfidentialClient {
         &self,
         params: &ClientCredentialsParameters,
     ) -> Result<AuthenticationResult> {
-        if params.scopes.is_empty() {
+        let config = self.app.config();
+        // RFC 6749 §4.4.2 makes the scope optional (the provider's default applies); Entra ID
+        // wants exactly one `{resource}/.default`.
+        if params.scopes.is_empty() && config.authority.is_entra_family() {
             return Err(Error::InvalidArgument(
                 "no scope given; client credentials need one `{resource}/.default` scope".into(),
             ));
         }
-        let config = self.app.config();
         let filing = Filing {
             grant_type: client_credentials::GRANT_TYPE,
             scopes: &params.scopes,
             owner: Owner::App,
             username_hint: None,
         };
-        let use_cache = !params.force_refresh && params.claims.is_none();
+        // Without scopes any cached token of this client would match, whatever it was granted
+        // for: ask the provider.
+        let use_cache =
+            !params.force_refresh && params.claims.is_none() && !params.scopes.is_empty();
         self.cached_or_granted(
             use_cache,
             &filing,
@@ -248,17 +266,7 @@ impl ConfidentialClient {
         build: impl FnOnce(&Url, &ClientAuth) -> HttpRequest,
     ) -> Result<AuthenticationResult> {
         let config = self.app.config();
-        // Entra ID certificate credentials are RSA: refuse another key before any request.
-        if let ClientCredential::Certificate { certificate, .. } = &self.credential
-            && config.authority.is_entra_family()
-            && certificate.key_type() != KeyType::Rsa
-        {
-            return Err(CredentialError::UnsupportedKeyType {
-                path: None,
-                algorithm: "a P-256 EC",
-            }
-            .into());
-        }
+        check_key(&self.app, &self.credential)?;
         let snapshot = self.app.check_cache(&self.app.filter(filing.scopes))?;
         let endpoints = self.app.endpoints().await?;
         let realm = self.app.realm(&endpoints);
@@ -283,9 +291,15 @@ impl ConfidentialClient {
         };
         let result = async {
             let token_url = endpoints.token_url()?;
-            let auth = self
-                .client_auth(&endpoints, token_url.as_str(), now)
-                .await?;
+            let auth = client_auth(
+                &self.app,
+                &self.credential,
+                &self.settings,
+                &endpoints,
+                token_url.as_str(),
+                now,
+            )
+            .await?;
             let request = build(&token_url, &auth);
             self.app
                 .redeem(&endpoints, &request, filing, no_check)
@@ -294,107 +308,123 @@ impl ConfidentialClient {
         .await;
         result.or_else(|e| fall_back(e, fallback))
     }
+}
 
-    /// How the client proves itself for a request to `audience` (the token endpoint of
-    /// `endpoints`, whose discovery document also decides how a secret is sent).
-    async fn client_auth(
-        &self,
-        endpoints: &Endpoints,
-        audience: &str,
-        now: u64,
-    ) -> Result<ClientAuth> {
-        let config = self.app.config();
-        match &self.credential {
-            ClientCredential::GitHubActions(oidc) => {
-                let request = github::token_request(oidc, github::DEFAULT_AUDIENCE)?;
-                let response = self.app.http()?.send(&request).await?;
-                Ok(ClientAuth::Assertion(github::parse_token_response(
-                    &response,
-                )?))
-            }
-            ClientCredential::ManagedIdentity {
-                identity,
-                source,
-                arc_key_dir,
-            } => {
-                let client = ManagedIdentityClient::new(ManagedIdentityConfig {
-                    identity: identity.clone(),
-                    source: source.clone(),
-                    arc_key_dir: arc_key_dir.clone(),
-                    http: config.http.clone(),
-                    token_cache: config.token_cache.clone(),
-                });
-                let params = ManagedIdentityParameters {
-                    resource: TOKEN_EXCHANGE_RESOURCE.to_owned(),
-                    ..ManagedIdentityParameters::default()
-                };
-                let token = client.acquire_token_for_client(&params).await?;
-                Ok(ClientAuth::Assertion(Assertion::new(
-                    token.access_token.secret(),
-                )))
-            }
-            ClientCredential::Secret(_) => {
-                let method = SecretAuthMethod::choose(
-                    self.secret_auth_method,
-                    endpoints.token_endpoint_auth_methods_supported.as_deref(),
-                    config.authority.is_entra_family(),
-                );
-                log::debug!("sending the client secret with {}", method.name());
-                let auth = self
-                    .credential
-                    .client_auth(&config.client_id, audience, now)?;
-                Ok(auth.with_secret_method(method))
-            }
-            ClientCredential::Certificate {
-                certificate,
-                send_chain,
-            } => {
-                let entra = config.authority.is_entra_family();
-                let supported = endpoints
-                    .token_endpoint_auth_signing_alg_values_supported
-                    .as_deref();
-                let key = certificate.key_type();
-                let algorithm = match self.assertion.algorithm {
-                    Some(algorithm) => algorithm,
-                    None => SigningAlgorithm::choose(key, supported, entra).ok_or_else(|| {
-                        Error::InvalidArgument(format!(
-                            "the provider accepts client assertions signed with {}, none of \
-                             which this certificate's key can make",
-                            supported.unwrap_or_default().join(", ")
-                        ))
-                    })?,
-                };
-                let key_id = match &self.assertion.key_id {
-                    Some(kid) => Some(kid.clone()),
-                    None if !entra => Some(certificate.jwk_thumbprint()),
-                    None => None,
-                };
-                let audience = match (self.assertion.audience, &endpoints.issuer) {
-                    (AssertionAudience::Issuer, Some(issuer)) => issuer.as_str(),
-                    _ => audience,
-                };
-                log::debug!(
-                    "signing the client assertion with {}{}",
-                    algorithm.name(),
-                    key_id
-                        .as_deref()
-                        .map(|kid| format!(", kid {kid}"))
-                        .unwrap_or_default()
-                );
-                certificate.warn_if_expired(now);
-                let assertion = certificate.sign_assertion(
-                    &config.client_id,
-                    audience,
-                    now,
-                    &AssertionOptions {
-                        algorithm,
-                        key_id,
-                        send_chain: *send_chain,
-                    },
-                )?;
-                Ok(ClientAuth::Assertion(assertion))
-            }
-            other => Ok(other.client_auth(&config.client_id, audience, now)?),
+/// Entra ID certificate credentials are RSA: another key is refused before any request.
+pub(crate) fn check_key(app: &ClientApplication, credential: &ClientCredential) -> Result<()> {
+    if let ClientCredential::Certificate { certificate, .. } = credential
+        && app.config().authority.is_entra_family()
+        && certificate.key_type() != KeyType::Rsa
+    {
+        return Err(CredentialError::UnsupportedKeyType {
+            path: None,
+            algorithm: "a P-256 EC",
         }
+        .into());
+    }
+    Ok(())
+}
+
+/// How `app` proves itself with `credential` for a request to `audience` (the token endpoint of
+/// `endpoints`, whose discovery document also decides how a secret is sent and which algorithm
+/// signs an assertion).
+pub(crate) async fn client_auth(
+    app: &ClientApplication,
+    credential: &ClientCredential,
+    settings: &AuthSettings,
+    endpoints: &Endpoints,
+    audience: &str,
+    now: u64,
+) -> Result<ClientAuth> {
+    let config = app.config();
+    match credential {
+        ClientCredential::GitHubActions(oidc) => {
+            let request = github::token_request(oidc, github::DEFAULT_AUDIENCE)?;
+            let response = app.http()?.send(&request).await?;
+            Ok(ClientAuth::Assertion(github::parse_token_response(
+                &response,
+            )?))
+        }
+        ClientCredential::ManagedIdentity {
+            identity,
+            source,
+            arc_key_dir,
+        } => {
+            let client = ManagedIdentityClient::new(ManagedIdentityConfig {
+                identity: identity.clone(),
+                source: source.clone(),
+                arc_key_dir: arc_key_dir.clone(),
+                http: config.http.clone(),
+                token_cache: config.token_cache.clone(),
+            });
+            let params = ManagedIdentityParameters {
+                resource: TOKEN_EXCHANGE_RESOURCE.to_owned(),
+                ..ManagedIdentityParameters::default()
+            };
+            let token = client.acquire_token_for_client(&params).await?;
+            Ok(ClientAuth::Assertion(Assertion::new(
+                token.access_token.secret(),
+            )))
+        }
+        ClientCredential::Secret(_) => {
+            let method = SecretAuthMethod::choose(
+                settings.secret_auth_method,
+                endpoints.token_endpoint_auth_methods_supported.as_deref(),
+                config.authority.is_entra_family(),
+            );
+            log::debug!("sending the client secret with {}", method.name());
+            let auth = credential.client_auth(&config.client_id, audience, now)?;
+            Ok(auth.with_secret_method(method))
+        }
+        ClientCredential::Certificate {
+            certificate,
+            send_chain,
+        } => {
+            let entra = config.authority.is_entra_family();
+            let supported = endpoints
+                .token_endpoint_auth_signing_alg_values_supported
+                .as_deref();
+            let key = certificate.key_type();
+            let algorithm = match settings.assertion.algorithm {
+                Some(algorithm) => algorithm,
+                None => SigningAlgorithm::choose(key, supported, entra).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "the provider accepts client assertions signed with {}, none of \
+                         which this certificate's key can make",
+                        supported.unwrap_or_default().join(", ")
+                    ))
+                })?,
+            };
+            let key_id = match &settings.assertion.key_id {
+                Some(kid) => Some(kid.clone()),
+                None if !entra => Some(certificate.jwk_thumbprint()),
+                None => None,
+            };
+            let audience = match (settings.assertion.audience, &endpoints.issuer) {
+                (AssertionAudience::Issuer, Some(issuer)) => issuer.as_str(),
+                _ => audience,
+            };
+            log::debug!(
+                "signing the client assertion with {}{}",
+                algorithm.name(),
+                key_id
+                    .as_deref()
+                    .map(|kid| format!(", kid {kid}"))
+                    .unwrap_or_default()
+            );
+            certificate.warn_if_expired(now);
+            let assertion = certificate.sign_assertion(
+                &config.client_id,
+                audience,
+                now,
+                &AssertionOptions {
+                    algorithm,
+                    key_id,
+                    send_chain: *send_chain,
+                },
+            )?;
+            Ok(ClientAuth::Assertion(assertion))
+        }
+        other => Ok(other.client_auth(&config.client_id, audience, now)?),
     }
 }

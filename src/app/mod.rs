@@ -20,9 +20,12 @@ pub use managed_identity::{
     ManagedIdentityClient, ManagedIdentityConfig, ManagedIdentityParameters,
 };
 pub use public::{
-    CachedToken, DeviceFlow, InteractiveFlow, InteractiveParameters, PublicClient, SignInStatus,
+    CachedToken, CredentialLoader, DeviceFlow, InteractiveFlow, InteractiveParameters,
+    PublicClient, SignInStatus,
 };
-pub use scopes::{RESERVED_SCOPES, decorate_scopes, split_scopes};
+pub use scopes::{
+    OfflineAccess, RESERVED_SCOPES, decorate_scopes, decorate_scopes_with, split_scopes,
+};
 pub use silent::SilentParameters;
 
 use std::sync::{Arc, OnceLock};

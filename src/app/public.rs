@@ -2,6 +2,7 @@
 //! `PublicClientApplication`): interactive sign-in, device code, the legacy grants, accounts.
 //! The silent path is in `silent.rs`.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use url::Url;
@@ -9,16 +10,20 @@ use url::Url;
 use super::accounts::{
     Account, AccountSelector, ChosenBy, Listing, accounts_in, choose_account, interaction,
 };
-use super::scopes::decorate_scopes;
+use super::confidential::{AuthSettings, check_key, client_auth};
+use super::scopes::{OfflineAccess, decorate_scopes_with, wants_offline_access};
 use super::store::{Filing, Owner, no_check};
-use super::{AuthenticationResult, ClientApplication};
+use super::{AssertionSettings, AuthenticationResult, ClientApplication, ConfidentialClient, now};
+use crate::authority::Endpoints;
 use crate::cache::{AccessTokenFilter, ORIGIN, RefreshTokenQuery, TokenCache, TokenIssuer};
+use crate::credential::{ClientAuth, ClientCredential, CredentialError, SecretAuthMethod};
 use crate::error::{Endpoint, Error, Result};
 use crate::flow::auth_code::{
     self, AuthorizationFlow, AuthorizationParameters, Redirect, ResponseMode,
 };
 use crate::flow::device_code::{self, DeviceAuthorization};
 use crate::flow::loopback::{LoopbackError, LoopbackListener};
+use crate::flow::redirect_uri::RedirectUri;
 use crate::flow::token_endpoint::{Grant, TokenRequest};
 use crate::flow::{password, refresh};
 use crate::http::HttpRequest;
@@ -39,18 +44,26 @@ pub struct InteractiveParameters {
     pub prompt: Option<String>,
     /// A claims challenge.
     pub claims: Option<String>,
-    /// Loopback port, or any free one.
+    /// Loopback port of the default redirect URI, or any free one; not with `redirect_uri`.
     pub port: Option<u16>,
+    /// The redirect URI; `None` is the provider's default ([`RedirectUri::default_for`]). One
+    /// that is not loopback `http` is not listened on: the final URL must be pasted
+    /// ([`InteractiveFlow::parse_pasted`]).
+    pub redirect_uri: Option<RedirectUri>,
     /// The browser runs on another machine: ask for the query response mode so the final URL,
     /// pasted back, carries the code.
     pub remote_browser: bool,
+    /// More authorization request parameters, which some providers need (Google's
+    /// `access_type=offline` for a refresh token); none may repeat one msal sends.
+    pub extra_parameters: Vec<(String, String)>,
 }
 
 /// A started interactive sign-in: open [`Self::url`], then wait for the redirect.
 #[derive(Debug)]
 pub struct InteractiveFlow {
     authorization: AuthorizationFlow,
-    listener: LoopbackListener,
+    /// `None` when the redirect URI is not loopback `http`: the answer can only be pasted.
+    listener: Option<LoopbackListener>,
     redirect_uri: String,
     scopes: Vec<String>,
 }
@@ -61,13 +74,33 @@ impl InteractiveFlow {
         &self.authorization.url
     }
 
-    /// Waits until the loopback listener receives this flow's redirect or `deadline` passes.
-    /// Dropping the future stops listening for now (the port stays bound until the flow is
-    /// dropped).
+    /// The redirect URI sent (the one the application must have registered).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Whether a loopback listener waits for the browser; when not, only a pasted final URL
+    /// completes the sign-in.
+    pub fn is_listening(&self) -> bool {
+        self.listener.is_some()
+    }
+
+    /// Waits until the loopback listener receives this flow's redirect or `deadline` passes
+    /// (without a listener, just until the deadline). Dropping the future stops listening for
+    /// now (the port stays bound until the flow is dropped).
     pub async fn wait_for_redirect(&self, deadline: Instant) -> Result<Redirect, LoopbackError> {
-        self.listener
-            .wait(&self.authorization.state, deadline)
-            .await
+        match &self.listener {
+            Some(listener) => listener.wait(&self.authorization.state, deadline).await,
+            None => {
+                let started = Instant::now();
+                tokio::time::sleep_until(deadline.into()).await;
+                let waited = deadline.saturating_duration_since(started);
+                Err(LoopbackError::TimedOut {
+                    seconds: (waited.as_millis() as u64 + 500) / 1000,
+                    redirect_uri: self.redirect_uri.clone(),
+                })
+            }
+        }
     }
 
     /// Reads a final redirect URL the user pasted (when the browser could not reach this
@@ -93,16 +126,101 @@ pub struct DeviceFlow {
     scopes: Vec<String>,
 }
 
-/// An application that signs users in.
+/// Loads a confidential client's credential when a request first needs it: `Ok(None)` when the
+/// client has none (it is then a public client). See [`PublicClient::with_credential_loader`].
+pub type CredentialLoader =
+    Box<dyn Fn() -> Result<Option<ClientCredential>, CredentialError> + Send + Sync>;
+
+/// The credential user sign-ins authenticate the client with, if any.
+enum Credential {
+    /// A public client.
+    None,
+    /// A confidential client's.
+    Ready(ClientCredential),
+    /// Loaded once, when a request first needs it.
+    Deferred {
+        load: CredentialLoader,
+        loaded: OnceLock<Option<ClientCredential>>,
+    },
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Ready(credential) => f.debug_tuple("Ready").field(credential).finish(),
+            Self::Deferred { loaded, .. } => f
+                .debug_struct("Deferred")
+                .field("loaded", loaded)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// An application that signs users in: a public client (MSAL Python's
+/// `PublicClientApplication`), or, given a credential, the user sign-ins of a confidential client
+/// (`ConfidentialClientApplication`'s auth code, refresh token and silent methods), whose every
+/// token request, and device authorization request (RFC 8628 §3.1), authenticates the client.
+/// PKCE stays on either way.
 #[derive(Debug)]
 pub struct PublicClient {
     app: ClientApplication,
+    credential: Credential,
+    settings: AuthSettings,
+    offline_access: OfflineAccess,
 }
 
 impl PublicClient {
     /// A public client.
     pub fn new(app: ClientApplication) -> Self {
-        Self { app }
+        Self {
+            app,
+            credential: Credential::None,
+            settings: AuthSettings::default(),
+            offline_access: OfflineAccess::Auto,
+        }
+    }
+
+    /// The user sign-ins of a confidential client, with its credential and settings. Its tokens
+    /// are cached under its client id, apart from any public client's.
+    pub fn confidential(client: ConfidentialClient) -> Self {
+        let (app, credential, settings) = client.into_parts();
+        Self {
+            app,
+            credential: Credential::Ready(credential),
+            settings,
+            offline_access: OfflineAccess::Auto,
+        }
+    }
+
+    /// A client whose credential, if it has one, is loaded only when a request needs it (a
+    /// token served from the cache does not): for credentials whose lookup has a cost, such as
+    /// one kept in the OS keyring.
+    pub fn with_credential_loader(mut self, load: CredentialLoader) -> Self {
+        self.credential = Credential::Deferred {
+            load,
+            loaded: OnceLock::new(),
+        };
+        self
+    }
+
+    /// How a client secret is sent, as [`ConfidentialClient::with_secret_auth_method`].
+    pub fn with_secret_auth_method(mut self, method: Option<SecretAuthMethod>) -> Self {
+        self.settings.secret_auth_method = method;
+        self
+    }
+
+    /// How certificate assertions are made, as [`ConfidentialClient::with_assertion_settings`].
+    pub fn with_assertion_settings(mut self, settings: AssertionSettings) -> Self {
+        self.settings.assertion = settings;
+        self
+    }
+
+    /// Whether sign-ins and refreshes ask for `offline_access` ([`OfflineAccess::Auto`]: when
+    /// the provider supports it).
+    pub fn with_offline_access(mut self, offline_access: OfflineAccess) -> Self {
+        self.offline_access = offline_access;
+        self
     }
 
     /// The shared client application.
@@ -110,24 +228,90 @@ impl PublicClient {
         &self.app
     }
 
-    /// A token request of this client for a user grant: Entra's `client_info` where it applies.
-    pub(crate) fn user_request<'a>(
-        &'a self,
-        token_endpoint: &'a Url,
-        scopes: &'a [String],
-        claims: Option<&'a str>,
-        grant: Grant<'a>,
-    ) -> HttpRequest {
-        TokenRequest {
-            token_endpoint,
+    /// The scopes a user grant asks for at the provider of `endpoints`: `scopes`, `openid`,
+    /// `profile`, and `offline_access` where [`wants_offline_access`] says so.
+    pub(crate) fn user_scopes(&self, scopes: &[String], endpoints: &Endpoints) -> Vec<String> {
+        let offline = wants_offline_access(
+            self.offline_access,
+            self.app.config().authority.is_entra_family(),
+            endpoints.scopes_supported.as_deref(),
+        );
+        decorate_scopes_with(scopes, offline)
+    }
+
+    /// The client's credential: `None` for a public client; a deferred one is loaded now.
+    fn credential(&self) -> Result<Option<&ClientCredential>> {
+        match &self.credential {
+            Credential::None => Ok(None),
+            Credential::Ready(credential) => Ok(Some(credential)),
+            Credential::Deferred { load, loaded } => {
+                if loaded.get().is_none() {
+                    let credential = load()?;
+                    if let Some(credential) = &credential {
+                        log::info!(
+                            "authenticating {} with {}",
+                            self.app.config().client_id,
+                            credential.describe()
+                        );
+                    }
+                    // Only this thread sets it (the client is used from one task at a time);
+                    // were it set meanwhile, that value is as good as this one.
+                    let _ = loaded.set(credential);
+                }
+                Ok(loaded.get().and_then(Option::as_ref))
+            }
+        }
+    }
+
+    /// Refuses, before the user is bothered, a credential the authority cannot take.
+    fn check_credential(&self) -> Result<()> {
+        match &self.credential {
+            Credential::Ready(credential) => check_key(&self.app, credential),
+            _ => Ok(()),
+        }
+    }
+
+    /// How the client authenticates a request to the provider of `endpoints`; `None` for a
+    /// public client.
+    async fn client_auth(&self, endpoints: &Endpoints) -> Result<Option<ClientAuth>> {
+        let Some(credential) = self.credential()? else {
+            return Ok(None);
+        };
+        check_key(&self.app, credential)?;
+        let token_url = endpoints.token_url()?;
+        let auth = client_auth(
+            &self.app,
+            credential,
+            &self.settings,
+            endpoints,
+            token_url.as_str(),
+            now(),
+        )
+        .await?;
+        Ok(Some(auth))
+    }
+
+    /// A token request of this client for a user grant: Entra's `client_info` where it applies,
+    /// and the client's authentication when it has a credential.
+    pub(crate) async fn user_request(
+        &self,
+        endpoints: &Endpoints,
+        scopes: &[String],
+        claims: Option<&str>,
+        grant: Grant<'_>,
+    ) -> Result<HttpRequest> {
+        let token_endpoint = endpoints.token_url()?;
+        let client_auth = self.client_auth(endpoints).await?;
+        Ok(TokenRequest {
+            token_endpoint: &token_endpoint,
             client_id: &self.app.config().client_id,
             scopes,
             client_info: self.client_info(),
             claims,
-            client_auth: None,
+            client_auth: client_auth.as_ref(),
             grant,
         }
-        .build()
+        .build())
     }
 
     pub(crate) fn client_info(&self) -> bool {
@@ -140,22 +324,39 @@ impl PublicClient {
         &self,
         params: &InteractiveParameters,
     ) -> Result<InteractiveFlow> {
+        self.check_credential()?;
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let authorization_endpoint = endpoints
             .authorization_url()?
             .ok_or(Error::NoEndpoint(Endpoint::Authorization))?;
-        let listener = LoopbackListener::bind(params.port)?;
-        let redirect_uri = listener.redirect_uri();
+        let redirect = match (&params.redirect_uri, params.port) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidArgument(
+                    "give the port in the redirect URI, not both".into(),
+                ));
+            }
+            (Some(redirect), None) => redirect.clone(),
+            (None, port) => RedirectUri::default_for(self.client_info(), port),
+        };
+        let (listener, redirect_uri) = match &redirect {
+            RedirectUri::Loopback(loopback) => {
+                let listener = LoopbackListener::bind_for(loopback)?;
+                let uri = listener.redirect_uri().to_owned();
+                (Some(listener), uri)
+            }
+            RedirectUri::Pasted(url) => (None, url.as_str().to_owned()),
+        };
         let mut requested = params.scopes.clone();
         requested.extend(params.extra_scopes.iter().cloned());
-        let decorated = decorate_scopes(&requested);
+        let decorated = self.user_scopes(&requested, &endpoints);
         let authorization = auth_code::start(&AuthorizationParameters {
             authorization_endpoint: &authorization_endpoint,
             client_id: &self.app.config().client_id,
             redirect_uri: &redirect_uri,
             scopes: &decorated,
-            response_mode: if params.remote_browser {
+            // A pasted final URL must carry the code.
+            response_mode: if params.remote_browser || listener.is_none() {
                 ResponseMode::Query
             } else {
                 ResponseMode::FormPost
@@ -164,6 +365,7 @@ impl PublicClient {
             domain_hint: params.domain_hint.as_deref(),
             prompt: params.prompt.as_deref(),
             claims: params.claims.as_deref(),
+            extra: &params.extra_parameters,
         })?;
         Ok(InteractiveFlow {
             authorization,
@@ -191,14 +393,15 @@ impl PublicClient {
             }
         };
         let endpoints = self.app.endpoints().await?;
-        let token_url = endpoints.token_url()?;
-        let decorated = decorate_scopes(&flow.scopes);
-        let request = self.user_request(
-            &token_url,
-            &decorated,
-            None,
-            flow.authorization.grant(&code, &flow.redirect_uri),
-        );
+        let decorated = self.user_scopes(&flow.scopes, &endpoints);
+        let request = self
+            .user_request(
+                &endpoints,
+                &decorated,
+                None,
+                flow.authorization.grant(&code, &flow.redirect_uri),
+            )
+            .await?;
         let filing = Filing {
             grant_type: auth_code::GRANT_TYPE,
             scopes: &flow.scopes,
@@ -215,15 +418,18 @@ impl PublicClient {
 
     /// Starts a device code sign-in (MSAL's `initiate_device_flow`).
     pub async fn initiate_device_flow(&self, scopes: &[String]) -> Result<DeviceFlow> {
+        self.check_credential()?;
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
         let endpoint = endpoints
             .device_authorization_url()?
             .ok_or(Error::NoEndpoint(Endpoint::DeviceAuthorization))?;
+        let client_auth = self.client_auth(&endpoints).await?;
         let request = device_code::build_authorization_request(
             &endpoint,
             &self.app.config().client_id,
-            &decorate_scopes(scopes),
+            &self.user_scopes(scopes, &endpoints),
+            client_auth.as_ref(),
         );
         let response = self.app.http()?.send(&request).await?;
         let authorization = device_code::parse_authorization_response(&request, &response)?;
@@ -237,19 +443,21 @@ impl PublicClient {
     /// `acquire_token_by_device_flow`). Drop the future to cancel.
     pub async fn complete_device_flow(&self, flow: &DeviceFlow) -> Result<AuthenticationResult> {
         let endpoints = self.app.endpoints().await?;
-        let token_url = endpoints.token_url()?;
-        let request = self.user_request(
-            &token_url,
-            &[],
-            None,
-            Grant::DeviceCode(&flow.authorization.device_code),
-        );
-        let response = device_code::poll(
-            &flow.authorization,
-            || self.app.request_token(&request),
-            tokio::time::sleep,
-        )
-        .await?;
+        // Built for each poll: a client assertion is short-lived, and the polling may last
+        // longer than it does.
+        let poll_once = || async {
+            let request = self
+                .user_request(
+                    &endpoints,
+                    &[],
+                    None,
+                    Grant::DeviceCode(&flow.authorization.device_code),
+                )
+                .await?;
+            self.app.request_token(&request).await
+        };
+        let response =
+            device_code::poll(&flow.authorization, poll_once, tokio::time::sleep).await?;
         let filing = Filing {
             grant_type: device_code::GRANT_TYPE,
             scopes: &flow.scopes,
@@ -268,13 +476,14 @@ impl PublicClient {
     ) -> Result<AuthenticationResult> {
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
-        let token_url = endpoints.token_url()?;
-        let request = self.user_request(
-            &token_url,
-            &decorate_scopes(scopes),
-            None,
-            Grant::Password { username, password },
-        );
+        let request = self
+            .user_request(
+                &endpoints,
+                &self.user_scopes(scopes, &endpoints),
+                None,
+                Grant::Password { username, password },
+            )
+            .await?;
         let filing = Filing {
             grant_type: password::GRANT_TYPE,
             scopes,
@@ -295,17 +504,18 @@ impl PublicClient {
     ) -> Result<AuthenticationResult> {
         self.app.check_cache(&AccessTokenFilter::NONE)?;
         let endpoints = self.app.endpoints().await?;
-        let token_url = endpoints.token_url()?;
-        let decorated = decorate_scopes(scopes);
-        let request = self.user_request(
-            &token_url,
-            &decorated,
-            None,
-            Grant::RefreshToken {
-                refresh_token,
-                anchor: None,
-            },
-        );
+        let decorated = self.user_scopes(scopes, &endpoints);
+        let request = self
+            .user_request(
+                &endpoints,
+                &decorated,
+                None,
+                Grant::RefreshToken {
+                    refresh_token,
+                    anchor: None,
+                },
+            )
+            .await?;
         let filing = Filing {
             grant_type: refresh::GRANT_TYPE,
             scopes,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::accounts::{AccountSelector, Listing, accounts_in, choose_account, interaction};
 use super::lookup::{CacheLookup, fall_back};
-use super::scopes::{decorate_scopes, resource_scopes};
+use super::scopes::resource_scopes;
 use super::store::{Filing, Owner, no_check};
 use super::{AuthenticationResult, PublicClient, now};
 use crate::cache::{AccessTokenQuery, RefreshTokenEntry, RefreshTokenQuery};
@@ -89,7 +89,6 @@ impl PublicClient {
         // Refresh under the cache lock, so no other msal process spends the same refresh token
         // meanwhile (see `CacheFile::lock_exclusive`); re-read, since one may just have
         // refreshed while this one waited.
-        let token_url = endpoints.token_url()?;
         let locked = cache.lock_exclusive()?;
         let current = locked.read()?;
         if use_cache
@@ -118,22 +117,30 @@ impl PublicClient {
             });
         }
 
-        let decorated = decorate_scopes(&scopes);
+        let decorated = self.user_scopes(&scopes, &endpoints);
         let anchor = account
             .home_account_id
             .split_once('.')
             .filter(|_| self.client_info());
         let mut refused = None;
         for used in &refresh_tokens {
-            let request = self.user_request(
-                &token_url,
-                &decorated,
-                params.claims.as_deref(),
-                Grant::RefreshToken {
-                    refresh_token: &used.secret,
-                    anchor,
-                },
-            );
+            let request = self
+                .user_request(
+                    &endpoints,
+                    &decorated,
+                    params.claims.as_deref(),
+                    Grant::RefreshToken {
+                        refresh_token: &used.secret,
+                        anchor,
+                    },
+                )
+                .await;
+            // A credential that cannot be had (an unreadable key, a federated token source
+            // that fails) is no reason to drop a still-valid cached token.
+            let request = match request {
+                Ok(request) => request,
+                Err(e) => return fall_back(e, fallback),
+            };
             match app.request_token(&request).await {
                 Ok(response) => {
                     let filing = Filing {

@@ -28,6 +28,10 @@ pub struct Endpoints {
     /// Discovery §3).
     #[serde(default)]
     pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
+    /// The scopes the provider says it supports (OpenID Discovery §3); whether it lists
+    /// `offline_access` decides whether sign-ins ask for it.
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
 }
 
 /// What discovery established about an authority: its endpoints, and the hosts Entra's instance
@@ -238,6 +242,7 @@ mod tests {
                 device_authorization_endpoint: Some(device.into()),
                 token_endpoint_auth_methods_supported: None,
                 token_endpoint_auth_signing_alg_values_supported: None,
+                scopes_supported: None,
             },
             aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
         }

@@ -134,6 +134,7 @@ mod tests {
                 device_authorization_endpoint: None,
                 token_endpoint_auth_methods_supported: None,
                 token_endpoint_auth_signing_alg_values_supported: None,
+                scopes_supported: None,
             },
             aliases: vec!["h2".into()],
         };

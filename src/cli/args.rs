@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
 use clap::{Arg, Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
-use msal::credential::SecretAuthMethod;
+use msal::app::AssertionAudience;
+use msal::credential::{SecretAuthMethod, SigningAlgorithm};
 
 use crate::cli::commands;
 
@@ -45,7 +46,8 @@ pub enum Command {
     DeviceCode(commands::device_code::DeviceCodeArgs),
     /// Get an application's own token with its secret, certificate or federated credential.
     ClientCredentials(commands::client_credentials::ClientCredentialsArgs),
-    /// Exchange a user's token for a token to a downstream API (on-behalf-of).
+    /// Exchange a user's token for a token to a downstream API (on-behalf-of; RFC 8693 token
+    /// exchange with other OpenID providers).
     Obo(commands::obo::OboArgs),
     /// Get a token of the platform's managed identity (Azure VM, App Service, Functions, Arc,
     /// Cloud Shell, Service Fabric, Azure Machine Learning): no secret needed.
@@ -398,10 +400,28 @@ pub struct CredentialArgs {
     pub identity: IdentityArgs,
 
     /// How to send a client secret: `post` (in the request body, as Entra ID and MSAL do) or
-    /// `basic` (HTTP Basic authentication) [default: post, unless the provider's discovery
-    /// document offers only client_secret_basic]
+    /// `basic` (HTTP Basic authentication) [default: post for Entra ID; basic for other
+    /// providers, unless their discovery document offers only client_secret_post]
     #[arg(long, value_enum, value_name = "METHOD")]
     pub client_auth_method: Option<ClientAuthMethod>,
+
+    /// The `kid` header of certificate assertions (private_key_jwt): the name the provider
+    /// gave the registered key [env: MSAL_KEY_ID] [default: the key's RFC 7638 JWK thumbprint;
+    /// none for Entra ID, which finds the key by x5t#S256]
+    #[arg(long, value_name = "KID")]
+    pub key_id: Option<String>,
+
+    /// The algorithm that signs certificate assertions [env: MSAL_SIGNING_ALG] [default: from
+    /// the key and the provider's token_endpoint_auth_signing_alg_values_supported: RS256 for
+    /// RSA keys (PS256 for Entra ID), ES256 for P-256 keys]
+    #[arg(long, value_enum, ignore_case = true, value_name = "ALG")]
+    pub signing_alg: Option<SigningAlg>,
+
+    /// The `aud` of certificate assertions: the token endpoint, as most providers document, or
+    /// the issuer, as the errata of OpenID Connect Core §9 ask [env: MSAL_ASSERTION_AUDIENCE]
+    /// [default: token-endpoint]
+    #[arg(long, value_enum, value_name = "AUDIENCE")]
+    pub assertion_audience: Option<AssertionAudienceArg>,
 
     /// --save-secret / --forget-secret (src/cli/keyring.rs).
     #[command(flatten)]
@@ -454,6 +474,48 @@ pub enum ClientAuthMethod {
     /// client_secret_basic: HTTP Basic authentication
     #[value(alias = "client_secret_basic")]
     Basic,
+}
+
+/// `--signing-alg`: the JOSE algorithms msal signs client assertions with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SigningAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RSA keys)
+    #[value(name = "RS256")]
+    Rs256,
+    /// RSASSA-PSS with SHA-256 (RSA keys)
+    #[value(name = "PS256")]
+    Ps256,
+    /// ECDSA on P-256 with SHA-256 (P-256 keys)
+    #[value(name = "ES256")]
+    Es256,
+}
+
+impl From<SigningAlg> for SigningAlgorithm {
+    fn from(alg: SigningAlg) -> Self {
+        match alg {
+            SigningAlg::Rs256 => SigningAlgorithm::Rs256,
+            SigningAlg::Ps256 => SigningAlgorithm::Ps256,
+            SigningAlg::Es256 => SigningAlgorithm::Es256,
+        }
+    }
+}
+
+/// `--assertion-audience`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssertionAudienceArg {
+    /// The provider's token endpoint
+    TokenEndpoint,
+    /// The provider's issuer identifier
+    Issuer,
+}
+
+impl From<AssertionAudienceArg> for AssertionAudience {
+    fn from(audience: AssertionAudienceArg) -> Self {
+        match audience {
+            AssertionAudienceArg::TokenEndpoint => AssertionAudience::TokenEndpoint,
+            AssertionAudienceArg::Issuer => AssertionAudience::Issuer,
+        }
+    }
 }
 
 impl From<ClientAuthMethod> for SecretAuthMethod {

@@ -81,6 +81,18 @@ pub struct Profile {
     pub federated_token_file: Option<PathBuf>,
     /// Use GitHub Actions OIDC.
     pub github_oidc: Option<bool>,
+    /// The `kid` of certificate assertions.
+    pub key_id: Option<String>,
+    /// The algorithm of certificate assertions (`RS256`, `PS256`, `ES256`).
+    pub signing_alg: Option<String>,
+    /// The audience of certificate assertions (`token-endpoint` or `issuer`).
+    pub assertion_audience: Option<String>,
+    /// The redirect URI of `msal login`.
+    pub redirect_uri: Option<String>,
+    /// More authorization request parameters of `msal login` (Google's `access_type`).
+    pub auth_params: Option<BTreeMap<String, String>>,
+    /// `false`: sign-ins do not ask for `offline_access`.
+    pub offline_access: Option<bool>,
     /// Refused: secrets do not belong in the config file.
     pub client_secret: Option<toml::Value>,
     /// Refused: secrets do not belong in the config file.

@@ -8,12 +8,13 @@ use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use msal::app::AssertionSettings;
 use msal::credential::{Certificate, ClientCredential, CredentialError, GitHubOidc};
 use msal::secret::{CertificatePassword, ClientSecret};
 use msal::secret_store::SavedCredential;
 use zeroize::Zeroizing;
 
-use crate::cli::args::CredentialArgs;
+use crate::cli::args::{AssertionAudienceArg, CredentialArgs, SigningAlg};
 use crate::cli::config::Profile;
 use crate::cli::env::{self, Env};
 use crate::cli::exit::UsageError;
@@ -71,20 +72,46 @@ pub fn resolve(
     profile: &Profile,
     saved: &SavedCredentials,
 ) -> Result<Resolved> {
+    if let Some(resolved) = named(args, env, profile, saved, true)? {
+        return Ok(resolved);
+    }
+    match saved.lookup()? {
+        Some((credential, backend)) => {
+            let loader = Loader {
+                args,
+                env,
+                profile,
+                saved,
+                origin: Origin::Keyring,
+            };
+            checked(args, loader.load(Spec::Saved(credential, backend))?)
+        }
+        None => Err(UsageError(NO_CREDENTIAL.into()).into()),
+    }
+}
+
+/// The credential the options, the environment (when `environment`) or the profile name, loaded;
+/// `None` when none does. The keyring is not asked.
+pub fn named(
+    args: &CredentialArgs,
+    env: &Env,
+    profile: &Profile,
+    saved: &SavedCredentials,
+    environment: bool,
+) -> Result<Option<Resolved>> {
     check_stdin(args.stdin_inputs())?;
     let named = [
         (Origin::Flag, from_flags(args)?),
-        (Origin::Environment, from_environment(env)),
+        (
+            Origin::Environment,
+            from_environment(env).filter(|_| environment),
+        ),
         (Origin::Profile, from_profile(profile)),
     ]
     .into_iter()
     .find_map(|(origin, spec)| spec.map(|spec| (origin, spec)));
-    let (origin, spec) = match named {
-        Some(named) => named,
-        None => match saved.lookup()? {
-            Some((credential, backend)) => (Origin::Keyring, Spec::Saved(credential, backend)),
-            None => return Err(UsageError(NO_CREDENTIAL.into()).into()),
-        },
+    let Some((origin, spec)) = named else {
+        return Ok(None);
     };
     let loader = Loader {
         args,
@@ -93,17 +120,139 @@ pub fn resolve(
         saved,
         origin,
     };
-    let resolved = loader.load(spec)?;
-    if args.client_auth_method.is_some()
-        && !matches!(resolved.credential, ClientCredential::Secret(_))
+    checked(args, loader.load(spec)?).map(Some)
+}
+
+/// Whether a credential option was given (not the environment, the profile or the keyring).
+pub fn flag_given(args: &CredentialArgs) -> Result<bool> {
+    Ok(from_flags(args)?.is_some())
+}
+
+/// The credential kept with `--save-secret` for `saved`'s client id and authority, loaded; for
+/// commands that do without one, so a keyring that cannot be read counts as none. `send_chain`
+/// applies to a certificate.
+pub fn saved_credential(
+    saved: &SavedCredentials,
+    send_chain: bool,
+) -> Result<Option<ClientCredential>, CredentialError> {
+    let found = match saved.lookup() {
+        Ok(found) => found,
+        Err(e) => {
+            log::info!("no saved client credential: {e:#}");
+            return Ok(None);
+        }
+    };
+    let Some((credential, backend)) = found else {
+        return Ok(None);
+    };
+    log::info!(
+        "using the credential saved for {} at {} in {backend}",
+        saved.client_id(),
+        saved.authority()
+    );
+    Ok(match credential {
+        SavedCredential::ClientSecret { secret } => Some(ClientCredential::Secret(secret)),
+        SavedCredential::Certificate { path, password } => Some(ClientCredential::Certificate {
+            certificate: Certificate::from_file(&path, password.as_ref())?,
+            send_chain,
+        }),
+        _ => None,
+    })
+}
+
+/// `--send-certificate-chain` or `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`.
+pub fn send_chain_asked(args: &CredentialArgs, env: &Env) -> bool {
+    args.send_certificate_chain || env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
+}
+
+/// `--client-auth-method` is for client secrets only; `--key-id`, `--signing-alg` and
+/// `--assertion-audience` for certificates.
+fn checked(args: &CredentialArgs, resolved: Resolved) -> Result<Resolved> {
+    let credential = &resolved.credential;
+    let misplaced = if args.client_auth_method.is_some()
+        && !matches!(credential, ClientCredential::Secret(_))
     {
+        Some(("--client-auth-method", "client secrets"))
+    } else if !matches!(credential, ClientCredential::Certificate { .. }) {
+        [
+            ("--key-id", args.key_id.is_some()),
+            ("--signing-alg", args.signing_alg.is_some()),
+            ("--assertion-audience", args.assertion_audience.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, given)| *given)
+        .map(|(flag, _)| (flag, "certificates"))
+    } else {
+        None
+    };
+    if let Some((flag, kind)) = misplaced {
         return Err(UsageError(format!(
-            "--client-auth-method applies to client secrets only, not to a {}",
-            resolved.credential.describe()
+            "{flag} applies to {kind} only, not to a {}",
+            credential.describe()
         ))
         .into());
     }
     Ok(resolved)
+}
+
+/// How certificate assertions are made: `--key-id`, `--signing-alg` and `--assertion-audience`,
+/// else `MSAL_KEY_ID`, `MSAL_SIGNING_ALG` and `MSAL_ASSERTION_AUDIENCE`, else the profile's
+/// `key_id`, `signing_alg` and `assertion_audience`.
+pub fn assertion_settings(
+    args: &CredentialArgs,
+    env: &Env,
+    profile: &Profile,
+) -> Result<AssertionSettings> {
+    fn parse<T: clap::ValueEnum>(value: Option<(&str, &str)>, what: &str) -> Result<Option<T>> {
+        let Some((text, source)) = value else {
+            return Ok(None);
+        };
+        T::from_str(text.trim(), true).map(Some).map_err(|_| {
+            let names: Vec<String> = T::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+                .collect();
+            UsageError(format!(
+                "{source}: {text:?} is not {what} ({})",
+                names.join(", ")
+            ))
+            .into()
+        })
+    }
+    let key_id = args
+        .key_id
+        .clone()
+        .or_else(|| env.get(env::MSAL_KEY_ID).map(str::to_owned))
+        .or_else(|| profile.key_id.clone());
+    let algorithm = match args.signing_alg {
+        Some(alg) => Some(alg),
+        None => parse::<SigningAlg>(
+            env.get(env::MSAL_SIGNING_ALG)
+                .map(|v| (v, env::MSAL_SIGNING_ALG))
+                .or(profile
+                    .signing_alg
+                    .as_deref()
+                    .map(|v| (v, "the profile's signing_alg"))),
+            "a signing algorithm",
+        )?,
+    };
+    let audience = match args.assertion_audience {
+        Some(audience) => Some(audience),
+        None => parse::<AssertionAudienceArg>(
+            env.get(env::MSAL_ASSERTION_AUDIENCE)
+                .map(|v| (v, env::MSAL_ASSERTION_AUDIENCE))
+                .or(profile
+                    .assertion_audience
+                    .as_deref()
+                    .map(|v| (v, "the profile's assertion_audience"))),
+            "an assertion audience",
+        )?,
+    };
+    Ok(AssertionSettings {
+        algorithm: algorithm.map(Into::into),
+        key_id,
+        audience: audience.map(Into::into).unwrap_or_default(),
+    })
 }
 
 const NO_CREDENTIAL: &str = "no client credential: pass --client-secret-file, --certificate, \
@@ -343,8 +492,7 @@ impl Loader<'_> {
     /// `--send-certificate-chain`, `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`, or the profile's
     /// `send_certificate_chain` for the profile's certificate.
     fn send_chain(&self) -> bool {
-        self.args.send_certificate_chain
-            || self.env.flag(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) == Some(true)
+        send_chain_asked(self.args, self.env)
             || (self.origin == Origin::Profile && self.profile.send_certificate_chain == Some(true))
     }
 }

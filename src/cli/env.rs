@@ -15,6 +15,16 @@ pub const MSAL_OIDC_AUTHORITY: &str = "MSAL_OIDC_AUTHORITY";
 pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
 /// Authority host for `--tenant`/`AZURE_TENANT_ID` (sovereign clouds, local providers).
 pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+/// The `kid` of certificate assertions.
+pub const MSAL_KEY_ID: &str = "MSAL_KEY_ID";
+/// The algorithm of certificate assertions.
+pub const MSAL_SIGNING_ALG: &str = "MSAL_SIGNING_ALG";
+/// The audience of certificate assertions: `token-endpoint` or `issuer`.
+pub const MSAL_ASSERTION_AUDIENCE: &str = "MSAL_ASSERTION_AUDIENCE";
+/// `false`: user sign-ins do not ask for `offline_access`.
+pub const MSAL_OFFLINE_ACCESS: &str = "MSAL_OFFLINE_ACCESS";
+/// The redirect URI of `msal login`.
+pub const MSAL_REDIRECT_URI: &str = "MSAL_REDIRECT_URI";
 /// Token cache file.
 pub const MSAL_CACHE: &str = "MSAL_CACHE";
 /// Seconds to wait for another `msal` holding the cache lock (default 30).
@@ -89,6 +99,11 @@ const ALL: &[&str] = &[
     MSAL_OIDC_AUTHORITY,
     AZURE_TENANT_ID,
     AZURE_AUTHORITY_HOST,
+    MSAL_REDIRECT_URI,
+    MSAL_OFFLINE_ACCESS,
+    MSAL_KEY_ID,
+    MSAL_SIGNING_ALG,
+    MSAL_ASSERTION_AUDIENCE,
     MSAL_CACHE,
     MSAL_CACHE_LOCK_TIMEOUT,
     MSAL_LOG,

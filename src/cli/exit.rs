@@ -561,11 +561,21 @@ fn hints(error: &anyhow::Error, server: Option<&ServerError>, code: u8) -> Vec<S
         }
         _ => {}
     }
-    if let Some(LoopbackError::PortInUse { .. }) = found!(error, Loopback) {
-        hints.push(
+    match found!(error, Loopback) {
+        Some(LoopbackError::PortInUse { .. }) => hints.push(
             "choose another --port (one the application's redirect URI allows), or leave --port out and msal picks a free one"
                 .into(),
-        );
+        ),
+        // A provider that refuses the redirect URI shows its error in the browser and never
+        // sends the browser back: all msal sees is the wait running out.
+        Some(LoopbackError::TimedOut { redirect_uri, .. }) => hints.push(format!(
+            "if the browser showed an error instead of coming back, the provider may not accept \
+             the redirect URI {}: register it for the application exactly, or pass \
+             --redirect-uri with a fixed port (e.g. --redirect-uri \
+             http://127.0.0.1:8400/callback) and register that",
+            clean(redirect_uri)
+        )),
+        _ => {}
     }
     match found!(error, Http) {
         // Outside Azure no platform variable is set and the default, IMDS, does not answer.
@@ -603,8 +613,12 @@ fn server_hints(e: &ServerError) -> Vec<String> {
             "check the client id and its credential (secret, certificate or federated credential)"
                 .into(),
         ),
-        "invalid_scope" => hints.push(
+        // Entra's answers carry AADSTS codes; other providers' scopes are their own.
+        "invalid_scope" if !e.error_codes.is_empty() => hints.push(
             "client credentials and on-behalf-of need one `<resource>/.default` scope, e.g. https://graph.microsoft.com/.default".into(),
+        ),
+        "invalid_scope" => hints.push(
+            "ask only for scopes the provider offers this client (its discovery document lists scopes_supported)".into(),
         ),
         "invalid_tenant" => hints.push(
             "no such tenant at this authority: check the tenant (a domain such as contoso.onmicrosoft.com, or the tenant id) and the cloud".into(),
@@ -773,9 +787,13 @@ mod tests {
             ),
             (
                 "no redirect in time",
-                LoopbackError::TimedOut(300).into(),
+                LoopbackError::TimedOut {
+                    seconds: 300,
+                    redirect_uri: "http://127.0.0.1:5000/".into(),
+                }
+                .into(),
                 FAILURE,
-                vec![],
+                vec!["the redirect URI http://127.0.0.1:5000/: register it"],
             ),
             (
                 "interaction required",
@@ -819,6 +837,12 @@ mod tests {
                 .context("refreshing"),
                 REFUSED,
                 vec!["--claims '{\"access_token\":{}}'"],
+            ),
+            (
+                "a scope another provider refused",
+                Error::OAuth(server(serde_json::json!({"error": "invalid_scope"}))).into(),
+                REFUSED,
+                vec!["scopes the provider offers this client"],
             ),
             (
                 "unknown tenant at discovery",

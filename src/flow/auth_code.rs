@@ -47,7 +47,23 @@ pub struct AuthorizationParameters<'a> {
     pub prompt: Option<&'a str>,
     /// `claims` (OpenID Connect Core §5.5).
     pub claims: Option<&'a str>,
+    /// Parameters of the provider's own (Google's `access_type`); none may repeat one above.
+    pub extra: &'a [(String, String)],
 }
+
+/// The parameters [`start`] sets itself; `extra` may not repeat them, since a second value
+/// would weaken (`code_challenge_method`, `state`) or confuse the request.
+const OWN_PARAMETERS: [&str; 9] = [
+    "client_id",
+    "response_type",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "response_mode",
+];
 
 /// A started authorization: the URL for the browser and the secrets to finish it with.
 pub struct AuthorizationFlow {
@@ -87,6 +103,21 @@ fn sha256(text: &str) -> Vec<u8> {
 /// Starts an authorization: fresh PKCE verifier (32 random bytes → 43 characters, RFC 7636
 /// §4.1), `state` and `nonce`, and the authorization URL.
 pub fn start(params: &AuthorizationParameters<'_>) -> Result<AuthorizationFlow, Error> {
+    let optional = [
+        ("login_hint", params.login_hint),
+        ("domain_hint", params.domain_hint),
+        ("prompt", params.prompt),
+        ("claims", params.claims),
+    ];
+    for (name, _) in params.extra {
+        let taken = OWN_PARAMETERS.contains(&name.as_str())
+            || optional.iter().any(|(n, v)| n == name && v.is_some());
+        if taken || params.extra.iter().filter(|(n, _)| n == name).count() > 1 {
+            return Err(Error::InvalidArgument(format!(
+                "the authorization request parameter {name:?} is given twice, or is one msal sets itself"
+            )));
+        }
+    }
     let code_verifier = Zeroizing::new(random_token(32)?);
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(&code_verifier));
     let state = random_token(16)?;
@@ -114,15 +145,13 @@ pub fn start(params: &AuthorizationParameters<'_>) -> Result<AuthorizationFlow, 
                     ResponseMode::Query => "query",
                 },
             );
-        for (name, value) in [
-            ("login_hint", params.login_hint),
-            ("domain_hint", params.domain_hint),
-            ("prompt", params.prompt),
-            ("claims", params.claims),
-        ] {
+        for (name, value) in optional {
             if let Some(value) = value {
                 query.append_pair(name, value);
             }
+        }
+        for (name, value) in params.extra {
+            query.append_pair(name, value);
         }
     }
     Ok(AuthorizationFlow {
@@ -220,8 +249,46 @@ mod tests {
             domain_hint: None,
             prompt: Some("select_account"),
             claims: None,
+            extra: &[("access_type".into(), "offline".into())],
         })
         .unwrap()
+    }
+
+    #[test]
+    fn extra_parameters_are_added_but_never_replace_msals_own() {
+        let flow = flow(ResponseMode::Query);
+        assert!(
+            flow.url
+                .query_pairs()
+                .any(|(k, v)| k == "access_type" && v == "offline")
+        );
+        let endpoint = Url::parse("https://idp.example/authorize").unwrap();
+        for extra in [
+            vec![("code_challenge_method".to_owned(), "plain".to_owned())],
+            vec![("state".to_owned(), "x".to_owned())],
+            vec![("prompt".to_owned(), "none".to_owned())],
+            vec![
+                ("a".to_owned(), "1".to_owned()),
+                ("a".to_owned(), "2".to_owned()),
+            ],
+        ] {
+            let refused = start(&AuthorizationParameters {
+                authorization_endpoint: &endpoint,
+                client_id: "c",
+                redirect_uri: "http://127.0.0.1:1/",
+                scopes: &[],
+                response_mode: ResponseMode::Query,
+                login_hint: None,
+                domain_hint: None,
+                prompt: Some("login"),
+                claims: None,
+                extra: &extra,
+            });
+            assert!(
+                matches!(refused, Err(Error::InvalidArgument(_))),
+                "{extra:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::token_endpoint::parse_token_response;
+use super::token_endpoint::{authenticate, parse_token_response};
+use crate::credential::ClientAuth;
 use crate::error::{Error, ServerError};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::DeviceCode;
@@ -113,15 +114,21 @@ impl DeviceAuthorization {
     }
 }
 
-/// The device authorization request (RFC 8628 §3.1): `client_id` and `scope`.
+/// The device authorization request (RFC 8628 §3.1): `client_id` and `scope`, and a
+/// confidential client's authentication (RFC 6749 §3.2.1 applies here too).
 pub fn build_authorization_request(
     endpoint: &Url,
     client_id: &str,
     scopes: &[String],
+    client_auth: Option<&ClientAuth>,
 ) -> HttpRequest {
-    HttpRequest::post_form(endpoint.clone())
+    let request = HttpRequest::post_form(endpoint.clone())
         .field("client_id", client_id)
-        .field("scope", scopes.join(" "))
+        .field("scope", scopes.join(" "));
+    match client_auth {
+        Some(auth) => authenticate(request, auth, client_id),
+        None => request,
+    }
 }
 
 /// Parses the device authorization response, or the server's refusal.

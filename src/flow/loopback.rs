@@ -2,9 +2,11 @@
 //! the loopback interface only (RFC 8252 §8.3), waiting for the authorization server to send the
 //! browser back with a code.
 //!
-//! The redirect URI names `localhost`, which a browser may resolve to `::1` first (Chromium tries
-//! `[::1]:PORT` before `127.0.0.1:PORT`). So the listener takes the same port on both 127.0.0.1
-//! and ::1: were ::1 left free, another local program could bind `[::1]:PORT` and receive the
+//! It serves one redirect URI ([`LoopbackRedirect`]): its port, and only its path.
+//!
+//! A browser may resolve a redirect URI's `localhost` to `::1` first (Chromium tries `[::1]:PORT`
+//! before `127.0.0.1:PORT`). So the listener takes the same port on both 127.0.0.1 and ::1,
+//! whatever host the URI names: were ::1 left free, another local program could bind `[::1]:PORT` and receive the
 //! code. Where ::1 does not exist (IPv6 disabled, as in some containers) 127.0.0.1 alone is
 //! enough, since nobody can bind ::1 either. A port some other socket already holds on ::1 is
 //! never used: the code could go there.
@@ -32,6 +34,7 @@ use tokio::net::TcpStream;
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::auth_code::{Redirect, parse_redirect};
+use super::redirect_uri::LoopbackRedirect;
 use crate::http::inbound::{self, Method, Request, RequestReader, drain};
 
 /// What one connection may cost.
@@ -100,8 +103,13 @@ pub enum LoopbackError {
         reason: String,
     },
     /// The deadline passed.
-    #[error("no sign-in response arrived within {0} s")]
-    TimedOut(u64),
+    #[error("no sign-in response arrived within {seconds} s at {redirect_uri}")]
+    TimedOut {
+        /// How long it waited.
+        seconds: u64,
+        /// The redirect URI the browser was to come back to.
+        redirect_uri: String,
+    },
     /// The listener failed.
     #[error("the loopback listener failed: {0}")]
     Io(#[from] io::Error),
@@ -112,6 +120,10 @@ pub struct LoopbackListener {
     v4: std::net::TcpListener,
     v6: Option<std::net::TcpListener>,
     port: u16,
+    /// The one path that takes the answer (the redirect URI's).
+    path: String,
+    /// The redirect URI it serves, for messages.
+    redirect_uri: String,
     limits: Limits,
 }
 
@@ -119,6 +131,7 @@ impl std::fmt::Debug for LoopbackListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoopbackListener")
             .field("port", &self.port)
+            .field("path", &self.path)
             .field("ipv6", &self.v6.is_some())
             .finish()
     }
@@ -162,6 +175,8 @@ impl LoopbackListener {
                 v4,
                 v6,
                 port,
+                path: "/".into(),
+                redirect_uri: format!("http://localhost:{port}"),
                 limits: LIMITS,
             });
         }
@@ -173,10 +188,19 @@ impl LoopbackListener {
         self.port
     }
 
-    /// The redirect URI to register and send: `http://localhost:{port}` (Entra matches any port
-    /// on a `http://localhost` redirect of a public client).
-    pub fn redirect_uri(&self) -> String {
-        format!("http://localhost:{}", self.port)
+    /// Binds the port `redirect` names (or a free one) and serves its path only.
+    pub fn bind_for(redirect: &LoopbackRedirect) -> Result<Self, LoopbackError> {
+        let mut listener = Self::bind(redirect.port())?;
+        listener.path = redirect.path();
+        listener.redirect_uri = redirect.with_port(listener.port);
+        Ok(listener)
+    }
+
+    /// The redirect URI to send: the one [`Self::bind_for`] was given, with the port filled in;
+    /// `http://localhost:{port}` after [`Self::bind`] (Entra matches any port on a
+    /// `http://localhost` redirect of a public client).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
     }
 
     /// Serves requests until one carries a code or an error for `state`, or the deadline
@@ -195,7 +219,10 @@ impl LoopbackListener {
             None => None,
         };
         let started = Instant::now();
-        let state: Arc<str> = Arc::from(state);
+        let expected = Arc::new(Expected {
+            state: state.to_owned(),
+            path: self.path.clone(),
+        });
         let limits = self.limits;
         let mut connections = JoinSet::new();
         // Oldest first, to drop the longest-held connection when all slots are taken.
@@ -208,7 +235,10 @@ impl LoopbackListener {
                     // Rounded, not truncated: the caller's deadline was set a moment before this
                     // wait began, and `--timeout 2` must not be reported as "1 s".
                     let waited = deadline.saturating_duration_since(started);
-                    return Err(LoopbackError::TimedOut((waited.as_millis() as u64 + 500) / 1000));
+                    return Err(LoopbackError::TimedOut {
+                        seconds: (waited.as_millis() as u64 + 500) / 1000,
+                        redirect_uri: self.redirect_uri.clone(),
+                    });
                 }
                 Some(done) = connections.join_next() => {
                     if let Ok(Some(redirect)) = done {
@@ -226,8 +256,8 @@ impl LoopbackListener {
                         {
                             oldest.abort();
                         }
-                        let state = Arc::clone(&state);
-                        open.push_back(connections.spawn(serve(stream, state, limits)));
+                        let expected = Arc::clone(&expected);
+                        open.push_back(connections.spawn(serve(stream, expected, limits)));
                     }
                     // Out of descriptors or a connection reset before it was accepted: neither
                     // ends the sign-in, but do not spin on a persistent error.
@@ -289,14 +319,25 @@ fn bind_error(port: u16, error: &io::Error) -> LoopbackError {
 }
 
 /// Serves one connection within the per-connection time; `Some` when it finished the sign-in.
-async fn serve(mut stream: TcpStream, state: Arc<str>, limits: Limits) -> Option<Redirect> {
-    tokio::time::timeout(limits.per_connection, exchange(&mut stream, &state, limits))
-        .await
-        .ok()
-        .flatten()
+async fn serve(mut stream: TcpStream, expected: Arc<Expected>, limits: Limits) -> Option<Redirect> {
+    tokio::time::timeout(
+        limits.per_connection,
+        exchange(&mut stream, &expected, limits),
+    )
+    .await
+    .ok()
+    .flatten()
 }
 
-async fn exchange(stream: &mut TcpStream, state: &str, limits: Limits) -> Option<Redirect> {
+/// What the answer to this sign-in looks like.
+struct Expected {
+    /// The flow's `state`.
+    state: String,
+    /// The redirect URI's path.
+    path: String,
+}
+
+async fn exchange(stream: &mut TcpStream, expected: &Expected, limits: Limits) -> Option<Redirect> {
     let inbound = inbound::Limits {
         head: limits.head,
         headers: limits.headers,
@@ -312,15 +353,16 @@ async fn exchange(stream: &mut TcpStream, state: &str, limits: Limits) -> Option
         // The client went away or sent nothing.
         Err(_) => return None,
     };
-    let (status, message, outcome) = judge(&request, state);
+    let (status, message, outcome) = judge(&request, expected);
     // The browser may have gone away; the sign-in outcome does not depend on this answer.
     let _ = respond(stream, status, message).await;
     outcome
 }
 
 /// The answer to a complete request, and the sign-in outcome it carries.
-fn judge(request: &Request, state: &str) -> (u16, &'static str, Option<Redirect>) {
-    if request.path != "/" {
+fn judge(request: &Request, expected: &Expected) -> (u16, &'static str, Option<Redirect>) {
+    let state = expected.state.as_str();
+    if request.path != expected.path {
         return (404, "Not found.", None);
     }
     let params: Vec<(String, String)> = match request.method {
@@ -419,6 +461,40 @@ mod tests {
         assert!(post.starts_with("HTTP/1.1 200"), "{post}");
         assert!(post.contains("Connection: close"), "{post}");
         assert!(matches!(outcome, Redirect::Code(code) if code.secret() == "good"));
+    }
+
+    #[tokio::test]
+    async fn serves_exactly_the_redirect_uris_path() {
+        let redirect =
+            match super::super::redirect_uri::RedirectUri::parse("http://127.0.0.1/callback/")
+                .unwrap()
+            {
+                super::super::redirect_uri::RedirectUri::Loopback(l) => l,
+                other => panic!("{other:?}"),
+            };
+        let listener = LoopbackListener::bind_for(&redirect).unwrap();
+        let port = listener.port();
+        assert_eq!(
+            listener.redirect_uri(),
+            format!("http://127.0.0.1:{port}/callback/")
+        );
+        let client = std::thread::spawn(move || {
+            let request = |path: &str| {
+                send(
+                    port,
+                    &format!(
+                        "GET {path}?code=c&state=s1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    ),
+                )
+            };
+            (request("/"), request("/callback"), request("/callback/"))
+        });
+        let outcome = wait(&listener, "s1", Duration::from_secs(20)).await;
+        let (root, no_slash, exact) = client.join().unwrap();
+        assert!(root.starts_with("HTTP/1.1 404"), "{root}");
+        assert!(no_slash.starts_with("HTTP/1.1 404"), "{no_slash}");
+        assert!(exact.starts_with("HTTP/1.1 200"), "{exact}");
+        assert!(matches!(outcome, Redirect::Code(_)));
     }
 
     #[tokio::test]
@@ -615,7 +691,10 @@ mod tests {
         let timed_out = listener
             .wait("s", Instant::now() + Duration::from_millis(300))
             .await;
-        assert!(matches!(timed_out, Err(LoopbackError::TimedOut(_))));
+        assert!(matches!(
+            timed_out,
+            Err(LoopbackError::TimedOut { ref redirect_uri, .. }) if redirect_uri.starts_with("http://localhost:")
+        ));
     }
 
     #[test]

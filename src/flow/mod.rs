@@ -7,6 +7,7 @@ pub mod device_code;
 pub mod loopback;
 pub(crate) mod on_behalf_of;
 pub(crate) mod password;
+pub mod redirect_uri;
 pub(crate) mod refresh;
 pub mod token_endpoint;
 pub mod token_exchange;

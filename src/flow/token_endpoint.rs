@@ -136,16 +136,7 @@ impl TokenRequest<'_> {
             request = request.field("claims", claims);
         }
         if let Some(auth) = self.client_auth {
-            for (name, value, secret) in auth.form_fields() {
-                request = if secret {
-                    request.secret_field(name, value)
-                } else {
-                    request.field(name, value)
-                };
-            }
-            if let Some(value) = auth.authorization_header(self.client_id) {
-                request = request.secret_authorization(value);
-            }
+            request = authenticate(request, auth, self.client_id);
         }
         if let Grant::RefreshToken {
             anchor: Some((uid, utid)),
@@ -156,6 +147,26 @@ impl TokenRequest<'_> {
         }
         request
     }
+}
+
+/// `request` with the client's authentication (RFC 6749 §2.3): form fields, or an HTTP Basic
+/// `Authorization` header, secrets kept wrapped.
+pub(crate) fn authenticate(
+    mut request: HttpRequest,
+    auth: &ClientAuth,
+    client_id: &str,
+) -> HttpRequest {
+    for (name, value, secret) in auth.form_fields() {
+        request = if secret {
+            request.secret_field(name, value)
+        } else {
+            request.field(name, value)
+        };
+    }
+    if let Some(value) = auth.authorization_header(client_id) {
+        request = request.secret_authorization(value);
+    }
+    request
 }
 
 /// Parses a token endpoint answer: the tokens (RFC 6749 §5.1), the server's error (§5.2) as

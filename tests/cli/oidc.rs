@@ -28,14 +28,14 @@ const BASIC_CLIENT: &str = "svc-secret-basic";
 const JWT_CLIENT: &str = "svc-private-key-jwt";
 /// The client secret; its `:`, `/`, `+`, space and `%` need RFC 6749 §2.3.1 form-encoding in a
 /// Basic header.
-const SECRET: &str = "Zk8~q:W/+x y%Z-s3cr3t";
+pub(crate) const SECRET: &str = "Zk8~q:W/+x y%Z-s3cr3t";
 /// A scope the provider grants client credentials as asked.
 const API_SCOPE: &str = "api:read";
 
 /// The user who signs in (login = sub, any password).
-const ALICE_SUB: &str = "248289761001";
-const ALICE_USERNAME: &str = "alice@example.test";
-const ALICE_PASSWORD: &str = "not-checked-by-the-dev-login-page";
+pub(crate) const ALICE_SUB: &str = "248289761001";
+pub(crate) const ALICE_USERNAME: &str = "alice@example.test";
+pub(crate) const ALICE_PASSWORD: &str = "not-checked-by-the-dev-login-page";
 
 /// A confidential client with `SECRET`, registered for `method`.
 fn secret_client(client_id: &str, method: &str) -> Value {
@@ -84,8 +84,9 @@ fn users() -> OidcConfig {
                 "urn:ietf:params:oauth:grant-type:device_code",
             ],
             "response_types": ["code"],
-            // A native client's loopback redirect matches on any port (RFC 8252 §7.3).
-            "redirect_uris": ["http://localhost"],
+            // A native client's loopback redirect matches on any port (RFC 8252 §7.3); msal's
+            // default for providers other than Entra ID is the IP literal (§8.3).
+            "redirect_uris": ["http://127.0.0.1/"],
         }))
 }
 
@@ -201,7 +202,7 @@ impl Fixture {
 }
 
 /// A `$BROWSER` program that appends the URL it is given to a file, and that file.
-fn browser_program(env: &TestEnv) -> (PathBuf, PathBuf) {
+pub(crate) fn browser_program(env: &TestEnv) -> (PathBuf, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let urls = env.root().join("files").join("browser-urls");
     let script = env.write_file(
@@ -214,7 +215,7 @@ fn browser_program(env: &TestEnv) -> (PathBuf, PathBuf) {
 }
 
 /// The first line the browser program writes to `file`, waited for a while.
-fn wait_for_line(file: &std::path::Path) -> Option<String> {
+pub(crate) fn wait_for_line(file: &std::path::Path) -> Option<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         // Only a whole line: the program may still be writing it.
@@ -233,7 +234,7 @@ fn wait_for_line(file: &std::path::Path) -> Option<String> {
 
 /// None of the issued tokens appears on stderr.
 #[track_caller]
-fn assert_stderr_clean(run: &Run, issued: &Value) {
+pub(crate) fn assert_stderr_clean(run: &Run, issued: &Value) {
     for name in ["access_token", "refresh_token", "id_token"] {
         if let Some(token) = issued[name].as_str() {
             assert!(!run.stderr.contains(token), "the {name} appears on stderr");
@@ -242,14 +243,14 @@ fn assert_stderr_clean(run: &Run, issued: &Value) {
 }
 
 #[track_caller]
-fn assert_token_stdout(run: &Run, issued: &Value) {
+pub(crate) fn assert_token_stdout(run: &Run, issued: &Value) {
     let token = issued["access_token"].as_str().expect("an access_token");
     run.assert_success()
         .assert_stdout_eq(&format!("{token}\n"), "the issued token and a newline");
 }
 
 /// The cache section `name` as (key, entry) pairs.
-fn section(cache: &Value, name: &str) -> Vec<(String, Value)> {
+pub(crate) fn section(cache: &Value, name: &str) -> Vec<(String, Value)> {
     cache[name]
         .as_object()
         .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -471,7 +472,7 @@ fn login_with_pkce_through_the_provider_pages_then_silent_refresh() {
     assert_eq!(authorize["client_id"], PUBLIC_CLIENT);
     let redirect_uri = authorize["redirect_uri"].as_str().expect("redirect_uri");
     assert!(
-        redirect_uri.starts_with("http://localhost:"),
+        redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with('/'),
         "{redirect_uri}"
     );
     let scope = authorize["scope"].as_str().expect("scope");

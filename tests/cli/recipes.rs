@@ -14,7 +14,7 @@ const CLIENT: &str = "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b";
 const SECRET: &str = "R3c1pe~secret.value-abcdef987654";
 
 /// The fenced block that follows `<!-- recipe: NAME`.
-fn recipe(name: &str) -> String {
+pub(crate) fn recipe(name: &str) -> String {
     let readme =
         std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
             .unwrap();

@@ -9,7 +9,8 @@
 // - CONFIG.json (written by tests/cli/support/oidc.rs):
 //     clients                       oidc-provider client metadata (RFC 7591 names); a client may
 //                                   carry `certificate_pem`, which becomes its registered `jwks`
-//                                   (one key, `kid` = its RFC 7638 thumbprint)
+//                                   (one key, `kid` = its RFC 7638 thumbprint, or
+//                                   `certificate_kid` when given)
 //     accounts                      [{ sub, ...claims }]: who can sign in (login = sub; any password)
 //     token_endpoint_auth_methods   optional: the client authentication methods enabled and
 //                                   advertised in discovery (default: oidc-provider's list)
@@ -17,6 +18,14 @@
 //                                   different one makes discovery disagree with the address used
 //     id_token_profile_claims       optional, default true: put the scope claims
 //                                   (preferred_username, email…) in the ID token as well
+//     scopes                        optional, default ["openid", "offline_access"]: the scopes
+//                                   (besides the claim scopes profile and email) enabled and
+//                                   listed in discovery's scopes_supported
+//     refused_scopes                optional: an authorization request asking for one of these
+//                                   is answered 400 invalid_scope, as Google answers one for
+//                                   offline_access
+//     refresh_without_id_token      optional: refresh answers carry no ID token (OpenID Connect
+//                                   Core §12.2 allows it; glewlwyd does it)
 //     issuer_paths                  optional, default [""]: serve one independent provider per
 //                                   path on the same port (issuer `http://HOST:PORT/PATH`), as
 //                                   Keycloak serves realms; the first line of stdout is then the
@@ -72,12 +81,13 @@ function jwkThumbprint(jwk) {
 
 const accounts = new Map((config.accounts ?? []).map((account) => [account.sub, account]));
 
-const clients = (config.clients ?? []).map(({ certificate_pem: pem, ...metadata }) => {
+const clients = (config.clients ?? []).map(({ certificate_pem: pem, certificate_kid: kid, ...metadata }) => {
   if (pem) {
     // Registered as Keycloak, Okta and Auth0 register a key: a JWKS whose key has a `kid`, here
-    // its RFC 7638 thumbprint, which is what a client's assertion must name.
+    // its RFC 7638 thumbprint (or `certificate_kid`, a name the provider chose), which is what a
+    // client's assertion must name.
     const jwk = createPublicKey(pem).export({ format: 'jwk' });
-    metadata.jwks = { keys: [{ ...jwk, kid: jwkThumbprint(jwk), use: 'sig' }] };
+    metadata.jwks = { keys: [{ ...jwk, kid: kid ?? jwkThumbprint(jwk), use: 'sig' }] };
   }
   return metadata;
 });
@@ -100,6 +110,7 @@ function makeProvider(issuer) {
       email: ['email', 'email_verified'],
     },
     conformIdTokenClaims: !(config.id_token_profile_claims ?? true),
+    ...(config.scopes ? { scopes: config.scopes } : {}),
     ...(config.token_endpoint_auth_methods
       ? { clientAuthMethods: config.token_endpoint_auth_methods }
       : {}),
@@ -182,6 +193,13 @@ function makeProvider(issuer) {
       // otherwise drop offline_access and issue no refresh token.
       const query = new URLSearchParams(ctx.querystring);
       log.push({ issuer, authorization_request: Object.fromEntries(query) });
+      const refused = (query.get('scope') ?? '').split(' ')
+        .find((scope) => (config.refused_scopes ?? []).includes(scope));
+      if (refused !== undefined) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_scope', error_description: `Some requested scopes were invalid: ${refused}` };
+        return;
+      }
       if (query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
         query.set('prompt', 'consent');
         ctx.querystring = query.toString();
@@ -228,6 +246,11 @@ function makeProvider(issuer) {
       }
 
       await next();
+      if (config.refresh_without_id_token && body.grant_type === 'refresh_token'
+          && ctx.body?.id_token !== undefined) {
+        const { id_token: _dropped, ...rest } = ctx.body;
+        ctx.body = rest;
+      }
       entry.status = ctx.status;
       entry.response = ctx.body;
       return;
@@ -259,6 +282,10 @@ server.on('request', (req, res) => {
     const rest = req.url.slice(path.length);
     if (req.url.startsWith(path) && (path === '' || rest === '' || /^[/?]/.test(rest))) {
       req.originalUrl = req.url;
+      // oidc-provider finds its mount path by looking for the request's URL in originalUrl,
+      // which fails once a middleware has changed the query (the prompt=consent above); then
+      // it falls back to baseUrl.
+      req.baseUrl = path;
       req.url = rest === '' ? '/' : rest;
       callback(req, res);
       return;

@@ -11,7 +11,7 @@ use crate::cli::keyring::forget_secret;
 /// Arguments of `msal client-credentials`.
 #[derive(Debug, Args)]
 #[command(mut_arg("scopes", |a| a.help(
-    "Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default"
+    "Scope to request; Entra wants one `<resource>/.default`, e.g. https://graph.microsoft.com/.default; other providers take any (or none, for the client's default scopes)"
 )))]
 pub struct ClientCredentialsArgs {
     /// The token asked for.
@@ -32,12 +32,18 @@ pub async fn run(args: ClientCredentialsArgs, context: &Context) -> anyhow::Resu
     if args.credential.keyring.forget_secret {
         return forget_secret(context);
     }
-    let scopes = super::required_scopes(
-        &context.settings,
-        args.token.resource.as_deref(),
-        &args.token.scopes,
-        " <resource>/.default",
-    )?;
+    // Other providers grant the client's default scopes when none is asked for (RFC 6749
+    // §4.4.2); Entra ID needs its `<resource>/.default`.
+    let scopes = if context.settings.authority.is_entra_family() || args.token.resource.is_some() {
+        super::required_scopes(
+            &context.settings,
+            args.token.resource.as_deref(),
+            &args.token.scopes,
+            " <resource>/.default",
+        )?
+    } else {
+        context.settings.scopes(&args.token.scopes)
+    };
     super::check_claims(args.token.claims.as_deref())?;
     let Confidential { client, save } = confidential::client(
         context,

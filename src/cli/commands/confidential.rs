@@ -1,7 +1,7 @@
 //! What `client-credentials` and `obo` share: a tenant, a client id, a credential
 //! ([`crate::cli::credential`]), and the confidential client built from them.
 
-use msal::app::{ClientApplication, ConfidentialClient};
+use msal::app::{AssertionSettings, ClientApplication, ConfidentialClient, PublicClient};
 
 use crate::cli::Context;
 use crate::cli::args::CredentialArgs;
@@ -47,7 +47,40 @@ pub fn client(
         resolved.credential.describe()
     );
     let app = ClientApplication::new(settings.client_config(client_id, !no_cache));
-    let client = ConfidentialClient::new(app, resolved.credential)
-        .with_secret_auth_method(credential_args.client_auth_method.map(Into::into));
+    let client = configure(
+        ConfidentialClient::new(app, resolved.credential),
+        credential_args,
+        context,
+    )?;
     Ok(Confidential { client, save })
+}
+
+/// The credential options beyond the credential itself: how a secret is sent and how an
+/// assertion is made.
+pub fn configure(
+    client: ConfidentialClient,
+    args: &CredentialArgs,
+    context: &Context,
+) -> anyhow::Result<ConfidentialClient> {
+    Ok(client
+        .with_secret_auth_method(args.client_auth_method.map(Into::into))
+        .with_assertion_settings(assertion_settings(args, context)?))
+}
+
+/// [`configure`], for a client whose credential is loaded later.
+pub fn configure_public(
+    client: PublicClient,
+    args: &CredentialArgs,
+    context: &Context,
+) -> anyhow::Result<PublicClient> {
+    Ok(client
+        .with_secret_auth_method(args.client_auth_method.map(Into::into))
+        .with_assertion_settings(assertion_settings(args, context)?))
+}
+
+fn assertion_settings(
+    args: &CredentialArgs,
+    context: &Context,
+) -> anyhow::Result<AssertionSettings> {
+    credential::assertion_settings(args, &context.env, &context.settings.config.profile)
 }

@@ -5,15 +5,18 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::user;
+use super::user::{self, OfflineAccessArgs, UserClient};
 use crate::cli::Context;
+use crate::cli::args::CredentialArgs;
+use crate::cli::keyring::forget_secret;
 use crate::cli::signal;
 use crate::cli::status::status;
 
 /// Arguments of `msal device-code`.
 #[derive(Debug, Args)]
 pub struct DeviceCodeArgs {
-    /// Scope to request (repeatable); `openid profile offline_access` are always added
+    /// Scope to request (repeatable); `openid profile` are added, and `offline_access` where the
+    /// provider supports it
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
     /// The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)
@@ -22,17 +25,29 @@ pub struct DeviceCodeArgs {
     /// Also show the verification URL as a QR code
     #[arg(long)]
     pub qr: bool,
+
+    /// Whether a refresh token is asked for.
+    #[command(flatten)]
+    pub offline_access: OfflineAccessArgs,
+
+    /// A confidential client's credential (its sign-ins and refreshes authenticate the client).
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal device-code`.
 pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = super::required_scopes(
         &context.settings,
         args.resource.as_deref(),
         &args.scopes,
         super::USER_SCOPE,
     )?;
-    let client = user::public_client(context);
+    let UserClient { client, save } =
+        user::client(context, &args.credential, &args.offline_access)?;
     let flow = client.initiate_device_flow(&scopes).await?;
     // Until the polling ends.
     let interrupted = signal::interrupted();
@@ -72,7 +87,11 @@ pub async fn run(args: DeviceCodeArgs, context: &Context) -> anyhow::Result<()> 
     if let Some(signal) = signal::received() {
         return Err(signal.into());
     }
-    user::finish_sign_in(&result?, context)
+    let result = result?;
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
+    user::finish_sign_in(&result, context)
 }
 
 fn clear_line(active: bool) {

@@ -8,11 +8,17 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use msal::app::{AuthenticationResult, InteractiveParameters, PublicClient};
 use msal::flow::auth_code::Redirect;
+use msal::flow::redirect_uri::RedirectUri;
 use msal::secret::{Password, RefreshToken};
+use msal::text::printable;
 
-use super::user;
+use super::user::{self, OfflineAccessArgs, UserClient};
 use crate::cli::Context;
-use crate::cli::credential::read_secret;
+use crate::cli::args::CredentialArgs;
+use crate::cli::credential::{check_stdin, read_secret};
+use crate::cli::env;
+use crate::cli::exit::UsageError;
+use crate::cli::keyring::forget_secret;
 use crate::cli::settings::flatten_scopes;
 use crate::cli::signal;
 use crate::cli::status::status;
@@ -20,7 +26,8 @@ use crate::cli::status::status;
 /// Arguments of `msal login`.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Scope to request (repeatable); `openid profile offline_access` are always added
+    /// Scope to request (repeatable); `openid profile` are added, and `offline_access` where the
+    /// provider supports it
     #[arg(short, long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
     /// The resource, as `az` takes it: short for --scope RESOURCE/.default (Entra ID)
@@ -32,9 +39,25 @@ pub struct LoginArgs {
     /// Print the sign-in URL instead of opening a browser; paste the final URL on stdin
     #[arg(long)]
     pub no_browser: bool,
-    /// Loopback port for the redirect (default: any free port)
-    #[arg(long, value_name = "PORT")]
+    /// Loopback port for the default redirect URI (default: any free port)
+    #[arg(long, value_name = "PORT", conflicts_with = "redirect_uri")]
     pub port: Option<u16>,
+    /// The redirect URI the application registered [env: MSAL_REDIRECT_URI]
+    ///
+    /// A loopback http URI on localhost, 127.0.0.1 or [::1], with or without a port and with any
+    /// path: msal listens on exactly that (a free port when it names none). With --no-browser,
+    /// any registered URI (e.g. https://app.example/callback): paste the address the browser
+    /// ends on. Default: http://localhost:PORT for Entra ID (register http://localhost),
+    /// http://127.0.0.1:PORT/ for other providers (register http://127.0.0.1/ where the
+    /// provider allows any loopback port). Providers that match redirect URIs exactly need a
+    /// fixed port: register e.g. http://127.0.0.1:8400/callback and pass the same.
+    #[arg(long, value_name = "URI", verbatim_doc_comment)]
+    pub redirect_uri: Option<String>,
+    /// Add KEY=VALUE to the authorization request (repeatable), for providers that need more,
+    /// e.g. Google's --auth-param access_type=offline for a refresh token; also the profile's
+    /// auth_params table
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_auth_param)]
+    pub auth_param: Vec<(String, String)>,
     /// Pre-fill the username on the sign-in page
     #[arg(long, value_name = "USERNAME")]
     pub login_hint: Option<String>,
@@ -56,6 +79,14 @@ pub struct LoginArgs {
     /// Legacy: import a refresh token from FILE into the cache
     #[arg(long, value_name = "FILE")]
     pub refresh_token_file: Option<PathBuf>,
+
+    /// Whether a refresh token is asked for.
+    #[command(flatten)]
+    pub offline_access: OfflineAccessArgs,
+
+    /// A confidential client's credential (its sign-ins and refreshes authenticate the client).
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// How long a sign-in waits for the browser when `--timeout` is not given.
@@ -63,13 +94,36 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Runs `msal login`.
 pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = super::required_scopes(
         &context.settings,
         args.resource.as_deref(),
         &args.scopes,
         super::USER_SCOPE,
     )?;
-    let client = user::public_client(context);
+    // A browser sign-in reads a pasted address from stdin.
+    let pasting = args.username.is_none() && args.refresh_token_file.is_none();
+    let stdin_inputs = [
+        (
+            "--password-stdin",
+            args.password_stdin.then(|| Path::new("-")),
+        ),
+        ("--refresh-token-file", args.refresh_token_file.as_deref()),
+        (
+            "the pasted sign-in address",
+            pasting.then(|| Path::new("-")),
+        ),
+    ];
+    check_stdin(
+        args.credential
+            .stdin_inputs()
+            .into_iter()
+            .chain(stdin_inputs),
+    )?;
+    let UserClient { client, save } =
+        user::client(context, &args.credential, &args.offline_access)?;
 
     let result = if let Some(username) = &args.username {
         let password = Password::new(read_secret(Path::new("-"), "password")?);
@@ -84,6 +138,9 @@ pub async fn run(args: LoginArgs, context: &Context) -> anyhow::Result<()> {
     } else {
         interactive(&client, &args, scopes, context).await?
     };
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
     user::finish_sign_in(&result, context)
 }
 
@@ -101,6 +158,8 @@ pub async fn sign_in_interactively(
         extra_scope: Vec::new(),
         no_browser: false,
         port: None,
+        redirect_uri: None,
+        auth_param: Vec::new(),
         login_hint: None,
         domain_hint: None,
         prompt: None,
@@ -108,6 +167,8 @@ pub async fn sign_in_interactively(
         username: None,
         password_stdin: false,
         refresh_token_file: None,
+        offline_access: OfflineAccessArgs::default(),
+        credential: CredentialArgs::default(),
     };
     interactive(client, &defaults, scopes, context).await
 }
@@ -123,6 +184,7 @@ async fn interactive(
     } else {
         browser::detect()
     };
+    let redirect_uri = redirect_uri(args, context)?;
     let params = InteractiveParameters {
         scopes,
         extra_scopes: flatten_scopes(&args.extra_scope),
@@ -131,7 +193,9 @@ async fn interactive(
         prompt: args.prompt.clone(),
         claims: args.claims.clone(),
         port: args.port,
+        redirect_uri,
         remote_browser: browser.is_none(),
+        extra_parameters: auth_params(args, context),
     };
     let flow = client.initiate_interactive(&params).await?;
     // From here until the sign-in is complete, code redemption included.
@@ -146,10 +210,18 @@ async fn interactive(
         status!("If it did not open, visit:\n  {url}");
     } else {
         status!("Open this URL in a browser to sign in:\n\n  {url}\n");
-        status!(
-            "After signing in, the browser goes to http://localhost:…; if that page cannot load \
-             (the browser is on another machine), paste its full address here and press Enter."
-        );
+        let redirect = printable(flow.redirect_uri());
+        if flow.is_listening() {
+            status!(
+                "After signing in, the browser goes to {redirect}; if that page cannot load \
+                 (the browser is on another machine), paste its full address here and press Enter."
+            );
+        } else {
+            status!(
+                "After signing in, the browser goes to {redirect}: paste the full address it \
+                 ends on here and press Enter."
+            );
+        }
     }
 
     let wait = context.settings.timeout_given.unwrap_or(DEFAULT_WAIT);
@@ -170,6 +242,66 @@ async fn interactive(
         return Err(signal.into());
     }
     Ok(result?)
+}
+
+/// `KEY=VALUE` of `--auth-param`.
+fn parse_auth_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
+}
+
+/// `--auth-param` options, then the profile's `auth_params` whose keys no option gave.
+fn auth_params(args: &LoginArgs, context: &Context) -> Vec<(String, String)> {
+    let mut params = args.auth_param.clone();
+    if let Some(profile) = &context.settings.config.profile.auth_params {
+        for (key, value) in profile {
+            if !params.iter().any(|(k, _)| k == key) {
+                params.push((key.clone(), value.clone()));
+            }
+        }
+    }
+    params
+}
+
+/// The redirect URI: `--redirect-uri`, `MSAL_REDIRECT_URI` or the profile's `redirect_uri`;
+/// `None` leaves the provider's default.
+fn redirect_uri(args: &LoginArgs, context: &Context) -> anyhow::Result<Option<RedirectUri>> {
+    let chosen = [
+        (args.redirect_uri.as_deref(), "--redirect-uri"),
+        (
+            context.env.get(env::MSAL_REDIRECT_URI),
+            env::MSAL_REDIRECT_URI,
+        ),
+        (
+            context.settings.config.profile.redirect_uri.as_deref(),
+            "the profile's redirect_uri",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(value, source)| value.map(|v| (v, source)));
+    let Some((text, source)) = chosen else {
+        return Ok(None);
+    };
+    if args.port.is_some() {
+        return Err(UsageError(format!(
+            "--port and {source} both choose the redirect; put the port in the redirect URI"
+        ))
+        .into());
+    }
+    let redirect = RedirectUri::parse(text).map_err(|e| UsageError(format!("{source}: {e}")))?;
+    if matches!(redirect, RedirectUri::Pasted(_)) && !args.no_browser {
+        return Err(UsageError(format!(
+            "{source}: msal can listen only on a loopback http redirect URI (localhost, \
+             127.0.0.1 or [::1]); for {text} add --no-browser and paste the address the \
+             browser ends on"
+        ))
+        .into());
+    }
+    Ok(Some(redirect))
 }
 
 /// Reads pasted redirect URLs from stdin until one answers this sign-in; never resolves when

@@ -7,8 +7,10 @@ use crate::cli::Context;
 use msal::app::AccountSelector;
 
 use super::{accounts, silent, user};
-use crate::cli::args::OutputFormat;
+use crate::cli::args::{CredentialArgs, OutputFormat};
+use crate::cli::credential;
 use crate::cli::exit::{NoSuchAccount, UsageError};
+use crate::cli::keyring::forget_secret;
 use crate::cli::output::{json_text, write_stdout};
 use crate::cli::status::status;
 use serde_json::Value;
@@ -25,11 +27,26 @@ pub struct LogoutArgs {
     /// Every account
     #[arg(long)]
     pub all: bool,
+
+    /// A confidential client's credential: accepted, so that its sign-in options (or profile)
+    /// work here too, but not needed to remove tokens from the cache; --forget-secret forgets
+    /// the saved one.
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal logout`. Without a choice it removes the only account, and refuses when there
 /// are several. With `-o json`, the accounts removed are a JSON array on stdout.
 pub async fn run(args: LogoutArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
+    if context.settings.client_id.is_none() && credential::flag_given(&args.credential)? {
+        return Err(UsageError(
+            "a client credential belongs to an application: pass its --client-id".into(),
+        )
+        .into());
+    }
     let client = user::public_client(context);
     let selector = silent::selector(args.username, args.account);
     // Without a chosen authority, every host's accounts count, as `msal accounts` shows them.

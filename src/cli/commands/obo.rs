@@ -1,9 +1,10 @@
-//! `msal obo`: the on-behalf-of exchange of a user's token for a downstream API's token.
+//! `msal obo`: the on-behalf-of exchange of a user's token for a downstream API's token (Entra
+//! ID's on-behalf-of flow, or RFC 8693 token exchange with other OpenID providers).
 
 use std::path::PathBuf;
 
 use clap::Args;
-use msal::app::OnBehalfOfParameters;
+use msal::app::{OnBehalfOfParameters, TokenExchangeParameters};
 use msal::secret::Assertion;
 
 use crate::cli::Context;
@@ -16,6 +17,10 @@ use crate::cli::keyring::forget_secret;
 /// Arguments of `msal obo`.
 #[derive(Debug, Args)]
 #[command(mut_arg("scopes", |a| a.help("Scope of the downstream API (repeatable)")))]
+#[command(mut_arg("resource", |a| a.help(
+    "The downstream API: short for --scope RESOURCE/.default with Entra ID, the `resource` of \
+     a token exchange (RFC 8693 §2.1) with other OpenID providers"
+)))]
 pub struct OboArgs {
     /// The token asked for.
     #[command(flatten)]
@@ -24,6 +29,10 @@ pub struct OboArgs {
     /// The incoming user token, from FILE or stdin with `-`
     #[arg(long, value_name = "FILE")]
     pub assertion_file: Option<PathBuf>,
+
+    /// What OpenID providers other than Entra ID are asked for (RFC 8693 token exchange).
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
 
     /// Whether the cache is used.
     #[command(flatten)]
@@ -34,17 +43,100 @@ pub struct OboArgs {
     pub credential: CredentialArgs,
 }
 
+/// With an OpenID provider other than Entra ID, `msal obo` is an RFC 8693 token exchange; these
+/// say what to exchange for what.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Token exchange (RFC 8693; OpenID providers other than Entra ID)")]
+pub struct ExchangeArgs {
+    /// The type of the incoming token: a URN, or access_token, refresh_token, id_token, jwt,
+    /// saml1, saml2 [default: access_token]
+    #[arg(long, value_name = "TYPE")]
+    pub subject_token_type: Option<String>,
+
+    /// The type of token wanted, when not the provider's default (same names as above)
+    #[arg(long, value_name = "TYPE")]
+    pub requested_token_type: Option<String>,
+
+    /// The logical name of the service the token is for (with or instead of --scope)
+    #[arg(long, value_name = "NAME")]
+    pub audience: Option<String>,
+}
+
+impl ExchangeArgs {
+    /// The exchange parameters, with short token type names made URNs (RFC 8693 §3).
+    fn parameters(self, resource: Option<String>) -> TokenExchangeParameters {
+        TokenExchangeParameters {
+            subject_token_type: self.subject_token_type.map(token_type_urn),
+            requested_token_type: self.requested_token_type.map(token_type_urn),
+            audience: self.audience,
+            resource,
+        }
+    }
+
+    /// The first option given, for the message that says they do not apply.
+    fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--subject-token-type", self.subject_token_type.is_some()),
+            (
+                "--requested-token-type",
+                self.requested_token_type.is_some(),
+            ),
+            ("--audience", self.audience.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| given.then_some(name))
+    }
+}
+
+/// The token type URNs of RFC 8693 §3 by their last segment; anything else as given.
+fn token_type_urn(name: String) -> String {
+    const SHORT: [&str; 6] = [
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "jwt",
+        "saml1",
+        "saml2",
+    ];
+    match SHORT.iter().find(|s| s.eq_ignore_ascii_case(&name)) {
+        Some(short) => format!("urn:ietf:params:oauth:token-type:{short}"),
+        None => name,
+    }
+}
+
 /// Runs `msal obo`.
 pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
     if args.credential.keyring.forget_secret {
         return forget_secret(context);
     }
-    let scopes = super::required_scopes(
-        &context.settings,
-        args.token.resource.as_deref(),
-        &args.token.scopes,
-        " for the downstream API, e.g. https://graph.microsoft.com/.default",
-    )?;
+    let entra = context.settings.authority.is_entra_family();
+    if entra && let Some(option) = args.exchange.first_given() {
+        return Err(UsageError(format!(
+            "{option} is for token exchange (RFC 8693) with OpenID providers other than Entra \
+             ID (--oidc-authority); Entra's on-behalf-of flow takes --scope or --resource"
+        ))
+        .into());
+    }
+    let scopes = if entra {
+        super::required_scopes(
+            &context.settings,
+            args.token.resource.as_deref(),
+            &args.token.scopes,
+            " for the downstream API, e.g. https://graph.microsoft.com/.default",
+        )?
+    } else if args.exchange.audience.is_none() && args.token.resource.is_none() {
+        super::required_scopes(
+            &context.settings,
+            None,
+            &args.token.scopes,
+            " for the downstream API, or name it with --audience or --resource",
+        )?
+    } else {
+        // A token exchange may name its target by audience or resource alone.
+        context.settings.scopes(&args.token.scopes)
+    };
+    // With Entra ID the resource became the scope above; a token exchange sends it as is.
+    let exchange_resource = if entra { None } else { args.token.resource };
     let Some(assertion_file) = &args.assertion_file else {
         return Err(UsageError(
             "pass the incoming user token with --assertion-file FILE (or - for stdin)".into(),
@@ -71,7 +163,7 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
         claims: args.token.claims,
         // As for client credentials: the credential to save must meet the identity provider.
         force_refresh: args.token.force_refresh || save.is_some(),
-        exchange: Default::default(),
+        exchange: args.exchange.parameters(exchange_resource),
     };
     let result = client.acquire_token_on_behalf_of(&params).await?;
     if let Some(save) = save {

@@ -5,11 +5,12 @@ use std::time::Duration;
 use clap::Args;
 use msal::app::{AccountSelector, MIN_VALIDITY_SECS, SilentParameters, TokenSource};
 
-use super::user;
+use super::user::{self, OfflineAccessArgs, UserClient};
 use crate::cli::Context;
-use crate::cli::args::{OutputFormat, TokenArgs};
+use crate::cli::args::{CredentialArgs, OutputFormat, TokenArgs};
 use crate::cli::env;
 use crate::cli::exit::UsageError;
+use crate::cli::keyring::forget_secret;
 use crate::cli::status::status;
 
 /// Arguments of `msal silent`.
@@ -28,10 +29,21 @@ pub struct SilentArgs {
     /// Refresh when less than this is left, e.g. 10m, 1h, 600 (seconds) [default: 5m]
     #[arg(long, value_name = "DURATION")]
     pub min_validity: Option<String>,
+
+    /// Whether a refresh token is asked for.
+    #[command(flatten)]
+    pub offline_access: OfflineAccessArgs,
+
+    /// A confidential client's credential (its refreshes authenticate the client).
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 /// Runs `msal silent`.
 pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
+    if args.credential.keyring.forget_secret {
+        return forget_secret(context);
+    }
     let scopes = super::required_scopes(
         &context.settings,
         args.token.resource.as_deref(),
@@ -45,7 +57,8 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         None => Duration::from_secs(MIN_VALIDITY_SECS),
     };
     super::check_claims(args.token.claims.as_deref())?;
-    let client = user::public_client(context);
+    let UserClient { client, save } =
+        user::client(context, &args.credential, &args.offline_access)?;
     let params = SilentParameters {
         scopes: scopes.clone(),
         account: selector(args.username, args.account)
@@ -63,10 +76,16 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         {
             status!("{error}; signing in for kubectl");
             let result = super::login::sign_in_interactively(&client, scopes, context).await?;
+            if let Some(save) = save {
+                save.commit(&result)?;
+            }
             return super::user::finish_sign_in(&result, context);
         }
         other => other?,
     };
+    if let Some(save) = save {
+        save.commit(&result)?;
+    }
     // A token that is fresh from the provider and still too short-lived for --min-validity will
     // be refreshed again by every run: say so once, rather than hammer the provider silently.
     if let Some(asked) = &args.min_validity

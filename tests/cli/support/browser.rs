@@ -56,6 +56,21 @@ impl Browser {
     /// page shows, typing `fields` (by input name, e.g. `login`, `password`, `user_code`) into the
     /// inputs that have those names, until a page shows no form. Returns that last page.
     pub fn complete(&mut self, url: &str, fields: &[(&str, &str)]) -> Page {
+        match self.complete_until(url, fields, None) {
+            Ok(page) => page,
+            Err(location) => unreachable!("stopped at {location} without being asked to"),
+        }
+    }
+
+    /// [`Self::complete`], but a redirect to an address starting with `stop_at` is not followed:
+    /// `Err` with that address, as a person would copy it from the address bar of a page that
+    /// does not load (an app's `https` redirect URI in a test that must not leave 127.0.0.1).
+    pub fn complete_until(
+        &mut self,
+        url: &str,
+        fields: &[(&str, &str)],
+        stop_at: Option<&str>,
+    ) -> Result<Page, String> {
         let mut next = Request::Get(url.to_owned());
         for _ in 0..MAX_STEPS {
             let url = next.url().to_owned();
@@ -64,15 +79,19 @@ impl Browser {
                 let location = response.header("location").unwrap_or_else(|| {
                     panic!("HTTP {} from {url} without Location", response.status)
                 });
-                next = Request::Get(resolve(&url, location));
+                let target = resolve(&url, location);
+                if stop_at.is_some_and(|prefix| target.starts_with(prefix)) {
+                    return Err(target);
+                }
+                next = Request::Get(target);
                 continue;
             }
             let body = response.text();
             let Some(form) = forms(&body).into_iter().next() else {
-                return Page {
+                return Ok(Page {
                     status: response.status,
                     body,
-                };
+                });
             };
             assert!(
                 response.status == 200,

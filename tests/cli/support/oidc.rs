@@ -86,6 +86,25 @@ impl OidcConfig {
         self
     }
 
+    /// Enables and lists in discovery only these scopes (besides `profile` and `email`).
+    pub fn scopes(mut self, scopes: &[&str]) -> Self {
+        self.json["scopes"] = json!(scopes);
+        self
+    }
+
+    /// Refuses an authorization request that asks for one of these scopes (`invalid_scope`), as
+    /// Google refuses `offline_access`.
+    pub fn refused_scopes(mut self, scopes: &[&str]) -> Self {
+        self.json["refused_scopes"] = json!(scopes);
+        self
+    }
+
+    /// Refresh answers carry no ID token, as OpenID Connect Core §12.2 allows.
+    pub fn refresh_without_id_token(mut self) -> Self {
+        self.json["refresh_without_id_token"] = json!(true);
+        self
+    }
+
     fn list(&mut self, name: &str) -> &mut Vec<Value> {
         self.json[name].as_array_mut().expect("a JSON array")
     }

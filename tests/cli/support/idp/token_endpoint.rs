@@ -7,8 +7,9 @@ use base64::engine::general_purpose::STANDARD;
 use super::client_auth::{ClientRef, authenticate_client};
 use super::errors::{answer, invalid_tenant, missing_parameter};
 use super::grants::{
-    DEVICE_CODE_GRANT, JWT_BEARER_GRANT, authorization_code_grant, client_credentials_grant,
-    device_code_grant, on_behalf_of_grant, password_grant, refresh_token_grant,
+    DEVICE_CODE_GRANT, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, authorization_code_grant,
+    client_credentials_grant, device_code_grant, on_behalf_of_grant, password_grant,
+    refresh_token_grant, token_exchange_grant,
 };
 use super::http::{RecordedRequest, Response};
 use super::routes::Params;
@@ -98,6 +99,7 @@ fn grant_handler(grant_type: &str) -> Option<GrantHandler> {
         DEVICE_CODE_GRANT => Some(device_code_grant),
         "password" => Some(password_grant),
         JWT_BEARER_GRANT => Some(on_behalf_of_grant),
+        TOKEN_EXCHANGE_GRANT => Some(token_exchange_grant),
         _ => None,
     }
 }

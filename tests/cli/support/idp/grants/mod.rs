@@ -9,6 +9,7 @@ mod device_code;
 mod on_behalf_of;
 mod password;
 mod refresh;
+mod token_exchange;
 
 use aws_lc_rs::digest;
 use base64::Engine as _;
@@ -21,6 +22,7 @@ pub(super) use device_code::{DEVICE_CODE_GRANT, device_authorization, device_cod
 pub(super) use on_behalf_of::{JWT_BEARER_GRANT, on_behalf_of_grant};
 pub(super) use password::password_grant;
 pub(super) use refresh::refresh_token_grant;
+pub(super) use token_exchange::{TOKEN_EXCHANGE_GRANT, token_exchange_grant};
 
 use super::WELL_KNOWN_TENANTS;
 use super::http::{RecordedRequest, Response};
