@@ -313,3 +313,52 @@ fn a_delegated_token_and_the_apps_own_token_never_meet() {
     assert_eq!(bob_again.stdout_json()["token_source"], "cache");
     assert!(bob_again.stdout_json()["access_token"] == bob_json["access_token"]);
 }
+
+#[test]
+fn resource_is_the_downstream_default_scope_at_entra_and_exchange_options_are_refused() {
+    let fx = Fx::new();
+    let assertion = fx.user_token_for_api(ALICE, ALICE_PASSWORD);
+    let secret = fx.users.env.write_file("api-secret", API_SECRET);
+    let obo = |extra: &[&str]| {
+        fx.users
+            .env
+            .msal()
+            .args([
+                "obo",
+                "--authority",
+                &fx.users.authority(),
+                "--client-id",
+                API,
+            ])
+            .args(extra)
+            .arg("--client-secret-file")
+            .arg(&secret)
+            .args(["--assertion-file", "-", "-o", "token"])
+            .stdin(format!("{assertion}\n"))
+            .run()
+    };
+    fx.users.idp.clear_requests();
+    let run = obo(&["--resource", "api://downstream"]);
+    run.assert_success();
+    fx.assert_clean(&run, &assertion);
+    let request = fx
+        .users
+        .idp
+        .token_requests()
+        .pop()
+        .expect("a token request");
+    // Entra's on-behalf-of flow: the resource became the scope, and no RFC 8693 parameter went.
+    assert_eq!(
+        request.form("scope").map(|s| s.contains(DOWNSTREAM)),
+        Some(true)
+    );
+    assert_eq!(request.form("resource"), None);
+    assert_eq!(request.form("requested_token_use"), Some("on_behalf_of"));
+
+    // The token exchange options of other providers mean nothing here: refused, not ignored.
+    fx.users.idp.clear_requests();
+    let run = obo(&["--resource", "api://downstream", "--audience", "orders"]);
+    run.assert_code(2)
+        .assert_stderr_has("--audience is for token exchange");
+    assert_eq!(fx.users.idp.request_count(), 0);
+}
