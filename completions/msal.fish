@@ -256,7 +256,7 @@ ES256\t'ECDSA on P-256 with SHA-256 (P-256 keys)'"
 complete -c msal -n "__fish_msal_using_subcommand obo" -l assertion-audience -d 'The `aud` of certificate assertions: the token endpoint, as most providers document, or the issuer, as the errata of OpenID Connect Core §9 ask [env: MSAL_ASSERTION_AUDIENCE] [default: token-endpoint]' -r -f -a "token-endpoint\t'The provider\'s token endpoint'
 issuer\t'The provider\'s issuer identifier'"
 complete -c msal -n "__fish_msal_using_subcommand obo" -s s -l scope -d 'Scope of the downstream API (repeatable)' -r
-complete -c msal -n "__fish_msal_using_subcommand obo" -l resource -d 'The downstream API: short for --scope RESOURCE/.default with Entra ID, the `resource` of a token exchange (RFC 8693 §2.1) with other OpenID providers' -r
+complete -c msal -n "__fish_msal_using_subcommand obo" -l resource -d 'The downstream API: short for --scope RESOURCE/.default with Entra ID, the `resource` of a token exchange (RFC 8693 §2.1, with or instead of --scope) with other OpenID providers' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l profile -d 'Use this profile of the config file [env: MSAL_PROFILE]' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l client-id -d 'Application (client) id [env: MSAL_CLIENT_ID, AZURE_CLIENT_ID]; user sign-ins default to the Azure CLI\'s public client' -r
 complete -c msal -n "__fish_msal_using_subcommand obo" -l authority -d 'Authority URL, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com [env: MSAL_AUTHORITY] [default: https://login.microsoftonline.com/organizations]' -r

@@ -355,6 +355,12 @@ fn resource_is_the_downstream_default_scope_at_entra_and_exchange_options_are_re
     assert_eq!(request.form("resource"), None);
     assert_eq!(request.form("requested_token_use"), Some("on_behalf_of"));
 
+    // With Entra the resource is the scope, so both at once is a mistake, not a choice.
+    fx.users.idp.clear_requests();
+    let run = obo(&["--resource", "api://downstream", "--scope", DOWNSTREAM]);
+    run.assert_code(2).assert_stderr_has("not both");
+    assert_eq!(fx.users.idp.request_count(), 0);
+
     // The token exchange options of other providers mean nothing here: refused, not ignored.
     fx.users.idp.clear_requests();
     let run = obo(&["--resource", "api://downstream", "--audience", "orders"]);

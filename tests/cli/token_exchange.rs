@@ -159,6 +159,26 @@ fn an_id_token_is_exchanged_and_an_n_a_token_type_is_kept() {
 }
 
 #[test]
+fn a_resource_goes_besides_the_scopes() {
+    let fx = Fx::new();
+    let (alice, _) = fx.user_tokens(ALICE, ALICE_PASSWORD);
+    let run = fx
+        .exchange(&alice)
+        .args([
+            "--scope",
+            "orders.read",
+            "--resource",
+            "https://orders.example/",
+        ])
+        .run();
+    run.assert_success();
+    fx.assert_clean(&run, &alice);
+    let request = fx.users.last_token_request();
+    assert_eq!(request.form("scope"), Some("orders.read"));
+    assert_eq!(request.form("resource"), Some("https://orders.example/"));
+}
+
+#[test]
 fn a_subject_token_the_provider_did_not_issue_is_refused() {
     let fx = Fx::new();
     let forged = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.";

@@ -17,9 +17,11 @@ use crate::cli::keyring::forget_secret;
 /// Arguments of `msal obo`.
 #[derive(Debug, Args)]
 #[command(mut_arg("scopes", |a| a.help("Scope of the downstream API (repeatable)")))]
-#[command(mut_arg("resource", |a| a.help(
+// A token exchange sends `resource` besides `scope`, so the two no longer conflict here; with
+// Entra ID, where the resource becomes the scope, `run` refuses both.
+#[command(mut_arg("resource", |a| a.conflicts_with(clap::builder::Resettable::<clap::Id>::Reset).help(
     "The downstream API: short for --scope RESOURCE/.default with Entra ID, the `resource` of \
-     a token exchange (RFC 8693 §2.1) with other OpenID providers"
+     a token exchange (RFC 8693 §2.1, with or instead of --scope) with other OpenID providers"
 )))]
 pub struct OboArgs {
     /// The token asked for.
@@ -115,6 +117,13 @@ pub async fn run(args: OboArgs, context: &Context) -> anyhow::Result<()> {
             "{option} is for token exchange (RFC 8693) with OpenID providers other than Entra \
              ID (--oidc-authority); Entra's on-behalf-of flow takes --scope or --resource"
         ))
+        .into());
+    }
+    if entra && args.token.resource.is_some() && !args.token.scopes.is_empty() {
+        return Err(UsageError(
+            "--resource stands for the scope RESOURCE/.default: pass it or --scope, not both"
+                .into(),
+        )
         .into());
     }
     let scopes = if entra {
