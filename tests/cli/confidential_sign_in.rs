@@ -139,18 +139,8 @@ impl Fx {
     }
 
     fn approve(&self, authorization: &Value) {
-        let page = Browser::new().complete(
-            authorization["verification_uri"].as_str().expect("uri"),
-            &[
-                (
-                    "user_code",
-                    authorization["user_code"].as_str().expect("code"),
-                ),
-                ("login", ALICE_SUB),
-                ("password", ALICE_PASSWORD),
-            ],
-        );
-        assert!(page.body.contains("Sign-in Success"), "{}", page.body);
+        self.op
+            .approve_device(authorization, ALICE_SUB, ALICE_PASSWORD);
     }
 
     fn last_issued(&self) -> Value {

@@ -157,24 +157,8 @@ impl Fixture {
                 running.wait()
             );
         };
-        let page = Browser::new().complete(
-            authorization["verification_uri"]
-                .as_str()
-                .expect("verification_uri"),
-            &[
-                (
-                    "user_code",
-                    authorization["user_code"].as_str().expect("user_code"),
-                ),
-                ("login", ALICE_SUB),
-                ("password", ALICE_PASSWORD),
-            ],
-        );
-        assert!(
-            page.body.contains("Sign-in Success"),
-            "the device page did not confirm the sign-in: {}",
-            page.body
-        );
+        self.op
+            .approve_device(&authorization, ALICE_SUB, ALICE_PASSWORD);
         let run = running.wait();
         run.assert_stderr_has(authorization["user_code"].as_str().expect("user_code"))
             .assert_stderr_has(authorization["verification_uri"].as_str().expect("uri"));

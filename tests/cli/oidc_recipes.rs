@@ -121,18 +121,7 @@ fn keycloak_recipe_signs_in_with_the_registered_redirect_uri_and_a_device_code()
     let authorization = op
         .wait_for_device_authorization()
         .expect("a device authorization");
-    let page = Browser::new().complete(
-        authorization["verification_uri"].as_str().expect("uri"),
-        &[
-            (
-                "user_code",
-                authorization["user_code"].as_str().expect("code"),
-            ),
-            ("login", ALICE_SUB),
-            ("password", ALICE_PASSWORD),
-        ],
-    );
-    assert!(page.body.contains("Sign-in Success"), "{}", page.body);
+    op.approve_device(&authorization, ALICE_SUB, ALICE_PASSWORD);
     assert_token_stdout(&running.wait(), &last_issued(&op));
 }
 

@@ -6,7 +6,6 @@
 use serde_json::json;
 
 use crate::oidc::{ALICE_PASSWORD, ALICE_SUB, ALICE_USERNAME, SECRET};
-use crate::support::browser::Browser;
 use crate::support::oidc::{OidcConfig, OidcProvider};
 use crate::support::{Msal, TestEnv};
 
@@ -52,18 +51,7 @@ fn an_issuer_with_a_path_is_named_as_the_issuer_not_a_tenant() {
     let authorization = op
         .wait_for_device_authorization()
         .expect("a device authorization");
-    let page = Browser::new().complete(
-        authorization["verification_uri"].as_str().expect("uri"),
-        &[
-            (
-                "user_code",
-                authorization["user_code"].as_str().expect("code"),
-            ),
-            ("login", ALICE_SUB),
-            ("password", ALICE_PASSWORD),
-        ],
-    );
-    assert!(page.body.contains("Sign-in Success"), "{}", page.body);
+    op.approve_device(&authorization, ALICE_SUB, ALICE_PASSWORD);
     let run = running.wait();
     run.assert_success()
         .assert_stderr_has(&format!("signed in as {ALICE_USERNAME} at {}", op.issuer()));

@@ -266,6 +266,30 @@ impl OidcProvider {
             .collect()
     }
 
+    /// Plays the user on another device: opens the verification page of `authorization`, enters
+    /// its user code, signs in as `login` and checks the provider confirmed the sign-in.
+    pub fn approve_device(&self, authorization: &Value, login: &str, password: &str) {
+        let field = |name: &str| {
+            authorization[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {name} in {authorization}"))
+                .to_owned()
+        };
+        let page = super::browser::Browser::new().complete(
+            &field("verification_uri"),
+            &[
+                ("user_code", field("user_code").as_str()),
+                ("login", login),
+                ("password", password),
+            ],
+        );
+        assert!(
+            page.body.contains("Sign-in Success"),
+            "the device page did not confirm the sign-in: {}",
+            page.body
+        );
+    }
+
     /// The first device authorization answer, waited for a while (`None` if none came).
     pub fn wait_for_device_authorization(&self) -> Option<Value> {
         let deadline = Instant::now() + Duration::from_secs(30);
