@@ -25,6 +25,18 @@ pub fn printable_lines(text: &str) -> Cow<'_, str> {
     clean(text, true)
 }
 
+/// At most `max_chars` characters of `text` for a message: [`printable`], runs of white space
+/// made one space, and `…` where it was cut.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let cleaned: String = printable(text).chars().take(max_chars).collect();
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > max_chars {
+        format!("{cleaned}…")
+    } else {
+        cleaned
+    }
+}
+
 /// Serialized JSON with every character a terminal could interpret written as a `\uXXXX`
 /// escape: serde_json escapes C0 controls already, but writes DEL, C1 controls and bidirectional
 /// controls as they are. They can only occur inside JSON strings, so the document means exactly

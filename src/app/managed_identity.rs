@@ -21,8 +21,8 @@ use crate::managed_identity::{
     ManagedIdentity, ManagedIdentityError, ManagedIdentityToken, Outcome, Source, SourceKind, arc,
     parse_token_answer, platform_error, retry_delay,
 };
-use crate::secret::{AccessToken, IdToken};
-use crate::token::{IdTokenClaims, TokenResponse};
+use crate::secret::AccessToken;
+use crate::token::TokenResponse;
 
 /// Tokens living at least this long are refreshed at half their lifetime, as MSAL Python
 /// does (`refresh_in`): the platform's endpoint can be down for a while without a caller ever
@@ -338,11 +338,10 @@ fn from_cache(mut result: AuthenticationResult) -> AuthenticationResult {
 }
 
 /// The tenant an Entra access token names (`tid`), read without verification for display
-/// (`-o json`, `-o az`); empty when the token is not a readable JWT.
+/// (`-o json`, `-o az`); empty when the token is not a readable JWT or its `tid` is not a
+/// plausible tenant (the endpoint's text reaches a terminal).
 fn token_tenant(token: &AccessToken) -> String {
-    IdTokenClaims::decode_unverified(&IdToken::new(token.secret()))
-        .and_then(|claims| claims.tid)
-        .unwrap_or_default()
+    crate::cache::token_tenant(token.secret()).unwrap_or_default()
 }
 
 /// Lowercase hex SHA-256 of a token, as MSAL Python sends `token_sha256_to_refresh`.

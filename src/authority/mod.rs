@@ -481,15 +481,16 @@ fn missing_scheme(text: &str) -> AuthorityError {
         _ if Url::parse(&candidate).is_ok_and(|u| u.host_str().is_some()) => candidate,
         _ => {
             return AuthorityError::Invalid {
-                url: text.to_owned(),
+                url: crate::text::without_credentials(text).into_owned(),
                 reason: "an authority is a URL starting with https://".into(),
             };
         }
     };
+    // What was typed may hold a password (`user:pw@host`); the message never repeats it.
     AuthorityError::Mistyped {
-        url: text.to_owned(),
+        url: crate::text::without_credentials(text).into_owned(),
         reason: format!("it has no {scheme}://"),
-        suggestion,
+        suggestion: crate::text::without_credentials(&suggestion).into_owned(),
     }
 }
 
@@ -529,6 +530,17 @@ mod tests {
     fn kind_and_tenant(text: &str) -> (AuthorityKind, String) {
         let a = Authority::parse(text).unwrap();
         (a.kind().clone(), a.tenant().to_owned())
+    }
+
+    #[test]
+    fn a_password_typed_without_a_scheme_is_never_repeated() {
+        for typed in [
+            "alice:Hunter2-secret@login.microsoftonline.com/common",
+            "alice:Hunter2-secret@",
+        ] {
+            let error = Authority::parse(typed).unwrap_err().to_string();
+            assert!(!error.contains("Hunter2-secret"), "{typed} gave: {error}");
+        }
     }
 
     #[test]

@@ -367,8 +367,12 @@ impl CacheFile {
 
     /// A wait for a lock that starts now.
     fn wait(&self) -> LockWait<'_> {
+        let now = Instant::now();
         LockWait {
-            deadline: Instant::now() + self.lock_timeout,
+            // A timeout too far off to add is as good as none.
+            deadline: now
+                .checked_add(self.lock_timeout)
+                .unwrap_or(now + Duration::from_secs(86_400 * 365)),
             interrupt: self.interrupt.as_deref(),
         }
     }

@@ -184,11 +184,16 @@ impl Settings {
         sources.push(("cache", source));
         let metadata_dir = dirs.as_ref().map(|d| d.cache_dir().to_path_buf());
         let cache_lock_timeout = match env.get(env::MSAL_CACHE_LOCK_TIMEOUT) {
-            Some(text) => Some(Duration::from_secs(text.trim().parse().map_err(|_| {
-                UsageError(format!(
-                    "MSAL_CACHE_LOCK_TIMEOUT must be a number of seconds, not {text:?}"
-                ))
-            })?)),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) if secs <= MAX_TIMEOUT_SECS => Some(Duration::from_secs(secs)),
+                _ => {
+                    return Err(UsageError(format!(
+                        "MSAL_CACHE_LOCK_TIMEOUT must be 0 to {MAX_TIMEOUT_SECS} seconds, not \
+                         {text:?}"
+                    ))
+                    .into());
+                }
+            },
             None => None,
         };
 

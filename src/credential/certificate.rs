@@ -124,7 +124,8 @@ pub struct AssertionOptions {
     pub send_chain: bool,
 }
 
-/// An RSA private key with its certificate (the leaf) and any further certificates (the chain).
+/// A private key (RSA or P-256 EC) with its certificate (the leaf) and any further certificates
+/// (the chain).
 ///
 /// Cheap to clone (the key is shared). `Debug` shows only public values: the thumbprints, the
 /// chain length and the expiry.

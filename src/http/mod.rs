@@ -186,17 +186,10 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     /// A short, printable excerpt of the body for error messages: at most 120 characters, nothing
-    /// a terminal would interpret ([`crate::text::printable`]). Only used for bodies that failed to parse as the expected JSON, which
-    /// therefore carry no token we recognise.
+    /// a terminal would interpret ([`crate::text::excerpt`]). Only used for bodies that failed to
+    /// parse as the expected JSON, which therefore carry no token we recognise.
     pub fn excerpt(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        let cleaned: String = crate::text::printable(&text).chars().take(120).collect();
-        let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-        if text.chars().count() > 120 {
-            format!("{cleaned}…")
-        } else {
-            cleaned
-        }
+        crate::text::excerpt(&String::from_utf8_lossy(&self.body), 120)
     }
 }
 

@@ -390,13 +390,6 @@ pub fn parse_token_answer(
 ) -> crate::Result<ManagedIdentityToken> {
     let response = &exchange.response;
     let endpoint = request.endpoint();
-    let json: Option<serde_json::Map<String, Value>> =
-        serde_json::from_slice::<Value>(&response.body)
-            .ok()
-            .and_then(|v| match v {
-                Value::Object(map) => Some(map),
-                _ => None,
-            });
     if !(200..300).contains(&response.status) {
         let (code, message) = platform_error(exchange);
         return Err(ManagedIdentityError::Refused {
@@ -408,6 +401,13 @@ pub fn parse_token_answer(
         }
         .into());
     }
+    let json: Option<serde_json::Map<String, Value>> =
+        serde_json::from_slice::<Value>(&response.body)
+            .ok()
+            .and_then(|v| match v {
+                Value::Object(map) => Some(map),
+                _ => None,
+            });
     let unexpected = |detail: &str| crate::Error::UnexpectedResponse {
         endpoint: endpoint.clone(),
         status: response.status,
@@ -500,19 +500,9 @@ fn error_fields(json: &serde_json::Map<String, Value>) -> (Option<String>, Optio
     }
 }
 
-/// A server's text made safe to show: no control characters, bounded length.
+/// A server's text made safe to show: nothing a terminal would interpret, bounded length.
 fn clean(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_MESSAGE_CHARS)
-        .collect();
-    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        format!("{cleaned}…")
-    } else {
-        cleaned
-    }
+    crate::text::excerpt(text, MAX_MESSAGE_CHARS)
 }
 
 /// Appends the query parameters every request of a source carries.

@@ -230,7 +230,7 @@ fn refusals_carry_each_platforms_message() {
         json!({"error": {"code": "ManagedIdentityNotFound", "message": "not \u{1b}[31mfound"}}),
     );
     assert!(
-        fabric.contains("ManagedIdentityNotFound: not [31mfound") && !fabric.contains('\u{1b}'),
+        fabric.contains("ManagedIdentityNotFound: not found") && !fabric.contains('\u{1b}'),
         "{fabric}"
     );
     let html = parse_token_answer(

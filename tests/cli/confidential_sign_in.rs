@@ -224,7 +224,10 @@ fn a_refresh_answer_without_an_id_token_stays_with_the_signed_in_account() {
         .arg(fx.secret_file())
         .run();
     let renewed = fx.last_issued();
-    assert!(renewed["id_token"].is_null(), "{renewed}");
+    assert!(
+        renewed["id_token"].is_null(),
+        "the refresh answer carried an id_token"
+    );
     assert_token_stdout(&refreshed, &renewed);
     let cache = fx.env.read_cache_json();
     let accounts = section(&cache, "Account");

@@ -54,7 +54,7 @@ fn every_platform_end_to_end_then_from_the_cache() {
             .run();
         run.assert_success();
         let out = run.stdout_json();
-        assert_eq!(out["access_token"], endpoint.last_token(), "{platform:?}");
+        assert!(out["access_token"] == endpoint.last_token(), "{platform:?}");
         assert_eq!(out["token_source"], "identity_provider", "{platform:?}");
         assert_eq!(out["tenant_id"], MI_TENANT_ID, "{platform:?}");
         assert_eq!(out["scope"], RESOURCE, "{platform:?}");
@@ -87,7 +87,10 @@ fn every_platform_end_to_end_then_from_the_cache() {
             .run();
         again.assert_success();
         assert_eq!(again.stdout_json()["token_source"], "cache", "{platform:?}");
-        assert_eq!(again.stdout_json()["access_token"], endpoint.last_token());
+        assert!(
+            again.stdout_json()["access_token"] == endpoint.last_token(),
+            "the token is not the one expected (not printed)"
+        );
         assert_eq!(
             token_requests(&endpoint),
             1,
@@ -114,7 +117,10 @@ fn user_assigned_identities_by_client_object_and_resource_id() {
         let issued = imds.issued();
         let last = issued.last().unwrap();
         assert_eq!(last.client_id, identity.client_id, "{flag}");
-        assert_eq!(run.stdout, format!("{}\n", last.access_token));
+        run.assert_stdout_eq(
+            &format!("{}\n", last.access_token),
+            "the issued token and a newline",
+        );
         // MSAL Python keys a user-assigned identity by the id as given, whatever its kind.
         let key = format!(
             "-localhost-accesstoken-{}-managed_identity-{RESOURCE}",
@@ -295,15 +301,21 @@ fn a_token_due_for_refresh_falls_back_to_the_cached_one_when_the_endpoint_is_dow
     let run = mi(&env, &app).args(["--scope", SCOPE, "-o", "json"]).run();
     run.assert_success()
         .assert_stderr_has("using the cached one");
-    assert_eq!(run.stdout_json()["access_token"], first.as_str());
+    assert!(
+        run.stdout_json()["access_token"] == first.as_str(),
+        "the token is not the one expected (not printed)"
+    );
     assert_eq!(run.stdout_json()["token_source"], "cache");
 
     let run = mi(&env, &app).args(["--scope", SCOPE]).run();
     run.assert_success();
     let second = app.last_token();
-    assert_ne!(first, second);
-    assert_eq!(run.stdout, format!("{second}\n"));
-    assert_eq!(cache_entry(&env, SYSTEM_KEY)["secret"], second.as_str());
+    assert!(first != second, "the same token twice (not printed)");
+    run.assert_stdout_eq(&format!("{second}\n"), "the issued token and a newline");
+    assert!(
+        cache_entry(&env, SYSTEM_KEY)["secret"] == second.as_str(),
+        "the token is not the one expected (not printed)"
+    );
 
     // A refusal is reported, not papered over with the old token.
     make_refresh_due(&env);
@@ -337,9 +349,12 @@ fn claims_replace_the_revoked_token_and_service_fabric_is_told_which() {
             .run();
         run.assert_success();
         let fresh = endpoint.last_token();
-        assert_ne!(revoked, fresh, "{platform:?}");
-        assert_eq!(run.stdout, format!("{fresh}\n"));
-        assert_eq!(cache_entry(&env, SYSTEM_KEY)["secret"], fresh.as_str());
+        assert!(revoked != fresh, "{platform:?}");
+        run.assert_stdout_eq(&format!("{fresh}\n"), "the issued token and a newline");
+        assert!(
+            cache_entry(&env, SYSTEM_KEY)["secret"] == fresh.as_str(),
+            "the token is not the one expected (not printed)"
+        );
         if platform == Platform::ServiceFabric {
             assert_eq!(endpoint.refresh_hashes(), [token_sha256(&revoked)]);
         }
@@ -697,7 +712,10 @@ fn msal_python_and_msal_read_each_others_managed_identity_tokens() {
     );
     let out = msal_token(&["--resource", RESOURCE]);
     assert_eq!(out["token_source"], "cache");
-    assert_eq!(out["access_token"], imds.last_token());
+    assert!(
+        out["access_token"] == imds.last_token(),
+        "the token is not the one expected (not printed)"
+    );
     assert_eq!(imds.requests().len(), 1);
 
     // msal first (system-assigned, another resource), MSAL Python reads it: its lookup asks
@@ -792,7 +810,10 @@ fn a_managed_identity_token_is_the_client_assertion_of_an_app_that_trusts_it() {
         run.assert_success()
             .assert_not_leaked(&assertion, "the assertion");
         let request = idp.token_requests().pop().unwrap();
-        assert_eq!(request.form("client_assertion"), Some(assertion.as_str()));
+        assert!(
+            request.form("client_assertion") == Some(assertion.as_str()),
+            "the managed identity's token is the client assertion (not printed)"
+        );
         assert_eq!(request.form("client_id"), Some(APP));
     }
     assert_eq!(

@@ -171,6 +171,7 @@ fn the_readme_test_set_up_is_what_ci_runs() {
         "Cargo.lock",
         "tests/requirements.txt",
         "tests/oidc/package-lock.json",
+        "tests/serve-js/package-lock.json",
     ] {
         assert!(root().join(file).is_file(), "{file} is missing");
     }

@@ -78,6 +78,7 @@ impl ServeArgs {
             || c.client_assertion_file.is_some()
             || c.federated_token_file.is_some()
             || c.github_oidc
+            || c.managed_identity_assertion
     }
 }
 

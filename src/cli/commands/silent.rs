@@ -63,7 +63,8 @@ pub async fn run(args: SilentArgs, context: &Context) -> anyhow::Result<()> {
         scopes: scopes.clone(),
         account: selector(args.username, args.account)
             .or_else(|| profile_account(&context.settings)),
-        force_refresh: args.token.force_refresh,
+        // As for client credentials: the credential to save must meet the identity provider.
+        force_refresh: args.token.force_refresh || save.is_some(),
         claims: args.token.claims,
         min_validity,
     };
