@@ -161,7 +161,7 @@ impl CacheFile {
     /// For lookups, [`snapshot`](Self::snapshot) is much cheaper on a large cache; to change the
     /// cache, use [`update`](Self::update).
     pub fn load(&self) -> Result<TokenCache, CacheError> {
-        self.load_sections(&Keep::All)
+        self.load_sections(&Keep::All, false)
             .map(|sections| TokenCache { sections })
     }
 
@@ -169,8 +169,17 @@ impl CacheFile {
     /// of the access tokens it keeps only those `filter` accepts, so that a cache of thousands of
     /// tokens costs little more than reading the file.
     pub fn snapshot(&self, filter: &AccessTokenFilter<'_>) -> Result<CacheSnapshot, CacheError> {
+        self.snapshot_checking(filter, false)
+    }
+
+    /// A snapshot; with `check_lock`, a lock file that an update would refuse is refused now.
+    fn snapshot_checking(
+        &self,
+        filter: &AccessTokenFilter<'_>,
+        check_lock: bool,
+    ) -> Result<CacheSnapshot, CacheError> {
         let keep = |at: &AccessTokenView<'_>| filter.keeps(at);
-        self.load_sections(&Keep::AccessTokens(&keep))
+        self.load_sections(&Keep::AccessTokens(&keep), check_lock)
             .map(|sections| CacheSnapshot::new(sections, filter))
     }
 
@@ -182,13 +191,7 @@ impl CacheFile {
         &self,
         filter: &AccessTokenFilter<'_>,
     ) -> Result<CacheSnapshot, CacheError> {
-        if let Some(located) = private_file::locate(&self.path)? {
-            let name = located.sibling(".lock");
-            located
-                .dir
-                .check_lock(&name, &located.sibling_path(&name))?;
-        }
-        match self.snapshot(filter) {
+        match self.snapshot_checking(filter, true) {
             Err(CacheError::Corrupt { path, detail }) => {
                 log::debug!(
                     "token cache {} could not be read ({detail}); it is moved aside when a token \
@@ -201,10 +204,16 @@ impl CacheFile {
         }
     }
 
-    fn load_sections(&self, keep: &Keep<'_>) -> Result<Sections, CacheError> {
+    fn load_sections(&self, keep: &Keep<'_>, check_lock: bool) -> Result<Sections, CacheError> {
         let Some(located) = private_file::locate(&self.path)? else {
             return self.missing(&self.path).map(|()| Sections::default());
         };
+        if check_lock {
+            let name = located.sibling(".lock");
+            located
+                .dir
+                .check_lock(&name, &located.sibling_path(&name))?;
+        }
         let (contents, open_to_others) = self.read(&located, keep)?;
         if let Some(mode) = open_to_others
             && !self.warned_permissions.swap(true, Ordering::Relaxed)

@@ -60,7 +60,7 @@ pub fn token_request(endpoint: &Url, identity: &ManagedIdentity, resource: &str)
 pub fn authorized_request(first: &HttpRequest, key: &PlatformSecret) -> HttpRequest {
     first
         .clone()
-        .secret_authorization(format!("Basic {}", key.secret()).into())
+        .secret_authorization(crate::secret::concat(&["Basic ", key.secret()]))
 }
 
 /// The key file a challenge names, in `key_dir`: the realm of `Basic realm=<path>` (RFC 7617
@@ -143,7 +143,7 @@ pub fn read_key(path: &Path) -> Result<PlatformSecret, ManagedIdentityError> {
             "is larger than {MAX_KEY_BYTES} bytes; it was not read"
         )));
     }
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = open_without_waiting(path).map_err(io)?;
     let opened = file.metadata().map_err(io)?;
     if !opened.is_file() || !same_file(&before, &opened) {
         return Err(fail("changed while it was opened; it was not read".into()));
@@ -163,6 +163,25 @@ pub fn read_key(path: &Path) -> Result<PlatformSecret, ManagedIdentityError> {
         return Err(fail("does not hold a key".into()));
     }
     Ok(PlatformSecret::new(key))
+}
+
+/// Opens the key file without following a link and without blocking: a FIFO swapped in after
+/// it was looked at (by whoever can write to the key directory) would otherwise hold the open
+/// forever, before the check that refuses it.
+#[cfg(unix)]
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok(std::fs::File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 #[cfg(unix)]

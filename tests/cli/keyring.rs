@@ -649,6 +649,25 @@ fn an_encrypted_cache_replaced_by_plain_json_is_refused_not_filled_in_the_clear(
 }
 
 #[test]
+fn doctor_reads_an_encrypted_cache_with_its_key() {
+    let fx = Fixture::new();
+    let service = SecretService::start(&fx.env);
+    service
+        .on(cc_isolated_with_secret(&fx))
+        .arg("--encrypt-cache")
+        .run()
+        .assert_success();
+    let run = service
+        .on(isolated(&fx, fx.env.msal()))
+        .args(["doctor", "-o", "json"])
+        .run();
+    run.assert_success();
+    let state = &run.stdout_json()["cache_state"];
+    assert_eq!(state["access_tokens"], 1, "{state}");
+    assert_eq!(state["error"], serde_json::Value::Null, "{state}");
+}
+
+#[test]
 fn parallel_runs_on_an_encrypted_cache_lose_nothing() {
     let fx = Fixture::new();
     let service = SecretService::start(&fx.env);

@@ -2,7 +2,6 @@
 //! secrets live, and whether the cache is readable. Secrets are never shown.
 
 use clap::{Args, ValueEnum as _};
-use msal::cache::CacheFile;
 use msal::text::{printable, without_credentials};
 use serde_json::{Value, json};
 
@@ -415,7 +414,7 @@ fn cache_state(context: &Context) -> (CacheState, Option<msal::cache::CacheError
             .ok()
             .map(|m| format!("{:o}", m.permissions().mode() & 0o777));
     }
-    match CacheFile::new(path.clone()).load() {
+    match context.settings.cache_file().load() {
         Ok(cache) => {
             state.counts = Some((cache.accounts().len(), cache.access_token_count()));
             (state, None)

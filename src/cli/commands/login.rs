@@ -24,7 +24,7 @@ use crate::cli::signal;
 use crate::cli::status::status;
 
 /// Arguments of `msal login`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct LoginArgs {
     /// Scope to request (repeatable); `openid profile` are added, and `offline_access` where the
     /// provider supports it
@@ -152,25 +152,7 @@ pub async fn sign_in_interactively(
     scopes: Vec<String>,
     context: &Context,
 ) -> anyhow::Result<AuthenticationResult> {
-    let defaults = LoginArgs {
-        scopes: Vec::new(),
-        resource: None,
-        extra_scope: Vec::new(),
-        no_browser: false,
-        port: None,
-        redirect_uri: None,
-        auth_param: Vec::new(),
-        login_hint: None,
-        domain_hint: None,
-        prompt: None,
-        claims: None,
-        username: None,
-        password_stdin: false,
-        refresh_token_file: None,
-        offline_access: OfflineAccessArgs::default(),
-        credential: CredentialArgs::default(),
-    };
-    interactive(client, &defaults, scopes, context).await
+    interactive(client, &LoginArgs::default(), scopes, context).await
 }
 
 async fn interactive(
