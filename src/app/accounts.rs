@@ -11,7 +11,7 @@
 
 use super::ClientApplication;
 use crate::authority::Authority;
-use crate::cache::{AccountEntry, ORIGIN, TokenCache, TokenIssuer};
+use crate::cache::{AccountEntry, TokenCache, TokenIssuer};
 use crate::error::{Error, Result};
 
 /// A signed-in account, as `get_accounts` reports it.
@@ -52,7 +52,7 @@ impl Account {
         configured: &Authority,
         cache: &TokenCache,
     ) -> Option<Self> {
-        let origin = entry.extra.get(ORIGIN).and_then(serde_json::Value::as_str);
+        let origin = entry.origin();
         Some(Self {
             username: entry.username.clone(),
             home_account_id: entry.home_account_id.clone().filter(|id| !id.is_empty())?,
@@ -209,7 +209,7 @@ pub(crate) fn accounts_in(
     let client_id = &app.config().client_id;
     let mut accounts: Vec<Account> = Vec::new();
     for entry in cache.accounts() {
-        let origin = entry.extra.get(ORIGIN).and_then(serde_json::Value::as_str);
+        let origin = entry.origin();
         let here = issuer.owns(&entry.environment, Some(&entry.realm), origin);
         if !listing.every_host && !here {
             continue;

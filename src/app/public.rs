@@ -15,7 +15,7 @@ use super::scopes::{OfflineAccess, decorate_scopes_with, wants_offline_access};
 use super::store::{Filing, Owner, no_check};
 use super::{AssertionSettings, AuthenticationResult, ClientApplication, ConfidentialClient, now};
 use crate::authority::Endpoints;
-use crate::cache::{AccessTokenFilter, ORIGIN, RefreshTokenQuery, TokenCache, TokenIssuer};
+use crate::cache::{AccessTokenFilter, RefreshTokenQuery, TokenCache, TokenIssuer};
 use crate::credential::{ClientAuth, ClientCredential, CredentialError, SecretAuthMethod};
 use crate::error::{Endpoint, Error, Result};
 use crate::flow::auth_code::{
@@ -684,9 +684,7 @@ fn origin_of_account(cache: &TokenCache, account: &Account) -> Option<String> {
                 && e.environment == account.environment
                 && e.realm == account.realm
         })
-        .and_then(|e| e.extra.get(ORIGIN))
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned)
+        .and_then(|e| e.origin().map(str::to_owned))
 }
 
 /// An access token the cache holds for an account, as [`PublicClient::sign_in_status`] reports

@@ -387,6 +387,12 @@ impl AccountEntry {
             &self.realm,
         ])
     }
+
+    /// The authority origin msal recorded when it wrote the entry ([`super::ORIGIN`]); `None`
+    /// for entries other clients wrote.
+    pub fn origin(&self) -> Option<&str> {
+        self.extra.get(super::ORIGIN).and_then(Value::as_str)
+    }
 }
 
 cache_entry! {

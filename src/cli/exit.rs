@@ -24,6 +24,7 @@ use msal::secret_store::KeyringError;
 use msal::{Endpoint, Error, ServerError};
 
 use crate::cli::args::OutputFormat;
+use crate::cli::output::{shell_quote, shell_word};
 use crate::cli::style;
 
 /// Success.
@@ -397,11 +398,6 @@ fn clean(text: &str) -> String {
     msal::text::printable(text).into_owned()
 }
 
-/// A value quoted for a POSIX shell, for hints the user may paste.
-fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
 /// The first `T` in the error's chain: standing alone, or inside the `msal::Error` variant that
 /// `inside` picks (the library's transparent variants hide their inner error from the chain).
 fn find<T: std::error::Error + 'static>(
@@ -480,16 +476,6 @@ fn selector_value(selector: &AccountSelector) -> String {
         AccountSelector::Username(text)
         | AccountSelector::UsernameOrId(text)
         | AccountSelector::HomeAccountId(text) => text.clone(),
-    }
-}
-
-/// A value as one word for a POSIX shell: as it is when nothing in it is special, else quoted.
-fn shell_word(value: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
-    if !value.is_empty() && value.chars().all(plain) {
-        value.to_owned()
-    } else {
-        shell_quote(value)
     }
 }
 

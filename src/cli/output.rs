@@ -147,8 +147,18 @@ pub fn rfc3339(epoch: u64) -> String {
 }
 
 /// Single-quotes a value for POSIX shells.
-fn shell_quote(value: &str) -> String {
+pub fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// A value as one word for a POSIX shell: as it is when nothing in it is special, else quoted.
+pub fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_owned()
+    } else {
+        shell_quote(value)
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use msal::text::printable;
 use crate::cli::Context;
 use crate::cli::env;
 use crate::cli::exit::UsageError;
+use crate::cli::output::shell_word;
 use crate::cli::status::status;
 
 /// The scope of an AKS cluster with Entra ID (its server application), for the examples.
@@ -182,16 +183,6 @@ fn default_path(env: &env::Env) -> anyhow::Result<PathBuf> {
         .ok_or_else(|| {
             UsageError("cannot find the home directory: pass --kubeconfig FILE".into()).into()
         })
-}
-
-/// A word for a POSIX shell: as it is when nothing in it is special, else single-quoted.
-fn shell_word(value: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
-    if !value.is_empty() && value.chars().all(plain) {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
 }
 
 fn now() -> u64 {
